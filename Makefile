@@ -1,0 +1,52 @@
+# posearena: two commands on a fresh machine (see README.md):
+#   make demo   set up every environment and run the demo comparison
+#   make test   set up every environment and run the test suite
+PYTHON ?= python3
+VENV := .venv
+BP_VENV := .venvs/blazepose
+PROTOC_VENV := .venvs/protoc
+PIP_FLAGS := --disable-pip-version-check --quiet
+GEN := common/posearena/v1/pose_pb2.py
+
+.PHONY: setup protos demo test lint bench clean
+
+setup: $(VENV)/.installed $(BP_VENV)/.installed
+
+$(PROTOC_VENV)/.installed: tools/protoc-requirements.txt
+	$(PYTHON) -m venv $(PROTOC_VENV)
+	$(PROTOC_VENV)/bin/pip install $(PIP_FLAGS) -r tools/protoc-requirements.txt
+	touch $@
+
+$(GEN): protos/posearena/v1/*.proto tools/build_protos.py $(PROTOC_VENV)/.installed
+	$(PROTOC_VENV)/bin/python tools/build_protos.py
+
+protos: $(GEN)
+
+$(VENV)/.installed: $(GEN) requirements-main.txt common/requirements.txt gateway/requirements.txt services/stereo/requirements.txt services/videopose3d/requirements.txt common/pyproject.toml gateway/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_FLAGS) --upgrade 'setuptools>=70' wheel
+	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements-main.txt
+	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e common -e gateway -e services/stereo -e services/videopose3d
+	touch $@
+
+$(BP_VENV)/.installed: $(GEN) services/blazepose/requirements.txt common/pyproject.toml
+	$(PYTHON) -m venv $(BP_VENV)
+	$(BP_VENV)/bin/pip install $(PIP_FLAGS) --upgrade 'setuptools>=70' wheel
+	$(BP_VENV)/bin/pip install $(PIP_FLAGS) -r services/blazepose/requirements.txt
+	$(BP_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e common -e services/blazepose
+	touch $@
+
+demo: setup
+	$(VENV)/bin/posearena demo
+
+test: setup
+	$(VENV)/bin/python -m pytest -q tests
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(VENV)/bin/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .venvs common/posearena/v1/*_pb2*.py common/posearena/v1/*_pb2*.pyi

@@ -1,0 +1,19 @@
+"""Service base: what turns an estimator's model code into a Pose API gRPC service.
+
+A service subclasses `EstimatorService`, implements `info()`, `ready()` and the RPCs it
+supports (decorated with `grpc_errors`), and calls `serve(service)` from its `server.py`.
+"""
+
+from posearena.service.base import EstimatorService, grpc_errors
+from posearena.service.config import ServiceConfig, base_parser, parse_config
+from posearena.service.server import build_server, serve
+
+__all__ = [
+    "EstimatorService",
+    "ServiceConfig",
+    "base_parser",
+    "build_server",
+    "grpc_errors",
+    "parse_config",
+    "serve",
+]

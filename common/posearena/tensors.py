@@ -1,0 +1,86 @@
+"""numpy arrays <-> Pose API `Tensor` messages (row-major, little-endian)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.v1 import pose_pb2
+
+_TO_NUMPY = {
+    pose_pb2.Tensor.FLOAT32: np.dtype("<f4"),
+    pose_pb2.Tensor.FLOAT64: np.dtype("<f8"),
+    pose_pb2.Tensor.INT32: np.dtype("<i4"),
+    pose_pb2.Tensor.UINT8: np.dtype("u1"),
+}
+_FROM_NUMPY = {
+    np.dtype("float32"): pose_pb2.Tensor.FLOAT32,
+    np.dtype("float64"): pose_pb2.Tensor.FLOAT64,
+    np.dtype("int32"): pose_pb2.Tensor.INT32,
+    np.dtype("uint8"): pose_pb2.Tensor.UINT8,
+    np.dtype("bool"): pose_pb2.Tensor.UINT8,
+}
+
+
+def to_tensor(arr: np.ndarray | list, dtype: str | None = None) -> pose_pb2.Tensor:
+    """Pack an array into a Tensor message.
+
+    Args:
+        arr: any-shape array of float32, float64, int32, uint8 or bool (bool -> uint8).
+            Other float/int types are converted to float32 / int32.
+        dtype: optional numpy dtype name to convert to first ("float32", "float64", ...).
+
+    Returns:
+        Tensor with the array's shape and little-endian bytes.
+    """
+    a = np.asarray(arr)
+    if dtype is not None:
+        a = a.astype(dtype)
+    if a.dtype not in _FROM_NUMPY:
+        a = a.astype(np.float32 if a.dtype.kind == "f" else np.int32)
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    code = _FROM_NUMPY[a.dtype]
+    data = np.ascontiguousarray(a, dtype=_TO_NUMPY[code]).tobytes()
+    return pose_pb2.Tensor(shape=list(a.shape), dtype=code, data=data)
+
+
+def from_tensor(
+    t: pose_pb2.Tensor,
+    field: str,
+    ndim: int | None = None,
+    last_dim: int | None = None,
+) -> np.ndarray:
+    """Unpack and validate a Tensor message.
+
+    Args:
+        t: the message.
+        field: its field name, used in error messages (e.g. "keypoints").
+        ndim: required number of dimensions, if any.
+        last_dim: required size of the last dimension, if any (e.g. 2 for px coordinates).
+
+    Returns:
+        A writable numpy array of the tensor's dtype and shape.
+
+    Raises:
+        InvalidInputError: unknown dtype, negative dims, byte length not matching the shape,
+            wrong ndim or last dimension.
+    """
+    if t.dtype not in _TO_NUMPY:
+        raise InvalidInputError(f"{field}.dtype", t.dtype, "FLOAT32, FLOAT64, INT32 or UINT8")
+    shape = tuple(int(s) for s in t.shape)
+    if any(s < 0 for s in shape):
+        raise InvalidInputError(f"{field}.shape", shape, "non-negative dimensions")
+    dt = _TO_NUMPY[t.dtype]
+    expected_bytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    if len(t.data) != expected_bytes:
+        raise InvalidInputError(
+            f"{field}.data",
+            f"{len(t.data)} bytes",
+            f"{expected_bytes} bytes for shape {shape} of {dt.name}",
+        )
+    if ndim is not None and len(shape) != ndim:
+        raise InvalidInputError(f"{field}.shape", shape, f"{ndim} dimensions")
+    if last_dim is not None and (not shape or shape[-1] != last_dim):
+        raise InvalidInputError(f"{field}.shape", shape, f"last dimension {last_dim}")
+    return np.frombuffer(t.data, dtype=dt).reshape(shape).copy()
