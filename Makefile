@@ -40,7 +40,7 @@ demo: setup
 	$(VENV)/bin/posearena demo
 
 test: setup
-	$(VENV)/bin/python -m pytest -q tests
+	bash tools/run_tests.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -76,14 +76,16 @@ def detect_video(path: Path, n_frames: int):
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "tests" / "data" / "pose2sim_blazepose33_2d.npz"))
+    default_out = ROOT / "tests" / "data" / "pose2sim_blazepose33_2d.npz"
+    parser.add_argument("--out", default=str(default_out))
     args = parser.parse_args(argv)
     try:
         import mediapipe  # noqa: F401
-    except ImportError:
+    except ImportError as exc:
         if BLAZEPOSE_PYTHON.exists() and Path(sys.executable) != BLAZEPOSE_PYTHON:
             os.execv(str(BLAZEPOSE_PYTHON), [str(BLAZEPOSE_PYTHON), __file__, *sys.argv[1:]])
-        raise SystemExit("mediapipe is not importable; run with .venvs/blazepose/bin/python")
+        msg = "mediapipe is not importable; run with .venvs/blazepose/bin/python"
+        raise SystemExit(msg) from exc
     import mediapipe as mp
     import numpy as np
 

@@ -1,0 +1,195 @@
+"""Pinhole camera with OpenCV's Brown-Conrady distortion (k1, k2, p1, p2[, k3]).
+
+Axes are OpenCV's: camera x right, y down, z forward; X_cam = R · X_world + t (metres);
+pixels with the origin at the top-left pixel centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+
+_ORTHO_TOL = 1e-5
+_UNDISTORT_ITERS = 30
+
+
+def _as_matrix(value: object, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(name, value, f"numbers of shape {shape}") from exc
+    if arr.shape != shape:
+        if arr.size == int(np.prod(shape)):
+            arr = arr.reshape(shape)
+        else:
+            raise InvalidInputError(name, arr.shape, f"shape {shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidInputError(name, arr.tolist(), "finite numbers")
+    return arr
+
+
+@dataclass
+class Camera:
+    """One calibrated camera.
+
+    Attributes:
+        name: camera id (matches a view's camera_id).
+        width, height: image size in px.
+        K: (3, 3) intrinsic matrix in px, [[fx, s, cx], [0, fy, cy], [0, 0, 1]].
+        dist: (4,) or (5,) distortion k1, k2, p1, p2[, k3] (OpenCV order), unitless.
+        R: (3, 3) rotation world -> camera (orthonormal, det +1).
+        t: (3,) translation in m: X_cam = R · X_world + t.
+    """
+
+    name: str
+    width: int
+    height: int
+    K: np.ndarray
+    dist: np.ndarray = field(default_factory=lambda: np.zeros(5))
+    R: np.ndarray = field(default_factory=lambda: np.eye(3))
+    t: np.ndarray = field(default_factory=lambda: np.zeros(3))
+
+    def __post_init__(self) -> None:
+        prefix = f"camera[{self.name!r}]"
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidInputError("camera.name", self.name, "a non-empty string")
+        for attr in ("width", "height"):
+            v = getattr(self, attr)
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            if not isinstance(v, (int, np.integer)) or v < 0:
+                raise InvalidInputError(f"{prefix}.{attr}", v, "a non-negative integer (px)")
+            setattr(self, attr, int(v))
+        self.K = _as_matrix(self.K, f"{prefix}.K", (3, 3))
+        if self.K[0, 0] <= 0 or self.K[1, 1] <= 0 or not np.allclose(self.K[2], [0, 0, 1]):
+            raise InvalidInputError(
+                f"{prefix}.K", self.K.tolist(), "fx > 0, fy > 0 and last row (0, 0, 1)"
+            )
+        if abs(self.K[1, 0]) > 0 or abs(self.K[2, 0]) > 0:
+            raise InvalidInputError(f"{prefix}.K", self.K.tolist(), "upper triangular")
+        dist = np.array(self.dist, dtype=np.float64).ravel()
+        if dist.size == 0:
+            dist = np.zeros(5)
+        if dist.size not in (4, 5) or not np.all(np.isfinite(dist)):
+            raise InvalidInputError(
+                f"{prefix}.dist", dist.tolist(), "4 or 5 finite numbers k1 k2 p1 p2 [k3]"
+            )
+        self.dist = dist
+        self.R = _as_matrix(self.R, f"{prefix}.R", (3, 3))
+        if (
+            not np.allclose(self.R @ self.R.T, np.eye(3), atol=_ORTHO_TOL)
+            or np.linalg.det(self.R) < 0
+        ):
+            raise InvalidInputError(
+                f"{prefix}.R", self.R.tolist(), "a rotation matrix (R·Rᵀ = I, det +1)"
+            )
+        self.t = _as_matrix(self.t, f"{prefix}.t", (3,))
+
+    # ---------------------------------------------------------------- geometry
+    @property
+    def projection_matrix(self) -> np.ndarray:
+        """(3, 4) P = K · [R | t], mapping homogeneous world points (m) to px (no distortion)."""
+        return self.K @ np.hstack([self.R, self.t[:, None]])
+
+    @property
+    def extrinsic_matrix(self) -> np.ndarray:
+        """(3, 4) [R | t], mapping homogeneous world points (m) to camera coordinates (m)."""
+        return np.hstack([self.R, self.t[:, None]])
+
+    @property
+    def center(self) -> np.ndarray:
+        """(3,) camera centre in world coordinates (m): C = -Rᵀ · t."""
+        return -self.R.T @ self.t
+
+    @property
+    def focal_px(self) -> float:
+        """Mean focal length (fx + fy) / 2 in px."""
+        return float(0.5 * (self.K[0, 0] + self.K[1, 1]))
+
+    def to_camera(self, points: np.ndarray) -> np.ndarray:
+        """World points (..., 3) m -> camera-frame points (..., 3) m."""
+        p = np.asarray(points, dtype=np.float64)
+        return p @ self.R.T + self.t
+
+    def _distort(self, xn: np.ndarray, yn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k1, k2, p1, p2 = self.dist[:4]
+        k3 = self.dist[4] if self.dist.size > 4 else 0.0
+        r2 = xn * xn + yn * yn
+        radial = 1.0 + r2 * (k1 + r2 * (k2 + r2 * k3))
+        xd = xn * radial + 2.0 * p1 * xn * yn + p2 * (r2 + 2.0 * xn * xn)
+        yd = yn * radial + p1 * (r2 + 2.0 * yn * yn) + 2.0 * p2 * xn * yn
+        return xd, yd
+
+    def _apply_K(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        K = self.K
+        u = K[0, 0] * x + K[0, 1] * y + K[0, 2]
+        v = K[1, 1] * y + K[1, 2]
+        return np.stack([u, v], axis=-1)
+
+    def project(self, points: np.ndarray, distort: bool = True) -> np.ndarray:
+        """Project world points into the image.
+
+        Args:
+            points: (..., 3) world coordinates in m (NaN allowed).
+            distort: apply the lens distortion (default True).
+
+        Returns:
+            (..., 2) px; NaN for NaN input and for points at or behind the camera (z <= 0).
+        """
+        pc = self.to_camera(points)
+        z = pc[..., 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z_safe = np.where(z > 0, z, np.nan)
+            xn = pc[..., 0] / z_safe
+            yn = pc[..., 1] / z_safe
+        if distort and np.any(self.dist):
+            xn, yn = self._distort(xn, yn)
+        return self._apply_K(xn, yn)
+
+    def normalize_points(self, pixels: np.ndarray) -> np.ndarray:
+        """Distorted pixels -> undistorted normalised image coordinates (x/z, y/z).
+
+        Args:
+            pixels: (..., 2) px (NaN allowed).
+
+        Returns:
+            (..., 2) unitless undistorted coordinates on the z = 1 plane, found by the same
+            fixed-point iteration as OpenCV's undistortPoints (30 iterations).
+        """
+        p = np.asarray(pixels, dtype=np.float64)
+        K = self.K
+        yd = (p[..., 1] - K[1, 2]) / K[1, 1]
+        xd = (p[..., 0] - K[0, 2] - K[0, 1] * yd) / K[0, 0]
+        if not np.any(self.dist):
+            return np.stack([xd, yd], axis=-1)
+        k1, k2, p1, p2 = self.dist[:4]
+        k3 = self.dist[4] if self.dist.size > 4 else 0.0
+        x, y = xd.copy(), yd.copy()
+        for _ in range(_UNDISTORT_ITERS):
+            r2 = x * x + y * y
+            radial = 1.0 + r2 * (k1 + r2 * (k2 + r2 * k3))
+            dx = 2.0 * p1 * x * y + p2 * (r2 + 2.0 * x * x)
+            dy = p1 * (r2 + 2.0 * y * y) + 2.0 * p2 * x * y
+            x = (xd - dx) / radial
+            y = (yd - dy) / radial
+        return np.stack([x, y], axis=-1)
+
+    def undistort_points(self, pixels: np.ndarray) -> np.ndarray:
+        """Remove lens distortion from pixel coordinates.
+
+        Args:
+            pixels: (..., 2) observed (distorted) px.
+
+        Returns:
+            (..., 2) px where an ideal pinhole camera with the same K would have seen them.
+        """
+        n = self.normalize_points(pixels)
+        return self._apply_K(n[..., 0], n[..., 1])
+
+    def with_name(self, name: str) -> Camera:
+        """A copy of this camera under another name."""
+        return Camera(name, self.width, self.height, self.K.copy(), self.dist.copy(),
+                      self.R.copy(), self.t.copy())

@@ -1,0 +1,99 @@
+"""Calibration files: detect the format and read or write any supported one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from posearena.calibration.camera import Camera
+from posearena.calibration.opencv_fs import parse_opencv, write_opencv
+from posearena.calibration.qualisys import parse_qualisys, write_qualisys
+from posearena.calibration.toml_format import parse_toml, write_toml
+from posearena.errors import InvalidInputError
+
+FORMATS = ("qualisys", "opencv", "toml")
+
+
+def detect_format(path: str | Path, text: str | None = None) -> str:
+    """Guess a calibration file's format from its content, then its extension.
+
+    Args:
+        path: the file name.
+        text: its content (read from ``path`` when None).
+
+    Returns:
+        "qualisys" (XML), "opencv" (FileStorage YAML/JSON) or "toml" (Pose2Sim/anipose).
+    """
+    p = Path(path)
+    if text is None:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    head = text.lstrip()[:4096]
+    if head.startswith("<?xml") or head.startswith("<calibration"):
+        return "qualisys"
+    if head.startswith("%YAML") or head.startswith("{"):
+        return "opencv"
+    if head.startswith("[") or "\n[" in head:
+        return "toml"
+    name = p.name.lower()
+    if name.endswith((".qca.txt", ".qca", ".xml")):
+        return "qualisys"
+    if name.endswith((".yml", ".yaml", ".json")):
+        return "opencv"
+    if name.endswith(".toml"):
+        return "toml"
+    raise InvalidInputError(str(p), head[:40], "a Qualisys .qca.txt, OpenCV YAML/JSON or TOML file")
+
+
+def load_calibration(path: str | Path, fmt: str | None = None) -> dict[str, Camera]:
+    """Read a calibration file of any supported format.
+
+    Args:
+        path: the file (.qca.txt, .yml/.yaml/.json, .toml).
+        fmt: force a format ("qualisys", "opencv", "toml"); detected from content when None.
+
+    Returns:
+        Cameras by name, in file order (OpenCV axes, metres, px).
+
+    Raises:
+        InvalidInputError: missing/unreadable file, unknown format, malformed content; the
+            message names the file and the field.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InvalidInputError(str(p), exc.strerror, "a readable calibration file") from None
+    fmt = fmt or detect_format(p, text)
+    if fmt == "qualisys":
+        return parse_qualisys(text, str(p))
+    if fmt == "opencv":
+        return parse_opencv(text, str(p), default_name=p.name.split(".")[0] or "cam0")
+    if fmt == "toml":
+        return parse_toml(text, str(p))
+    raise InvalidInputError("fmt", fmt, f"one of {FORMATS}")
+
+
+def save_calibration(path: str | Path, cameras: dict[str, Camera], fmt: str | None = None) -> None:
+    """Write cameras in a supported format, chosen by ``fmt`` or the file extension.
+
+    Args:
+        path: output file (.qca.txt/.xml -> Qualisys, .yml/.yaml/.json -> OpenCV, .toml).
+        cameras: cameras by name.
+        fmt: force a format ("qualisys", "opencv", "toml").
+    """
+    p = Path(path)
+    if not cameras:
+        raise InvalidInputError("cameras", cameras, "at least one camera")
+    if fmt is None:
+        name = p.name.lower()
+        if name.endswith((".qca.txt", ".qca", ".xml")):
+            fmt = "qualisys"
+        elif name.endswith((".yml", ".yaml", ".json")):
+            fmt = "opencv"
+        elif name.endswith(".toml"):
+            fmt = "toml"
+        else:
+            raise InvalidInputError("path", str(p), "an extension .qca.txt, .yml, .json or .toml")
+    writers = {"qualisys": write_qualisys, "opencv": write_opencv, "toml": write_toml}
+    if fmt not in writers:
+        raise InvalidInputError("fmt", fmt, f"one of {FORMATS}")
+    writers[fmt](p, cameras)

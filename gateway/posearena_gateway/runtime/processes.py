@@ -1,0 +1,210 @@
+"""Start, find and stop estimator services as local processes (embedded mode).
+
+`posearena services up` starts every service detached on its default port and records it in
+the state folder (env POSEARENA_STATE_DIR, default <repo>/.posearena/); `EmbeddedServices`
+starts, for the length of one command, the services that are neither configured
+(`POSEARENA_<NAME>_ADDR`) nor already up, on free ports, and stops them afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from posearena_gateway.runtime.catalog import REPO_ROOT, SERVICES, ServiceSpec, get_spec
+
+LISTENING = re.compile(r"listening on (\S+):(\d+)")
+
+
+def state_dir() -> Path:
+    """Folder holding `<name>.json` (pid, target) and `<name>.log` of services that are up."""
+    return Path(os.environ.get("POSEARENA_STATE_DIR", REPO_ROOT / ".posearena"))
+
+
+@dataclass
+class RunningService:
+    """A service process this runtime started: its spec, process, address and log file."""
+
+    spec: ServiceSpec
+    process: subprocess.Popen
+    target: str
+    log_path: Path
+
+
+class ServiceStartError(RuntimeError):
+    """A service process exited or stayed silent; the message quotes its log's last lines."""
+
+
+def start_service(
+    spec: ServiceSpec, port: int, log_path: Path, extra_args: list[str] | None = None,
+    timeout_s: float = 120.0, detach: bool = False,
+) -> RunningService:
+    """Start `spec` on 127.0.0.1:`port` (0 = any free port) and wait until it listens.
+
+    Args:
+        spec: the service.
+        port: TCP port, 0 for an ephemeral one.
+        log_path: file receiving the process's stdout and stderr.
+        extra_args: the service's own flags (e.g. ["--checkpoint", path]).
+        timeout_s: how long to wait for the "listening on" line.
+        detach: start in a new session so it outlives this process (`services up`).
+
+    Raises:
+        ServiceStartError: the process exited or did not listen in time (log tail included).
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [spec.python(), "-m", spec.module, "--host", "127.0.0.1", "--port", str(port)]
+    cmd += extra_args or []
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=detach, cwd=REPO_ROOT,
+        )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        m = LISTENING.search(text)
+        if m:
+            return RunningService(spec, proc, f"127.0.0.1:{m.group(2)}", log_path)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    if proc.poll() is None:
+        stop_process(proc)
+    tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-8:])
+    raise ServiceStartError(
+        f"{spec.name} did not start (exit code {proc.returncode}); `{' '.join(cmd)}`; "
+        f"log {log_path}:\n{tail}"
+    )
+
+
+def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM, wait up to `grace_s`, then SIGKILL."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def recorded_target(name: str) -> str | None:
+    """Address of a service started by `services up` whose process is still alive."""
+    path = state_dir() / f"{name}.json"
+    if not path.exists():
+        return None
+    rec = json.loads(path.read_text())
+    return rec["target"] if _pid_alive(int(rec["pid"])) else None
+
+
+def resolve_target(name: str) -> str | None:
+    """Where service `name` already runs: POSEARENA_<NAME>_ADDR, else `services up`, else None."""
+    spec = get_spec(name)
+    return spec.configured_address() or recorded_target(name)
+
+
+def services_up(names: list[str], extra_args: dict[str, list[str]] | None = None) -> dict:
+    """Start each named service detached on its default port; return {name: target or error}."""
+    out: dict[str, str] = {}
+    for name in names:
+        spec = get_spec(name)
+        existing = resolve_target(name)
+        if existing:
+            out[name] = f"already up at {existing}"
+            continue
+        try:
+            rs = start_service(spec, spec.port, state_dir() / f"{name}.log",
+                               (extra_args or {}).get(name), detach=True)
+        except ServiceStartError as exc:
+            out[name] = f"failed: {exc}"
+            continue
+        (state_dir() / f"{name}.json").write_text(
+            json.dumps({"pid": rs.process.pid, "target": rs.target})
+        )
+        out[name] = rs.target
+    return out
+
+
+def services_down(names: list[str]) -> dict[str, str]:
+    """Stop services started by `services up`; return {name: what happened}."""
+    out = {}
+    for name in names:
+        path = state_dir() / f"{name}.json"
+        if not path.exists():
+            out[name] = "not started by `services up`"
+            continue
+        pid = int(json.loads(path.read_text())["pid"])
+        if _pid_alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                if not _pid_alive(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
+            out[name] = "stopped"
+        else:
+            out[name] = "was not running"
+        path.unlink(missing_ok=True)
+    return out
+
+
+@dataclass
+class EmbeddedServices:
+    """Context manager giving an address for each named service for one command.
+
+    Services already configured or up are used as they are; the others are started as child
+    processes on free ports and stopped on exit. A service that fails to start is recorded in
+    `errors` (the command reports that pipeline as skipped) instead of raising.
+    """
+
+    names: list[str]
+    extra_args: dict[str, list[str]] = field(default_factory=dict)
+    log_dir: Path | None = None
+    targets: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    started: list[RunningService] = field(default_factory=list)
+
+    def __enter__(self) -> EmbeddedServices:
+        log_dir = self.log_dir or state_dir() / "logs"
+        for name in self.names:
+            target = resolve_target(name)
+            if target:
+                self.targets[name] = target
+                continue
+            try:
+                rs = start_service(get_spec(name), 0, log_dir / f"{name}-{os.getpid()}.log",
+                                   self.extra_args.get(name))
+            except ServiceStartError as exc:
+                self.errors[name] = str(exc)
+                continue
+            self.started.append(rs)
+            self.targets[name] = rs.target
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for rs in self.started:
+            stop_process(rs.process)
+        self.started.clear()
+
+    def target(self, name: str) -> str | None:
+        return self.targets.get(name)
+
+
+__all__ = ["SERVICES", "EmbeddedServices", "resolve_target", "services_down", "services_up"]

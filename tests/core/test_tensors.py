@@ -1,0 +1,45 @@
+"""Tensor messages: exact round trips and validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posearena.errors import InvalidInputError
+from posearena.tensors import from_tensor, to_tensor
+from posearena.v1 import pose_pb2
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "uint8"])
+def test_round_trip_is_exact_through_serialisation(dtype):
+    rng = np.random.default_rng(0)
+    a = (rng.normal(size=(5, 3, 2)) * 100).astype(dtype)
+    if a.dtype.kind == "f":
+        a[1, 2, 0] = np.nan
+    msg = pose_pb2.Tensor.FromString(to_tensor(a).SerializeToString())
+    b = from_tensor(msg, "x")
+    assert b.dtype == a.dtype and b.shape == a.shape
+    np.testing.assert_array_equal(a, b)
+
+
+def test_bool_becomes_uint8_and_float16_float32():
+    assert from_tensor(to_tensor(np.array([True, False])), "f").tolist() == [1, 0]
+    assert from_tensor(to_tensor(np.ones(2, np.float16)), "h").dtype == np.float32
+
+
+def test_empty_tensor_round_trips():
+    b = from_tensor(to_tensor(np.zeros((0, 17, 2), np.float32)), "k", ndim=3, last_dim=2)
+    assert b.shape == (0, 17, 2)
+
+
+def test_validation_messages_name_field_and_expectation():
+    t = to_tensor(np.zeros((4, 17, 3), np.float32))
+    with pytest.raises(InvalidInputError, match=r"keypoints.shape.*last dimension 2"):
+        from_tensor(t, "keypoints", last_dim=2)
+    with pytest.raises(InvalidInputError, match=r"keypoints.shape.*2 dimensions"):
+        from_tensor(t, "keypoints", ndim=2)
+    t.data = t.data[:10]
+    with pytest.raises(InvalidInputError, match=r"keypoints.data=.*10 bytes.*816 bytes"):
+        from_tensor(t, "keypoints")
+    with pytest.raises(InvalidInputError, match="dtype"):
+        from_tensor(pose_pb2.Tensor(shape=[1], dtype=0, data=b"1234"), "x")
