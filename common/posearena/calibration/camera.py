@@ -14,6 +14,7 @@ from posearena.errors import InvalidInputError
 
 _ORTHO_TOL = 1e-5
 _UNDISTORT_ITERS = 30
+_UNDISTORT_TOL = 1e-13  # normalised units (~1e-10 px)
 
 
 def _as_matrix(value: object, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -157,7 +158,8 @@ class Camera:
 
         Returns:
             (..., 2) unitless undistorted coordinates on the z = 1 plane, found by the same
-            fixed-point iteration as OpenCV's undistortPoints (30 iterations).
+            fixed-point iteration as OpenCV's undistortPoints (until the step is below
+            1e-13, at most 30 iterations).
         """
         p = np.asarray(pixels, dtype=np.float64)
         K = self.K
@@ -167,14 +169,25 @@ class Camera:
             return np.stack([xd, yd], axis=-1)
         k1, k2, p1, p2 = self.dist[:4]
         k3 = self.dist[4] if self.dist.size > 4 else 0.0
+        missing = ~(np.isfinite(xd) & np.isfinite(yd))
+        if missing.any():
+            xd, yd = np.where(missing, 0.0, xd), np.where(missing, 0.0, yd)
         x, y = xd.copy(), yd.copy()
         for _ in range(_UNDISTORT_ITERS):
             r2 = x * x + y * y
             radial = 1.0 + r2 * (k1 + r2 * (k2 + r2 * k3))
-            dx = 2.0 * p1 * x * y + p2 * (r2 + 2.0 * x * x)
-            dy = p1 * (r2 + 2.0 * y * y) + 2.0 * p2 * x * y
-            x = (xd - dx) / radial
-            y = (yd - dy) / radial
+            xy2 = 2.0 * x * y
+            dx = p1 * xy2 + p2 * (r2 + 2.0 * x * x)
+            dy = p1 * (r2 + 2.0 * y * y) + p2 * xy2
+            x_new = (xd - dx) / radial
+            y_new = (yd - dy) / radial
+            step = max(np.max(np.abs(x_new - x), initial=0.0),
+                       np.max(np.abs(y_new - y), initial=0.0))
+            x, y = x_new, y_new
+            if step < _UNDISTORT_TOL:
+                break
+        if missing.any():
+            x, y = np.where(missing, np.nan, x), np.where(missing, np.nan, y)
         return np.stack([x, y], axis=-1)
 
     def undistort_points(self, pixels: np.ndarray) -> np.ndarray:

@@ -55,6 +55,7 @@ _SIDED: dict[str, str] = {
     "foot": "forefoot point in front of the ankle (Kinect 'Foot', UI-PRMD 'Toes')",
 }
 
+
 def _vocabulary() -> dict[str, str]:
     vocab = dict(_CENTRAL)
     for base, text in _SIDED.items():
@@ -69,7 +70,10 @@ def _vocabulary() -> dict[str, str]:
 CANONICAL_JOINTS: dict[str, str] = _vocabulary()
 
 #: How canonical names of the two sides relate (used to check mirror consistency).
-CANONICAL_MIRROR: tuple[MirrorRule, ...] = (("prefix", "left_", "right_"), ("prefix", "pig_L", "pig_R"))
+CANONICAL_MIRROR: tuple[MirrorRule, ...] = (
+    ("prefix", "left_", "right_"),
+    ("prefix", "pig_L", "pig_R"),
+)
 
 
 def canonical_mirror(name: str) -> str:

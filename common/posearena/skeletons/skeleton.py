@@ -14,7 +14,7 @@ import numpy as np
 
 from posearena.errors import InvalidInputError
 
-#: A mirror rule: ("prefix" | "suffix", left token, right token), e.g. ("prefix", "left_", "right_").
+#: A mirror rule: ("prefix" | "suffix", left token, right token), e.g. ("prefix", "L", "R").
 MirrorRule = tuple[str, str, str]
 
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
+
 from posearena.errors import InvalidInputError
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
+
 from posearena.errors import InvalidInputError
 
 from ._checks import as_array, same_shape

@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
+
 from posearena.errors import InvalidInputError
 
 from ._checks import as_array, non_negative, positive, same_shape

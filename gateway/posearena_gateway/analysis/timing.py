@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+
 from posearena.errors import InvalidInputError
 
 from ._checks import as_array, positive

@@ -45,22 +45,37 @@ def _fold(conv: torch.nn.Conv1d, bn: torch.nn.BatchNorm1d) -> tuple[torch.Tensor
     return w, b
 
 
-def _lin_comb(coefs: list[float], terms: list[torch.Tensor]) -> torch.Tensor:
-    """sum(c * t) over the non-zero coefficients, in place on a fresh tensor."""
-    out: torch.Tensor | None = None
-    for c, t in zip(coefs, terms, strict=True):
-        if c == 0:
-            continue
-        if out is None:
-            out = t * c if c != 1 else t.clone()
-        elif c == 1:
-            out.add_(t)
-        elif c == -1:
-            out.sub_(t)
-        else:
-            out.add_(t, alpha=c)
-    assert out is not None
-    return out
+def _input_transform(x: list[torch.Tensor], m: int) -> list[torch.Tensor]:
+    """BT @ (tile inputs), with shared subexpressions; x[j]: (C, B, nb, d) views."""
+    if m == 2:
+        return [x[0] - x[2], x[1] + x[2], x[2] - x[1], x[1] - x[3]]
+    r0 = torch.add(x[4], x[2], alpha=-5).add_(x[0], alpha=4)
+    t1 = torch.add(x[4], x[2], alpha=-4)
+    t2 = torch.add(x[3], x[1], alpha=-4)
+    r1 = t1 + t2
+    r2 = t1.sub_(t2)
+    t3 = x[4] - x[2]
+    t4 = x[3] - x[1]
+    r3 = torch.add(t3, t4, alpha=2)
+    r4 = t3.add_(t4, alpha=-2)
+    r5 = torch.add(x[5], x[3], alpha=-5).add_(x[1], alpha=4)
+    return [r0, r1, r2, r3, r4, r5]
+
+
+def _output_transform(mm: list[torch.Tensor], y: torch.Tensor, m: int) -> None:
+    """y[..., i, :] = (AT @ mm)[i]; mm[r]: (C, B, nb, d); y: (C, B, nb, m, d)."""
+    if m == 2:
+        torch.add(mm[0], mm[1], out=y[:, :, :, 0]).add_(mm[2])
+        torch.sub(mm[1], mm[2], out=y[:, :, :, 1]).sub_(mm[3])
+        return
+    s12 = mm[1] + mm[2]
+    d12 = mm[1].sub_(mm[2])
+    s34 = mm[3] + mm[4]
+    d34 = mm[3].sub_(mm[4])
+    torch.add(s12, s34, out=y[:, :, :, 0]).add_(mm[0])
+    torch.add(d12, d34, alpha=2, out=y[:, :, :, 1])
+    torch.add(s12, s34, alpha=4, out=y[:, :, :, 2])
+    torch.add(d12, d34, alpha=8, out=y[:, :, :, 3]).add_(mm[5])
 
 
 class _WinogradConv3:
@@ -70,14 +85,15 @@ class _WinogradConv3:
         g = torch.tensor(_G[tile], dtype=torch.float64)
         # U[r] = sum_k G[r, k] W[:, :, k]  -> (n, C_out, C_in)
         self.u = torch.einsum("rk,oik->roi", g, w).float().contiguous()
-        self.b = b.float()[:, None]
+        # Row 1 of AT is 1 in every output, so the bias rides on that GEMM (addmm).
+        self.b = b.float()[:, None].contiguous()
         self.d = dilation
         self.m = tile
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (C_in, B, T) -> (C_out, B, T - 2d), with the bias added."""
         c, bsz, t_in = x.shape
         d, m = self.d, self.m
-        n = m + 2
         t_out = t_in - 2 * d
         nb = -(-t_out // (m * d))
         need = (nb + 1) * m * d
@@ -85,16 +101,15 @@ class _WinogradConv3:
             x = F.pad(x, (0, need - t_in))
         xr = x[:, :, :need].view(c, bsz, nb + 1, m, d)
         # tile input j of tile k: frame k*m*d + j*d -> block k (j < m) or k + 1 (j >= m).
-        parts = [xr[:, :, :-1, j] if j < m else xr[:, :, 1:, j - m] for j in range(n)]
+        parts = [xr[:, :, :-1, j] if j < m else xr[:, :, 1:, j - m] for j in range(m + 2)]
         mats = []
-        for r in range(n):
-            v = _lin_comb(_BT[m][r], parts).reshape(c, -1)
-            mats.append(torch.mm(self.u[r], v).view(c, bsz, nb, d))
+        for r, v in enumerate(_input_transform(parts, m)):
+            v2 = v.reshape(c, -1)
+            prod = torch.addmm(self.b, self.u[r], v2) if r == 1 else torch.mm(self.u[r], v2)
+            mats.append(prod.view(-1, bsz, nb, d))
         y = torch.empty(self.u.shape[1], bsz, nb, m, d, dtype=x.dtype)
-        for i in range(m):
-            y[:, :, :, i] = _lin_comb(_AT[m][i], mats)
-        y = y.view(-1, bsz, nb * m * d)[:, :, :t_out]
-        return y.add_(self.b[:, :, None])
+        _output_transform(mats, y, m)
+        return y.view(-1, bsz, nb * m * d)[:, :, :t_out]
 
 
 class FastTemporalModel:

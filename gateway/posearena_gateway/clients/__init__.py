@@ -1,0 +1,1 @@
+"""Thin Pose API clients: numpy in, numpy out, one RPC each. Only gRPC reaches a service."""

@@ -1,0 +1,83 @@
+"""Client of the Pose API `Triangulate` RPC (N synchronised 2D views -> 3D)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posearena.calibration import Camera, camera_to_proto
+from posearena.tensors import from_tensor, to_tensor
+from posearena.v1 import pose_pb2, pose_pb2_grpc
+from posearena_gateway.runtime import open_channel
+
+
+@dataclass
+class TriangulationOutput:
+    """Output of a triangulator.
+
+    Attributes:
+        points_3d: (T, J, 3) float64 m, world frame of the calibration (or left camera frame).
+        reprojection_error: (T, J) px, NaN where not triangulated.
+        views_used: (T, J) int number of views kept.
+        flags: (T, J) uint8 bit flags (see the proto).
+        coordinate_frame: in words.
+    """
+
+    points_3d: np.ndarray
+    reprojection_error: np.ndarray
+    views_used: np.ndarray
+    flags: np.ndarray
+    coordinate_frame: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+def triangulate(
+    target: str,
+    keypoints: Sequence[np.ndarray],
+    camera_ids: Sequence[str],
+    skeleton: str,
+    cameras: Sequence[Camera] | None = None,
+    confidence: Sequence[np.ndarray] | None = None,
+    parallel: tuple[float, float, float, float] | None = None,
+    options: pose_pb2.TriangulationOptions | None = None,
+    timeout_s: float = 600.0,
+) -> TriangulationOutput:
+    """Triangulate N views through the triangulation service at `target`.
+
+    Args:
+        target: "host:port" of a TRIANGULATOR service.
+        keypoints: N arrays (T, J, 2) px, one per view, same T.
+        camera_ids: N names matching `cameras` (or "left"/"right" for a parallel rig).
+        skeleton: registry name of the keypoints (for left/right swaps).
+        cameras: calibrated cameras, one per view (omit with `parallel`).
+        confidence: N arrays (T, J) in [0, 1], optional.
+        parallel: (focal px, baseline m, cx px, cy px) of a parallel two-camera rig.
+        options: TriangulationOptions (thresholds, refinement, filtering).
+        timeout_s: deadline of the call.
+    """
+    views = []
+    for i, (cam_id, k) in enumerate(zip(camera_ids, keypoints, strict=True)):
+        view = pose_pb2.View(camera_id=cam_id, keypoints=to_tensor(np.asarray(k, np.float64)))
+        if confidence is not None:
+            view.confidence.CopyFrom(to_tensor(np.asarray(confidence[i], np.float32)))
+        views.append(view)
+    req = pose_pb2.TriangulateRequest(views=views, skeleton=skeleton)
+    if cameras is not None:
+        req.cameras.extend(camera_to_proto(c) for c in cameras)
+    if parallel is not None:
+        f, b, cx, cy = parallel
+        req.parallel.CopyFrom(pose_pb2.ParallelRig(focal_px=f, baseline_m=b, cx=cx, cy=cy))
+    if options is not None:
+        req.options.CopyFrom(options)
+    with open_channel(target) as ch:
+        resp = pose_pb2_grpc.PoseEstimatorStub(ch).Triangulate(req, timeout=timeout_s)
+    return TriangulationOutput(
+        points_3d=from_tensor(resp.points_3d, "points_3d", ndim=3, last_dim=3),
+        reprojection_error=from_tensor(resp.reprojection_error, "reprojection_error", ndim=2),
+        views_used=from_tensor(resp.views_used, "views_used", ndim=2),
+        flags=from_tensor(resp.flags, "flags", ndim=2),
+        coordinate_frame=resp.coordinate_frame,
+        details=dict(resp.details),
+    )

@@ -1,0 +1,47 @@
+"""Common joints of a candidate and a reference, through the skeleton registry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.skeletons import common_joint_indices, get_skeleton
+from posearena_gateway.references.sequence import Sequence3D
+
+
+def common_arrays(
+    ref: Sequence3D, cand: Sequence3D
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Restrict both sequences to their exactly-corresponding joints.
+
+    Returns:
+        ref (T_r, K, 3) m, cand (T_c, K, 3) m, and the K joint names (reference's names).
+
+    Raises:
+        InvalidInputError: fewer than 4 common joints (no meaningful comparison).
+    """
+    ir, ic = common_joint_indices(ref.skeleton, cand.skeleton)
+    if len(ir) < 4:
+        raise InvalidInputError(
+            "reference", f"{ref.skeleton} vs {cand.skeleton}",
+            f">= 4 joints in common through the skeleton registry (found {len(ir)})",
+        )
+    names = tuple(get_skeleton(ref.skeleton).joints[i] for i in ir)
+    return ref.points[:, ir], cand.points[:, ic], names
+
+
+def root_index(names: tuple[str, ...]) -> list[int]:
+    """Indices whose mean is the root: both hips when present, else every joint."""
+    hips = [i for i, n in enumerate(names) if _canon(n) in ("l_hip", "r_hip")]
+    return hips if len(hips) == 2 else list(range(len(names)))
+
+
+def _canon(name: str) -> str | None:
+    from posearena_gateway.analysis.angles import canonical_joint_name
+
+    return canonical_joint_name(name)
+
+
+def root_centred(points: np.ndarray, root: list[int]) -> np.ndarray:
+    """(T, K, 3) minus the per-frame mean of the `root` joints."""
+    return points - np.nanmean(points[:, root], axis=1, keepdims=True)

@@ -1,0 +1,213 @@
+"""Client of the Pose API `Detect` stream: a video file -> `Detections` (T, P, J, 2) px.
+
+Frames are decoded and encoded in gRPC's request-sending thread while the service works on
+the previous ones (the stream pipelines them); responses are collected here in order. Every
+frame of the video gets a row: frames without a person are NaN, never dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import grpc
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.npzio import Detections
+from posearena.skeletons import get_skeleton
+from posearena.tensors import from_tensor
+from posearena.v1 import pose_pb2, pose_pb2_grpc
+from posearena_gateway.runtime import open_channel
+from posearena_gateway.video import (
+    DEFAULT_JPEG_QUALITY,
+    DEFAULT_TRANSPORT,
+    VideoInfo,
+    encode_frame,
+    iter_frames,
+    probe_video,
+)
+
+Progress = Callable[[int, int], None]
+
+
+class DetectionInterrupted(RuntimeError):
+    """The service failed mid-stream; `partial` holds the frames answered before the error.
+
+    Attributes:
+        partial: Detections of the first `partial.num_frames` frames (possibly 0).
+        code: the gRPC status code.
+        details: the service's message (names the frame and field for INVALID_ARGUMENT).
+    """
+
+    def __init__(self, partial: Detections, code: grpc.StatusCode, details: str) -> None:
+        self.partial = partial
+        self.code = code
+        self.details = details
+        super().__init__(
+            f"Detect failed after {partial.num_frames} frame(s): {code.name}: {details}"
+        )
+
+
+@dataclass
+class _Collector:
+    """Accumulates FramePoses into per-frame arrays (P slots, highest person score first)."""
+
+    max_people: int
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = field(
+        default_factory=list
+    )
+    skeleton: str = ""
+    num_joints: int = 0
+    has_world: bool = False
+
+    def add(self, fp: pose_pb2.FramePoses, expected_index: int) -> None:
+        if fp.index != expected_index:
+            raise InvalidInputError("FramePoses.index", fp.index, f"{expected_index} (in order)")
+        if not self.skeleton:
+            self.skeleton = fp.skeleton
+            self.num_joints = len(get_skeleton(fp.skeleton).joints)
+        elif fp.skeleton != self.skeleton:
+            raise InvalidInputError("FramePoses.skeleton", fp.skeleton, self.skeleton)
+        P, J = self.max_people, self.num_joints
+        kp = np.full((P, J, 2), np.nan, dtype=np.float32)
+        sc = np.zeros((P, J), dtype=np.float32)
+        ps = np.full((P,), np.nan, dtype=np.float32)
+        world = None
+        people = sorted(fp.people, key=lambda p: -p.score)[:P]
+        for slot, person in enumerate(people):
+            kp[slot] = from_tensor(person.keypoints, "keypoints", ndim=2, last_dim=2)
+            c = from_tensor(person.confidence, "confidence", ndim=1)
+            if c.shape != (J,):
+                raise InvalidInputError("confidence.shape", c.shape, f"({J},)")
+            sc[slot] = c
+            ps[slot] = person.score
+            if person.HasField("world") and person.world.shape:
+                if world is None:
+                    world = np.full((P, J, 3), np.nan, dtype=np.float32)
+                world[slot] = from_tensor(person.world, "world", ndim=2, last_dim=3)
+                self.has_world = True
+        self.rows.append((kp, sc, ps, world))
+
+    def detections(self, info: VideoInfo) -> Detections:
+        T, P = len(self.rows), self.max_people
+        J = self.num_joints
+        kp = np.full((T, P, J, 2), np.nan, dtype=np.float32)
+        sc = np.zeros((T, P, J), dtype=np.float32)
+        ps = np.full((T, P), np.nan, dtype=np.float32)
+        extra: dict[str, np.ndarray] = {}
+        if self.has_world:
+            extra["world"] = np.full((T, P, J, 3), np.nan, dtype=np.float32)
+        for t, (k, s, p, w) in enumerate(self.rows):
+            kp[t], sc[t], ps[t] = k, s, p
+            if w is not None:
+                extra["world"][t] = w
+        return Detections(
+            keypoints=kp,
+            scores=sc,
+            person_scores=ps,
+            skeleton=self.skeleton or "unknown",
+            fps=info.fps,
+            width=info.width,
+            height=info.height,
+            extra=extra,
+        )
+
+
+def _requests(
+    info: VideoInfo,
+    options: pose_pb2.DetectOptions,
+    transport: str,
+    jpeg_quality: int,
+    camera_id: str,
+    max_frames: int | None,
+) -> Iterator[pose_pb2.DetectRequest]:
+    yield pose_pb2.DetectRequest(options=options)
+    for i, bgr in enumerate(iter_frames(info.path, max_frames)):
+        data = encode_frame(bgr, transport, jpeg_quality)
+        frame = pose_pb2.Frame(
+            index=i,
+            timestamp_s=i / info.fps,
+            camera_id=camera_id,
+            width=int(bgr.shape[1]),
+            height=int(bgr.shape[0]),
+        )
+        if transport == "raw":
+            frame.raw_bgr = data
+        else:
+            frame.encoded = data
+        yield pose_pb2.DetectRequest(frame=frame)
+
+
+def detect_video(
+    target: str,
+    video_path: str | os.PathLike,
+    *,
+    max_people: int = 1,
+    image_mode: bool = False,
+    output_skeleton: str = "",
+    min_person_score: float = 0.0,
+    world_landmarks: bool = True,
+    transport: str = DEFAULT_TRANSPORT,
+    jpeg_quality: int = DEFAULT_JPEG_QUALITY,
+    camera_id: str = "",
+    max_frames: int | None = None,
+    progress: Progress | None = None,
+    deadline_s: float | None = None,
+) -> Detections:
+    """Run a Pose API 2D detector over every frame of a video.
+
+    Args:
+        target: service address "host:port".
+        video_path: video file.
+        max_people: person slots P >= 1 per frame (highest person scores kept).
+        image_mode: True: frames independent (no tracking).
+        output_skeleton: registry name to answer in ("" = the estimator's native skeleton).
+        min_person_score: people below this score in [0, 1] are dropped (0 = default).
+        world_landmarks: ask for metric 3D; stored as extra["world"] (T, P, J, 3) m.
+        transport: "raw", "jpeg" or "png" frame bytes (see posearena_gateway.video).
+        jpeg_quality: 1..100 for transport "jpeg".
+        camera_id: copied into every frame.
+        max_frames: only the first N frames (None: all).
+        progress: called as progress(frames_done, frames_total) after each frame.
+        deadline_s: whole-call deadline in s (None: none).
+
+    Returns:
+        Detections with keypoints (T, P, J, 2) px, scores (T, P, J), person_scores (T, P),
+        T = number of frames decoded from the video.
+
+    Raises:
+        InvalidInputError: bad arguments or an unreadable video (named).
+        DetectionInterrupted: the service failed mid-stream (carries the partial result).
+    """
+    if max_people < 1:
+        raise InvalidInputError("max_people", max_people, ">= 1")
+    if max_frames is not None and max_frames < 1:
+        raise InvalidInputError("max_frames", max_frames, ">= 1 or None")
+    encode_frame(np.zeros((2, 2, 3), np.uint8), transport, jpeg_quality)  # validates both
+    info = probe_video(video_path)
+    total = info.frame_count if max_frames is None else min(max_frames, info.frame_count)
+    options = pose_pb2.DetectOptions(
+        max_people=max_people,
+        image_mode=image_mode,
+        output_skeleton=output_skeleton,
+        min_person_score=min_person_score,
+        world_landmarks=world_landmarks,
+    )
+    collector = _Collector(max_people=max_people)
+    if output_skeleton:
+        collector.skeleton = output_skeleton
+        collector.num_joints = len(get_skeleton(output_skeleton).joints)
+    requests = _requests(info, options, transport, jpeg_quality, camera_id, max_frames)
+    with open_channel(target) as channel:
+        stub = pose_pb2_grpc.PoseEstimatorStub(channel)
+        try:
+            for fp in stub.Detect(requests, timeout=deadline_s):
+                collector.add(fp, len(collector.rows))
+                if progress is not None:
+                    progress(len(collector.rows), total)
+        except grpc.RpcError as exc:
+            partial = collector.detections(info)
+            raise DetectionInterrupted(partial, exc.code(), exc.details() or "") from exc
+    return collector.detections(info)

@@ -1,0 +1,111 @@
+"""The run directory: where every stage's output lands as soon as it is computed.
+
+Layout of `--out DIR`:
+    run.json                      inputs, options and the status of every pipeline
+    detections/<det>_<cam>.npz    2D detections (posearena.npzio format)
+    poses/<name>.npz              3D result of each pipeline and of the reference
+    metrics.json, report.html, figures/*.png, exports/<name>.{csv,trc,kinect.txt}
+All writes are atomic (temporary file + rename), so an interrupted run leaves only complete
+files, and `--resume` reuses them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.npzio import atomic_save_npz
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def to_json(data: Any) -> str:
+    """JSON text with numpy scalars/arrays converted and NaN written as null."""
+    def clean(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        if isinstance(x, float | np.floating) and not np.isfinite(x):
+            return None
+        return x
+    return json.dumps(clean(json.loads(json.dumps(data, default=_json_default))), indent=2)
+
+
+class RunDir:
+    """Paths and atomic writers of one run directory.
+
+    Args:
+        root: the directory; created if absent. Fails before any work when it cannot be
+            written (InvalidInputError naming the path).
+    """
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as exc:
+            raise InvalidInputError(
+                "--out", str(self.root), f"a writable directory ({exc})"
+            ) from exc
+
+    def detections(self, detector: str, camera: str) -> Path:
+        return self.root / "detections" / f"{detector}_{camera}.npz"
+
+    def poses(self, name: str) -> Path:
+        return self.root / "poses" / f"{name.replace('+', '_')}.npz"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "figures"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    def write_json(self, name: str, data: Any) -> Path:
+        path = self.root / name
+        atomic_write_text(path, to_json(data))
+        return path
+
+    def read_json(self, name: str) -> dict | None:
+        path = self.root / name
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def save_poses(self, name: str, points: np.ndarray, skeleton: str, fps: float,
+                   frame: str, **extra: np.ndarray) -> Path:
+        """Save a 3D result: points (T, J, 3) m, skeleton name, fps, frame description."""
+        path = self.poses(name)
+        atomic_save_npz(path, points=np.asarray(points, np.float64), skeleton=np.array(skeleton),
+                        fps=np.array(float(fps)), frame=np.array(frame), **extra)
+        return path

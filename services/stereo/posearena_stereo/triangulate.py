@@ -1,0 +1,173 @@
+"""Multi-view triangulation of keypoint sequences: the service's numerical entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posearena.calibration import Camera
+from posearena.errors import InvalidInputError
+from posearena_stereo import flags as F
+from posearena_stereo.filtering import butterworth_lowpass, interpolate_gaps
+from posearena_stereo.refine import refine_points
+from posearena_stereo.reprojection import mean_error, view_errors
+from posearena_stereo.robust import ViewSet, drop_worst_views, swap_left_right
+
+
+@dataclass
+class TriangulationOptions:
+    """Options of :func:`triangulate_views`.
+
+    Attributes:
+        max_reprojection_error_px: drop views while a point's mean error exceeds this (px);
+            None = never drop.
+        drop_criterion: "mean" (the mean error over the views, as Pose2Sim) or "max" (the
+            worst view's own error) is compared with ``max_reprojection_error_px``.
+        min_views: views needed per point (>= 2); dropping never goes below it.
+        refine: Gauss-Newton refinement of the reprojection error after the DLT.
+        try_swap_left_right: undo left/right label swaps per view (needs ``left_right``).
+        left_right: (left indices, right indices) of mirrored joints, e.g. from the skeleton.
+        filter_cutoff_hz: zero-phase Butterworth low-pass cutoff, Hz (0 = off; needs fps).
+        max_gap_frames: fill NaN gaps up to this many frames (0 = off).
+        fps: frame rate, Hz (for the filter).
+        min_confidence: observations below this confidence are not used.
+        passes: DLT passes (1 = plain weighted DLT, 2 = re-weighted by depth).
+    """
+
+    max_reprojection_error_px: float | None = None
+    drop_criterion: str = "mean"
+    min_views: int = 2
+    refine: bool = False
+    try_swap_left_right: bool = False
+    left_right: tuple[Sequence[int], Sequence[int]] | None = None
+    filter_cutoff_hz: float = 0.0
+    max_gap_frames: int = 0
+    fps: float = 0.0
+    min_confidence: float = 0.0
+    passes: int = 2
+
+
+@dataclass
+class TriangulationResult:
+    """Output of :func:`triangulate_views`.
+
+    Attributes:
+        points_3d: (T, J, 3) world coordinates, m; NaN where not triangulated.
+        reprojection_error: (T, J) mean reprojection error over the views used, px.
+        views_used: (T, J) int32, views kept for each point.
+        flags: (T, J) uint8 bit flags (see posearena_stereo.flags).
+        swapped: (C, T, J) bool, observations whose left/right labels were exchanged.
+    """
+
+    points_3d: np.ndarray
+    reprojection_error: np.ndarray
+    views_used: np.ndarray
+    flags: np.ndarray
+    swapped: np.ndarray | None = field(default=None, repr=False)
+
+
+def _validate(keypoints: np.ndarray, cameras: Sequence[Camera],
+              confidence: np.ndarray | None, opts: TriangulationOptions
+              ) -> tuple[np.ndarray, np.ndarray]:
+    kp = np.asarray(keypoints, dtype=np.float64)
+    if kp.ndim != 4 or kp.shape[-1] != 2:
+        raise InvalidInputError("keypoints", kp.shape, "shape (C, T, J, 2) in px")
+    C, T, J, _ = kp.shape
+    if len(cameras) != C:
+        raise InvalidInputError("cameras", f"{len(cameras)} cameras", f"{C} (one per view)")
+    for i, cam in enumerate(cameras):
+        if not isinstance(cam, Camera):
+            raise InvalidInputError(f"cameras[{i}]", type(cam).__name__, "a Camera")
+    if C < 2:
+        raise InvalidInputError("keypoints", f"{C} views", "at least 2 views")
+    if not 2 <= opts.min_views <= C:
+        raise InvalidInputError("min_views", opts.min_views, f"2 <= min_views <= {C} views")
+    if confidence is None:
+        conf = np.ones((C, T, J))
+    else:
+        conf = np.asarray(confidence, dtype=np.float64)
+        if conf.shape != (C, T, J):
+            raise InvalidInputError("confidence", conf.shape, f"shape {(C, T, J)}")
+    for c in range(C):
+        if not np.isfinite(kp[c]).any():
+            raise InvalidInputError(f"keypoints[{c}]", "all NaN",
+                                    f"some finite px in the view of camera {cameras[c].name!r}")
+    limit = opts.max_reprojection_error_px
+    if limit is not None and not limit > 0:
+        raise InvalidInputError("max_reprojection_error_px", limit, "a value > 0 or None")
+    if opts.try_swap_left_right and opts.left_right is None:
+        raise InvalidInputError("left_right", None, "left/right joint pairs to try swaps")
+    return kp, conf
+
+
+def triangulate_views(
+    keypoints: np.ndarray,
+    cameras: Sequence[Camera],
+    confidence: np.ndarray | None = None,
+    options: TriangulationOptions | None = None,
+) -> TriangulationResult:
+    """Triangulate synchronised 2D keypoint sequences from calibrated cameras.
+
+    Steps: undistort → (optional) left/right swap per view → confidence-weighted DLT with a
+    depth re-weighting pass → (optional) drop the worst view while the error exceeds the
+    threshold → (optional) Gauss-Newton refinement → (optional) gap filling and low-pass.
+
+    Args:
+        keypoints: (C, T, J, 2) px per view (NaN = not detected), view c seen by cameras[c].
+        cameras: C calibrated cameras (world frame of the calibration, m).
+        confidence: (C, T, J) in [0, 1] or None (all 1); used as weights.
+        options: TriangulationOptions (defaults: plain weighted DLT, no dropping).
+
+    Returns:
+        TriangulationResult with points_3d (T, J, 3) m, reprojection_error (T, J) px,
+        views_used (T, J), flags (T, J) uint8.
+
+    Raises:
+        InvalidInputError: wrong shapes, camera count not matching the views, a view with
+            only NaN, invalid options.
+    """
+    opts = options or TriangulationOptions()
+    kp, conf = _validate(keypoints, cameras, confidence, opts)
+    C, T, J, _ = kp.shape
+    N = T * J
+    xn = np.stack([cam.normalize_points(kp[c].reshape(N, 2)) for c, cam in enumerate(cameras)])
+    w = conf.reshape(C, N)
+    w = np.where(np.isfinite(w) & (w >= opts.min_confidence) & np.isfinite(xn).all(-1)
+                 & (w > 0), w, 0.0)
+    extr = np.stack([cam.extrinsic_matrix for cam in cameras])
+    fxy = np.array([[cam.K[0, 0], cam.K[1, 1]] for cam in cameras])
+    flags = np.zeros(N, np.uint8)
+    views = ViewSet(xn, extr, fxy, opts.passes)
+    swapped = None
+    if opts.try_swap_left_right:
+        left, right = opts.left_right  # type: ignore[misc]
+        xn, w, swapped = swap_left_right(views, w, J, left, right)
+        views = ViewSet(xn, extr, fxy, opts.passes)
+        flags[swapped.any(axis=0).reshape(N)] |= F.LEFT_RIGHT_SWAPPED
+    if opts.max_reprojection_error_px is not None:
+        X, crit_err = views.solve(w, min_views=opts.min_views, reduce=opts.drop_criterion)
+        w, X, _, dropped = drop_worst_views(views, w, X, crit_err, opts.max_reprojection_error_px,
+                                            opts.min_views, opts.drop_criterion)
+        flags[dropped] |= F.VIEW_DROPPED
+        used = w > 0
+        err = mean_error(view_errors(X, xn, extr, fxy, used), used)
+    else:
+        X, err = views.solve(w, min_views=opts.min_views)
+    if opts.refine:
+        X = refine_points(X, xn, extr, fxy, w)
+        used = w > 0
+        err = mean_error(view_errors(X, xn, extr, fxy, used), used)
+    ok = np.isfinite(X).all(axis=1)
+    flags[~ok] |= F.NOT_ENOUGH_VIEWS
+    views_used = np.where(ok, (w > 0).sum(axis=0), 0).astype(np.int32)
+    err = np.where(ok & np.isfinite(err), err, np.nan)
+    points = X.reshape(T, J, 3)
+    if opts.max_gap_frames > 0:
+        points, filled = interpolate_gaps(points, opts.max_gap_frames)
+        flags[filled.reshape(N)] |= F.INTERPOLATED
+    if opts.filter_cutoff_hz > 0:
+        points = butterworth_lowpass(points, opts.filter_cutoff_hz, opts.fps)
+    return TriangulationResult(points, err.reshape(T, J).astype(np.float32),
+                               views_used.reshape(T, J), flags.reshape(T, J), swapped)
