@@ -32,7 +32,7 @@ from posearena_gateway.video import (
 Progress = Callable[[int, int], None]
 
 
-class DetectionInterrupted(RuntimeError):
+class DetectionInterrupted(RuntimeError):  # noqa: N818 (name given by the Pose API issue)
     """The service failed mid-stream; `partial` holds the frames answered before the error.
 
     Attributes:
@@ -88,6 +88,8 @@ class _Collector:
                     world = np.full((P, J, 3), np.nan, dtype=np.float32)
                 world[slot] = from_tensor(person.world, "world", ndim=2, last_dim=3)
                 self.has_world = True
+        if fp.world_frame:  # the service answers world landmarks (none in empty frames)
+            self.has_world = True
         self.rows.append((kp, sc, ps, world))
 
     def detections(self, info: VideoInfo) -> Detections:

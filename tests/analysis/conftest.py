@@ -15,9 +15,12 @@ from posearena_gateway.analysis.angles import joint_angles
 
 VICON_M07 = (Path(__file__).resolve().parents[2] / "data" / "ui_prmd" / "Vicon" / "Positions"
              / "m07_s01_e01_positions.txt.gz")  # fmt: skip
-MARKERS = ("LFHD RFHD LBHD RBHD C7 T10 CLAV STRN RBAK LSHO LUPA LELB LFRM LWRA LWRB LFIN RSHO "
-           "RUPA RELB RFRM RWRA RWRB RFIN LASI RASI LPSI RPSI LTHI LKNE LTIB LANK LHEE LTOE "
-           "RTHI RKNE RTIB RANK RHEE RTOE").split()  # fmt: skip
+MARKERS = (
+    "LFHD", "RFHD", "LBHD", "RBHD", "C7", "T10", "CLAV", "STRN", "RBAK", "LSHO", "LUPA", "LELB",
+    "LFRM", "LWRA", "LWRB", "LFIN", "RSHO", "RUPA", "RELB", "RFRM", "RWRA", "RWRB", "RFIN",
+    "LASI", "RASI", "LPSI", "RPSI", "LTHI", "LKNE", "LTIB", "LANK", "LHEE", "LTOE", "RTHI",
+    "RKNE", "RTIB", "RANK", "RHEE", "RTOE",
+)  # fmt: skip
 
 
 def markers_to_joints(markers: np.ndarray) -> dict[str, np.ndarray]:

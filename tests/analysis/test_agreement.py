@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from posearena.errors import InvalidInputError
 
+from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.agreement import bias, bland_altman, mae, rmse
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from posearena.errors import InvalidInputError
 
+from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.alignment import (
     align_per_frame,
     align_sequence,
@@ -60,7 +60,7 @@ def test_umeyama_excludes_reflections() -> None:
 
 def test_too_few_points_and_bad_shapes_raise() -> None:
     X = np.array([[0, 0, 0], [1, 0, 0], [np.nan, 0, 0]], float)
-    with pytest.raises(InvalidInputError, match="X=.*2 valid point pairs"):
+    with pytest.raises(InvalidInputError, match=r"X=.*2 valid point pairs"):
         kabsch(X, X)
     with pytest.raises(InvalidInputError, match="Y="):
         umeyama(np.zeros((4, 3)), np.zeros((5, 3)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from posearena.errors import InvalidInputError
 
+from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.angles import canonical_joint_name, joint_angles
 
 # Z up, subject's left = +x, so forward = left x up = -y.
@@ -48,7 +48,8 @@ def _posed() -> dict[str, np.ndarray]:
 EXPECTED = {
     "l_knee_flexion": [0, 90], "r_knee_flexion": [0, 90],
     # hip flexion is thigh vs trunk: the 30 deg forward lean adds 30 deg to both hips
-    "l_hip_flexion": [0, 120], "r_hip_flexion": [0, 30], "l_elbow_flexion": [0, 90], "r_elbow_flexion": [0, 0],
+    "l_hip_flexion": [0, 120], "r_hip_flexion": [0, 30],
+    "l_elbow_flexion": [0, 90], "r_elbow_flexion": [0, 0],
     "l_shoulder_flexion": [0, 90], "r_shoulder_abduction": [0, 90],
     "l_shoulder_abduction": [0, np.nan], "r_shoulder_flexion": [0, np.nan],
     "trunk_inclination": [0, 30],

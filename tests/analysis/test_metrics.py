@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from posearena.errors import InvalidInputError
 
+from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.metrics import (
     joint_errors,
     mpjpe,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from posearena.errors import InvalidInputError
 
+from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.alignment import (
     align_sequences,
     estimate_time_offset,

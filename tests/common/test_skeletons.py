@@ -30,46 +30,53 @@ ROOT = Path(__file__).resolve().parents[2]
 BLAZE_NPZ = ROOT / "tests" / "data" / "pose2sim_blazepose33_2d.npz"
 UIPRMD_KINECT = ROOT / "data" / "ui_prmd" / "Kinect"
 
-COCO17 = (
-    "nose left_eye right_eye left_ear right_ear left_shoulder right_shoulder left_elbow "
-    "right_elbow left_wrist right_wrist left_hip right_hip left_knee right_knee left_ankle "
-    "right_ankle"
-).split()
-BODY25 = (
-    "Nose Neck RShoulder RElbow RWrist LShoulder LElbow LWrist MidHip RHip RKnee RAnkle LHip "
-    "LKnee LAnkle REye LEye REar LEar LBigToe LSmallToe LHeel RBigToe RSmallToe RHeel"
-).split()
-H36M17 = (
-    "hip right_hip right_knee right_foot left_hip left_knee left_foot spine thorax neck_nose "
-    "head left_shoulder left_elbow left_wrist right_shoulder right_elbow right_wrist"
-).split()
-BLAZEPOSE33 = (
-    "nose left_eye_inner left_eye left_eye_outer right_eye_inner right_eye right_eye_outer "
-    "left_ear right_ear mouth_left mouth_right left_shoulder right_shoulder left_elbow "
-    "right_elbow left_wrist right_wrist left_pinky right_pinky left_index right_index "
-    "left_thumb right_thumb left_hip right_hip left_knee right_knee left_ankle right_ankle "
-    "left_heel right_heel left_foot_index right_foot_index"
-).split()
-_KINECT_LIMBS = (
-    "ShoulderLeft ElbowLeft WristLeft HandLeft ShoulderRight ElbowRight WristRight HandRight "
-    "HipLeft KneeLeft AnkleLeft FootLeft HipRight KneeRight AnkleRight FootRight"
-).split()
+# fmt: off
+COCO17 = [
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle",
+]
+BODY25 = [
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist", "MidHip",
+    "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar", "LEar",
+    "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe", "RHeel",
+]
+H36M17 = [
+    "hip", "right_hip", "right_knee", "right_foot", "left_hip", "left_knee", "left_foot", "spine",
+    "thorax", "neck_nose", "head", "left_shoulder", "left_elbow", "left_wrist", "right_shoulder",
+    "right_elbow", "right_wrist",
+]
+BLAZEPOSE33 = [
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+    "right_heel", "left_foot_index", "right_foot_index",
+]
+_KINECT_LIMBS = [
+    "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft", "ShoulderRight", "ElbowRight",
+    "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft", "HipRight",
+    "KneeRight", "AnkleRight", "FootRight",
+]
 KINECT_V1 = ["HipCenter", "Spine", "ShoulderCenter", "Head", *_KINECT_LIMBS]
 KINECT_V2 = [
-    *("SpineBase SpineMid Neck Head".split()),
-    *_KINECT_LIMBS,
-    *("SpineShoulder HandTipLeft ThumbLeft HandTipRight ThumbRight".split()),
+    "SpineBase", "SpineMid", "Neck", "Head", *_KINECT_LIMBS,
+    "SpineShoulder", "HandTipLeft", "ThumbLeft", "HandTipRight", "ThumbRight",
 ]
-UIPRMD22 = (
-    "Waist Spine Chest Neck Head HeadTip LeftCollar LeftUpperArm LeftForearm LeftHand "
-    "RightCollar RightUpperArm RightForearm RightHand LeftUpperLeg LeftLowerLeg LeftFoot "
-    "LeftToes RightUpperLeg RightLowerLeg RightFoot RightToes"
-).split()
-PIG39 = (
-    "LFHD RFHD LBHD RBHD C7 T10 CLAV STRN RBAK LSHO LUPA LELB LFRM LWRA LWRB LFIN RSHO RUPA "
-    "RELB RFRM RWRA RWRB RFIN LASI RASI LPSI RPSI LTHI LKNE LTIB LANK LHEE LTOE RTHI RKNE "
-    "RTIB RANK RHEE RTOE"
-).split()
+UIPRMD22 = [
+    "Waist", "Spine", "Chest", "Neck", "Head", "HeadTip", "LeftCollar", "LeftUpperArm",
+    "LeftForearm", "LeftHand", "RightCollar", "RightUpperArm", "RightForearm", "RightHand",
+    "LeftUpperLeg", "LeftLowerLeg", "LeftFoot", "LeftToes", "RightUpperLeg", "RightLowerLeg",
+    "RightFoot", "RightToes",
+]
+PIG39 = [
+    "LFHD", "RFHD", "LBHD", "RBHD", "C7", "T10", "CLAV", "STRN", "RBAK", "LSHO", "LUPA", "LELB",
+    "LFRM", "LWRA", "LWRB", "LFIN", "RSHO", "RUPA", "RELB", "RFRM", "RWRA", "RWRB", "RFIN",
+    "LASI", "RASI", "LPSI", "RPSI", "LTHI", "LKNE", "LTIB", "LANK", "LHEE", "LTOE", "RTHI",
+    "RKNE", "RTIB", "RANK", "RHEE", "RTOE",
+]
+# fmt: on
 EXPECTED_ORDERS = {
     "coco17": COCO17,
     "body25": BODY25,
@@ -165,6 +172,14 @@ _N_PAIRS = {"coco17": 8, "body25": 11, "coco18": 8, "h36m17": 6, "blazepose33": 
 _N_PAIRS |= {"kinect_v1_20": 8, "kinect_v2_25": 10, "uiprmd_kinect22": 8, "pig39": 17}
 
 
+def _swap_side(canonical: str) -> str:
+    """Mirror a canonical name: left_x <-> right_x, pig_Lxxx <-> pig_Rxxx."""
+    for a, b in (("left_", "right_"), ("right_", "left_"), ("pig_L", "pig_R"), ("pig_R", "pig_L")):
+        if canonical.startswith(a):
+            return b + canonical[len(a) :]
+    return canonical
+
+
 @pytest.mark.parametrize("name", SKELETON_NAMES)
 def test_flip_permutation_is_an_involution_swapping_left_and_right_names(name: str) -> None:
     sk = get_skeleton(name)
@@ -179,7 +194,7 @@ def test_flip_permutation_is_an_involution_swapping_left_and_right_names(name: s
     canon = canonical_names(name)
     for j in range(sk.num_joints):  # the mirror joint is the mirror landmark
         a, b = canon[j], canon[perm[j]]
-        assert b == a or b == a.replace("left", "right") or a == b.replace("left", "right")
+        assert b == a or b == _swap_side(a)
     unpaired = [sk.joints[j] for j in range(sk.num_joints) if perm[j] == j]
     assert all("left" not in u.lower() and "right" not in u.lower() for u in unpaired)
 
@@ -269,7 +284,7 @@ def test_convert_confidence_copies_takes_minimum_and_zeroes_missing() -> None:
     assert kconf.shape == (4, 100, 20) and kconf.dtype == np.float32
 
 
-@pytest.mark.parametrize(("src", "dst"), itertools.product(SKELETON_NAMES, repeat=2))
+@pytest.mark.parametrize(("src", "dst"), list(itertools.product(SKELETON_NAMES, repeat=2)))
 def test_every_pair_maps_consistently(src: str, dst: str) -> None:
     m = mapping(src, dst)
     s, d = get_skeleton(src), get_skeleton(dst)

@@ -37,14 +37,15 @@ def matrix_to_rodrigues(R: np.ndarray) -> np.ndarray:
         (3,) rotation vector in radians.
     """
     R = np.asarray(R, dtype=np.float64)
-    cos_t = np.clip((np.trace(R) - 1.0) / 2.0, -1.0, 1.0)
-    theta = float(np.arccos(cos_t))
     w = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]])
-    if theta < 1e-12:
-        return np.zeros(3)
-    if np.pi - theta > 1e-5:
-        return w / (2.0 * np.sin(theta)) * theta
-    # near pi: axis from the symmetric part, sign fixed by the (small) antisymmetric part
+    sin_t = float(np.linalg.norm(w)) / 2.0
+    cos_t = (float(np.trace(R)) - 1.0) / 2.0
+    theta = float(np.arctan2(sin_t, cos_t))
+    if sin_t > 1e-6:
+        return w / (2.0 * sin_t) * theta
+    if cos_t > 0:  # angle ~ 0
+        return w / 2.0
+    # angle ~ pi: axis from the symmetric part, sign fixed by the (tiny) antisymmetric part
     B = (R + np.eye(3)) / 2.0
     axis = np.sqrt(np.clip(np.diag(B), 0.0, None))
     i = int(np.argmax(axis))

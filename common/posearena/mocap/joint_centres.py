@@ -8,6 +8,12 @@ Methods:
 - knee, ankle, elbow: the Plug-in-Gait chord function. The centre J lies in the plane of the
   proximal centre P, the lateral marker M and the wand marker W, at distance `half_width`
   from M, with the angle P-J-M a right angle, on the side of line P-M away from W.
+  Without a static trial the wand's rotation about the segment axis is unknown (Plug-in-Gait's
+  thigh/tibia rotation offsets); with `calibrate_rotation` an offset angle is estimated per
+  recording: the one that makes the distal bone length (knee-ankle, elbow-wrist) most
+  constant, since only points on the flexion axis keep a constant distance to the distal
+  segment. A small penalty (`rotation_penalty` mm per degree) keeps 0 when motion is too
+  small to tell.
 - shoulder: `shoulder_drop` mm below SHO along the trunk axis (mid-pelvis -> mid C7/CLAV).
 - wrist: midway between WRA and WRB.
 Any needed marker missing (NaN) gives NaN for that joint in that frame.
@@ -32,12 +38,18 @@ class JointCentreParams:
         ankle_half_width: ankle marker to ankle centre, mm.
         elbow_half_width: elbow marker to elbow centre, mm.
         shoulder_drop: SHO marker to shoulder centre along the trunk axis, mm.
+        calibrate_rotation: estimate wand rotation offsets per recording (see module doc).
+        max_rotation_deg: search range of the offsets, +- degrees (5 degree grid).
+        rotation_penalty: mm of bone-length std added per degree of offset.
     """
 
     knee_half_width: float = 60.0
     ankle_half_width: float = 45.0
     elbow_half_width: float = 45.0
     shoulder_drop: float = 60.0
+    calibrate_rotation: bool = True
+    max_rotation_deg: float = 60.0
+    rotation_penalty: float = 0.05
 
     def __post_init__(self) -> None:
         for name in ("knee_half_width", "ankle_half_width", "elbow_half_width", "shoulder_drop"):
@@ -95,7 +107,8 @@ def hip_centres(markers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def chord_centre(
-    proximal: np.ndarray, lateral: np.ndarray, wand: np.ndarray, half_width: float
+    proximal: np.ndarray, lateral: np.ndarray, wand: np.ndarray, half_width: float,
+    rotation_deg: float = 0.0,
 ) -> np.ndarray:
     """Plug-in-Gait chord function.
 
@@ -104,6 +117,7 @@ def chord_centre(
         lateral: (T, 3) lateral marker M (e.g. KNE), mm.
         wand: (T, 3) wand marker W (e.g. THI) defining the plane, mm.
         half_width: |J - M| in mm.
+        rotation_deg: offset rotating the wand plane about the line M -> P, degrees.
 
     Returns:
         (T, 3) joint centre J in mm (NaN where an input is NaN or degenerate).
@@ -114,10 +128,33 @@ def chord_centre(
     w = wand - lateral
     perp = w - np.sum(w * u, axis=-1, keepdims=True) * u
     v = -_unit(perp)
+    if rotation_deg:
+        a = np.deg2rad(rotation_deg)
+        v = np.cos(a) * v + np.sin(a) * np.cross(u, v)
     with np.errstate(invalid="ignore", divide="ignore"):
         cos_t = np.clip(half_width / length, -1.0, 1.0)
     sin_t = np.sqrt(1.0 - cos_t**2)
     return lateral + half_width * (cos_t * u + sin_t * v)
+
+
+def _calibrated_chord(
+    proximal: np.ndarray, lateral: np.ndarray, wand: np.ndarray, half_width: float,
+    distal: np.ndarray, p: JointCentreParams,
+) -> np.ndarray:
+    """Chord centre with the rotation offset that keeps |centre - distal| most constant."""
+    if not p.calibrate_rotation:
+        return chord_centre(proximal, lateral, wand, half_width)
+    best, best_cost = None, np.inf
+    for deg in np.arange(-p.max_rotation_deg, p.max_rotation_deg + 1e-9, 5.0):
+        c = chord_centre(proximal, lateral, wand, half_width, float(deg))
+        length = np.linalg.norm(c - distal, axis=-1)
+        ok = np.isfinite(length)
+        if ok.sum() < 2:
+            return chord_centre(proximal, lateral, wand, half_width)
+        cost = float(np.std(length[ok])) + p.rotation_penalty * abs(deg)
+        if cost < best_cost:
+            best, best_cost = c, cost
+    return best
 
 
 def trunk_up(markers: np.ndarray) -> np.ndarray:
@@ -147,15 +184,20 @@ def joint_centres(
     up = trunk_up(mk)
     for s in ("l", "r"):
         S = s.upper()
-        out[f"{s}_knee"] = chord_centre(
-            out[f"{s}_hip"], _m(mk, f"{S}KNE"), _m(mk, f"{S}THI"), p.knee_half_width
+        ankle0 = chord_centre(
+            chord_centre(out[f"{s}_hip"], _m(mk, f"{S}KNE"), _m(mk, f"{S}THI"), p.knee_half_width),
+            _m(mk, f"{S}ANK"), _m(mk, f"{S}TIB"), p.ankle_half_width,
+        )
+        out[f"{s}_knee"] = _calibrated_chord(
+            out[f"{s}_hip"], _m(mk, f"{S}KNE"), _m(mk, f"{S}THI"), p.knee_half_width, ankle0, p
         )
         out[f"{s}_ankle"] = chord_centre(
             out[f"{s}_knee"], _m(mk, f"{S}ANK"), _m(mk, f"{S}TIB"), p.ankle_half_width
         )
         out[f"{s}_shoulder"] = _m(mk, f"{S}SHO") - p.shoulder_drop * up
-        out[f"{s}_elbow"] = chord_centre(
-            out[f"{s}_shoulder"], _m(mk, f"{S}ELB"), _m(mk, f"{S}UPA"), p.elbow_half_width
-        )
         out[f"{s}_wrist"] = 0.5 * (_m(mk, f"{S}WRA") + _m(mk, f"{S}WRB"))
+        out[f"{s}_elbow"] = _calibrated_chord(
+            out[f"{s}_shoulder"], _m(mk, f"{S}ELB"), _m(mk, f"{S}UPA"), p.elbow_half_width,
+            out[f"{s}_wrist"], p,
+        )
     return out

@@ -49,7 +49,10 @@ def build_server(service: EstimatorService, config: ServiceConfig) -> tuple[grpc
     names = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server)
     address = f"{config.host}:{config.port}"
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:  # grpcio >= 1.6x raises instead of returning 0
+        port = 0
     if port == 0:
         raise OSError(f"cannot bind {address}: port in use or address unavailable")
     server.start()

@@ -64,7 +64,7 @@ def canonical_joint_name(name: str) -> str | None:
     for side, tokens in (("l", ("left", "l")), ("r", ("right", "r"))):
         for tok in tokens:
             if s.startswith(tok) and s[len(tok) :] in _BASES:
-                return f"{side}_{s[len(tok):]}"
+                return f"{side}_{s[len(tok) :]}"
             if s.endswith(tok) and s[: -len(tok)] in _BASES:
                 return f"{side}_{s[: -len(tok)]}"
     return None

@@ -1,5 +1,13 @@
 """Sub-commands of the `posearena` CLI, in the order `posearena --help` lists them."""
 
-from posearena_gateway.commands import services
+from posearena_gateway.commands import (
+    compare,
+    demo,
+    detect,
+    lift,
+    pipelines,
+    services,
+    triangulate,
+)
 
-COMMANDS = [services]
+COMMANDS = [demo, compare, detect, lift, triangulate, pipelines, services]

@@ -20,7 +20,12 @@ from posearena_gateway.analysis.agreement import bland_altman
 from posearena_gateway.analysis.alignment import align_sequence
 from posearena_gateway.analysis.angles import joint_angles
 from posearena_gateway.analysis.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe, pck, per_joint_errors
-from posearena_gateway.comparison.joints import common_arrays, root_centred, root_index
+from posearena_gateway.comparison.joints import (
+    common_arrays,
+    root_centred,
+    root_index,
+    root_position,
+)
 from posearena_gateway.comparison.temporal import TimeAlignment, synchronise
 from posearena_gateway.references.sequence import Sequence3D
 
@@ -73,7 +78,7 @@ def compare_sequences(
     else:
         rc, cc = root_centred(r, root), root_centred(c, root)
         rotated, _ = align_sequence(cc, rc, mode="rigid")
-        aligned = rotated + np.nanmean(r[:, root], axis=1, keepdims=True)
+        aligned = rotated + root_position(r, root)
         how = "root-centred (mid-hip), one rigid rotation for the sequence"
     m = mpjpe(aligned, r)
     metrics = {

@@ -43,5 +43,10 @@ def _canon(name: str) -> str | None:
 
 
 def root_centred(points: np.ndarray, root: list[int]) -> np.ndarray:
-    """(T, K, 3) minus the per-frame mean of the `root` joints."""
-    return points - np.nanmean(points[:, root], axis=1, keepdims=True)
+    """(T, K, 3) minus the per-frame mean of the `root` joints (NaN frames stay NaN)."""
+    return points - root_position(points, root)
+
+
+def root_position(points: np.ndarray, root: list[int]) -> np.ndarray:
+    """(T, 1, 3) mean of the `root` joints per frame; NaN where any of them is missing."""
+    return points[:, root].mean(axis=1, keepdims=True)

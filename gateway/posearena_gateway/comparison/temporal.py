@@ -35,6 +35,21 @@ def _signals(points: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray
     return {k: v for k, v in joint_angles(points, names).items() if k in SYNC_ANGLES}
 
 
+def _moving_signals(rs: dict[str, np.ndarray], cs: dict[str, np.ndarray],
+                    min_std_deg: float = 5.0) -> tuple[str, ...]:
+    """Angles that move in both recordings (std >= min_std_deg), largest motion first.
+
+    Angles that barely change carry only noise and would dilute the correlation; when none
+    moves that much, the three with the largest motion are used.
+    """
+    common = [k for k in SYNC_ANGLES if k in rs and k in cs
+              and np.isfinite(rs[k]).sum() > 3 and np.isfinite(cs[k]).sum() > 3]
+    spread = {k: min(np.nanstd(rs[k]), np.nanstd(cs[k])) for k in common}
+    ranked = sorted(common, key=lambda k: -spread[k])
+    moving = [k for k in ranked if spread[k] >= min_std_deg]
+    return tuple(moving or ranked[:3])
+
+
 def synchronise(
     ref: np.ndarray, ref_fps: float, cand: np.ndarray, cand_fps: float,
     names: tuple[str, ...], max_lag_s: float = 10.0,
@@ -51,8 +66,7 @@ def synchronise(
         and the TimeAlignment.
     """
     rs, cs = _signals(ref, names), _signals(cand, names)
-    keys = tuple(k for k in SYNC_ANGLES if k in rs and k in cs
-                 and np.isfinite(rs[k]).sum() > 3 and np.isfinite(cs[k]).sum() > 3)
+    keys = _moving_signals(rs, cs)
     # the candidate's angle signals resampled to the reference rate
     c_times = np.arange(int(np.floor((len(cand) - 1) * ref_fps / cand_fps)) + 1) / ref_fps
     a = np.stack([rs[k] for k in keys], axis=1)

@@ -113,7 +113,7 @@ def write_kinect_text(
     fps: float,
     timestamps: np.ndarray | None = None,
     frame: str = KINECT_FRAME,
-    up_axis: np.ndarray | tuple[float, float, float] = Y_UP,
+    up_axis: np.ndarray | tuple[float, float, float] | None = Y_UP,
 ) -> None:
     """Write poses as Kinect skeleton text (format in the module docstring).
 
@@ -125,22 +125,23 @@ def write_kinect_text(
         fps: frame rate in Hz (> 0), written in the header.
         timestamps: optional (T,) increasing times in s; default frame index / fps.
         frame: coordinate frame in words (header).
-        up_axis: (3,) up direction in that frame (header).
+        up_axis: (3,) up direction in that frame (header "up"); None leaves it out (readers
+            then assume the Kinect camera's Y up).
     """
     if skeleton not in KINECT_TEXT_COLUMNS.values():
         known = sorted(KINECT_TEXT_COLUMNS.values())
         raise InvalidInputError("skeleton", skeleton, f"one of {known}")
-    seq = Sequence3D(points, skeleton, fps, frame, np.asarray(up_axis), timestamps=timestamps)
+    up_arr = np.array(Y_UP) if up_axis is None else np.asarray(up_axis)
+    seq = Sequence3D(points, skeleton, fps, frame, up_arr, timestamps=timestamps)
     if "\n" in frame:
         raise InvalidInputError("frame", frame, "a one-line description")
     names = get_skeleton(skeleton).joints
-    up = " ".join(f"{v:g}" for v in seq.up_axis)
     lines = [
         "# posearena kinect skeleton text",
         f"# skeleton: {skeleton}",
         f"# fps: {seq.fps:.10g}",
         f"# frame: {frame}",
-        f"# up: {up}",
+        *([] if up_axis is None else ["# up: " + " ".join(f"{v:.9g}" for v in seq.up_axis)]),
         "# units: m",
         "# columns: timestamp_s " + " ".join(f"{n}_{a}" for n in names for a in "xyz"),
     ]

@@ -169,6 +169,9 @@ def services_down(names: list[str]) -> dict[str, str]:
 class EmbeddedServices:
     """Context manager giving an address for each named service for one command.
 
+    With `fresh`, every service is started anew (e.g. with a custom checkpoint in
+    `extra_args`), even when one is already running.
+
     Services already configured or up are used as they are; the others are started as child
     processes on free ports and stopped on exit. A service that fails to start is recorded in
     `errors` (the command reports that pipeline as skipped) instead of raising.
@@ -180,11 +183,12 @@ class EmbeddedServices:
     targets: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     started: list[RunningService] = field(default_factory=list)
+    fresh: bool = False
 
     def __enter__(self) -> EmbeddedServices:
         log_dir = self.log_dir or state_dir() / "logs"
         for name in self.names:
-            target = resolve_target(name)
+            target = None if self.fresh else resolve_target(name)
             if target:
                 self.targets[name] = target
                 continue

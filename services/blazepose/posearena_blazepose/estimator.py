@@ -101,6 +101,11 @@ def _check_confidence(name: str, value: float) -> float:
     return float(value)
 
 
+def _check_image(image: np.ndarray) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or image.size == 0:
+        raise InvalidInputError("image", f"{image.dtype}{image.shape}", "(H, W, 3) uint8, H, W > 0")
+
+
 class BlazePoseEstimator:
     """One MediaPipe Pose graph: tracking over a video (default) or independent images.
 
@@ -168,17 +173,16 @@ class BlazePoseEstimator:
         Raises:
             InvalidInputError: not an (H, W, 3) uint8 array.
         """
-        if self._pose is None:
-            raise ModelNotLoadedError("BlazePoseEstimator is closed")
-        if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
-            raise InvalidInputError("image", f"{bgr.dtype}{bgr.shape}", "(H, W, 3) uint8 BGR")
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        return self.process_rgb(rgb, timestamp_s)
+        _check_image(bgr)
+        return self.process_rgb(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), timestamp_s)
 
     def process_rgb(self, rgb: np.ndarray, timestamp_s: float | None = None) -> list[PoseResult]:
         """Like `process` for an (H, W, 3) uint8 RGB image (already converted)."""
         from mediapipe.python.solution_base import SolutionBase
 
+        if self._pose is None:
+            raise ModelNotLoadedError("BlazePoseEstimator is closed")
+        _check_image(rgb)
         self._set_timestamp(timestamp_s)
         # Pose.process would clear `presence`, which the person score is made of.
         res = SolutionBase.process(self._pose, {"image": rgb})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import cv2
 import grpc
 import numpy as np
 
@@ -134,7 +135,8 @@ class BlazePoseService(EstimatorService):
                     est = self._estimator(opts)
                 if not opts.image_mode:
                     size = check_same_size(size, image, field)
-                people = est.process(image, frame.timestamp_s if frame.timestamp_s > 0 else None)
+                ts = frame.timestamp_s if frame.timestamp_s > 0 else None
+                people = est.process_rgb(image, ts)
                 yield self._frame_poses(frame, image, people, opts)
         finally:
             items.close()
@@ -189,7 +191,7 @@ class BlazePoseService(EstimatorService):
 
 def _decode_request(item: tuple[int, pose_pb2.DetectRequest]) -> tuple[int, str, object]:
     """(position, request) -> (position, "options", DetectOptions) or
-    (position, "frame", (Frame without image bytes, BGR image)); runs in the prefetch thread."""
+    (position, "frame", (Frame without image bytes, RGB image)); runs in the prefetch thread."""
     pos, req = item
     kind = req.WhichOneof("item")
     if kind == "options":
@@ -210,4 +212,5 @@ def _decode_request(item: tuple[int, pose_pb2.DetectRequest]) -> tuple[int, str,
         index=f.index, timestamp_s=f.timestamp_s, camera_id=f.camera_id, width=f.width,
         height=f.height,
     )
-    return pos, "frame", (meta, image)
+    # BGR -> RGB here too, so that the estimator thread only runs the graph.
+    return pos, "frame", (meta, cv2.cvtColor(image, cv2.COLOR_BGR2RGB))

@@ -60,7 +60,7 @@ def refine_points(
         cost = (w2 * (fx2 * rx * rx + fy2 * ry * ry)).sum(axis=0)
         return cost, front.all(axis=0), px, py, rx, ry, inv_z
 
-    cost, front, px, py, rx, ry, inv_z = residuals(X)
+    cost, _, px, py, rx, ry, inv_z = residuals(X)
     for _ in range(iterations):
         # d(px)/dX = inv_z (R0 - px R2), d(py)/dX = inv_z (R1 - py R2); rows (C, N, 3)
         jx = inv_z[..., None] * (R[:, None, 0, :] - px[..., None] * R[:, None, 2, :])
@@ -78,7 +78,7 @@ def refine_points(
         accept = active & new[1] & (new[0] <= cost)
         X = np.where(accept[:, None], X_new, X)
         cost = np.where(accept, new[0], cost)
-        _, front, px, py, rx, ry, inv_z = residuals(X)
+        _, _, px, py, rx, ry, inv_z = residuals(X)
         if not np.any(accept & (np.abs(step).max(axis=1) > _STEP_TOL_M)):
             break
     return X

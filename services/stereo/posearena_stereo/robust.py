@@ -173,3 +173,24 @@ def swap_left_right(
     xn[:, :, left], xn[:, :, right] = obs[:, :, :P], obs[:, :, P:]
     ww[:, :, left], ww[:, :, right] = wts[:, :, :P], wts[:, :, P:]
     return xn.reshape(C, N, 2), ww.reshape(C, N), swapped
+
+
+def apply_swaps(keypoints: np.ndarray, swapped: np.ndarray,
+                left: Sequence[int], right: Sequence[int]) -> np.ndarray:
+    """Exchange left/right observations where :func:`swap_left_right` decided so.
+
+    Args:
+        keypoints: (C, T, J, D) per-view observations (px, or confidences with D = 1).
+        swapped: (C, T, J) bool from a TriangulationResult.
+        left, right: the mirrored joint indices used for the swaps.
+
+    Returns:
+        (C, T, J, D) copy with left[i] and right[i] exchanged where swapped.
+    """
+    out = np.array(keypoints, copy=True)
+    for lj, rj in zip(left, right, strict=True):
+        m = swapped[:, :, lj]
+        a, b = out[:, :, lj].copy(), out[:, :, rj].copy()
+        out[:, :, lj][m] = b[m]
+        out[:, :, rj][m] = a[m]
+    return out

@@ -9,8 +9,13 @@ import numpy as np
 
 from posearena.calibration import Camera
 from posearena.errors import InvalidInputError
-from posearena_stereo import flags as F
 from posearena_stereo.filtering import butterworth_lowpass, interpolate_gaps
+from posearena_stereo.flags import (
+    INTERPOLATED,
+    LEFT_RIGHT_SWAPPED,
+    NOT_ENOUGH_VIEWS,
+    VIEW_DROPPED,
+)
 from posearena_stereo.refine import refine_points
 from posearena_stereo.reprojection import mean_error, view_errors
 from posearena_stereo.robust import ViewSet, drop_worst_views, swap_left_right
@@ -145,12 +150,12 @@ def triangulate_views(
         left, right = opts.left_right  # type: ignore[misc]
         xn, w, swapped = swap_left_right(views, w, J, left, right)
         views = ViewSet(xn, extr, fxy, opts.passes)
-        flags[swapped.any(axis=0).reshape(N)] |= F.LEFT_RIGHT_SWAPPED
+        flags[swapped.any(axis=0).reshape(N)] |= LEFT_RIGHT_SWAPPED
     if opts.max_reprojection_error_px is not None:
         X, crit_err = views.solve(w, min_views=opts.min_views, reduce=opts.drop_criterion)
         w, X, _, dropped = drop_worst_views(views, w, X, crit_err, opts.max_reprojection_error_px,
                                             opts.min_views, opts.drop_criterion)
-        flags[dropped] |= F.VIEW_DROPPED
+        flags[dropped] |= VIEW_DROPPED
         used = w > 0
         err = mean_error(view_errors(X, xn, extr, fxy, used), used)
     else:
@@ -160,13 +165,13 @@ def triangulate_views(
         used = w > 0
         err = mean_error(view_errors(X, xn, extr, fxy, used), used)
     ok = np.isfinite(X).all(axis=1)
-    flags[~ok] |= F.NOT_ENOUGH_VIEWS
+    flags[~ok] |= NOT_ENOUGH_VIEWS
     views_used = np.where(ok, (w > 0).sum(axis=0), 0).astype(np.int32)
     err = np.where(ok & np.isfinite(err), err, np.nan)
     points = X.reshape(T, J, 3)
     if opts.max_gap_frames > 0:
         points, filled = interpolate_gaps(points, opts.max_gap_frames)
-        flags[filled.reshape(N)] |= F.INTERPOLATED
+        flags[filled.reshape(N)] |= INTERPOLATED
     if opts.filter_cutoff_hz > 0:
         points = butterworth_lowpass(points, opts.filter_cutoff_hz, opts.fps)
     return TriangulationResult(points, err.reshape(T, J).astype(np.float32),

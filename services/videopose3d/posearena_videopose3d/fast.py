@@ -13,7 +13,7 @@ m = 4 (1.5x for m = 2).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
+from torch.nn import functional as F  # noqa: N812
 
 from posearena.errors import InvalidInputError
 from posearena_videopose3d.model import TemporalModel

@@ -54,7 +54,8 @@ def normalize_screen(keypoints: np.ndarray, width: float, height: float) -> np.n
         (..., 2) normalised coordinates (float64).
     """
     for name, v in (("width", width), ("height", height)):
-        if not (isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v) and v > 0):
+        number = isinstance(v, (int, float, np.integer, np.floating))
+        if not (number and math.isfinite(v) and v > 0):
             raise InvalidInputError(name, v, "a positive image size in px")
     kp = np.asarray(keypoints, dtype=np.float64)
     return kp / width * 2 - np.array([1.0, height / width])
@@ -190,10 +191,7 @@ class Lifter:
             for s in range(0, t_out, self.chunk_frames):
                 e = min(t_out, s + self.chunk_frames)
                 y = self.fast(x[:, s: e + rf - 1])
-                if flip_tta:
-                    y = (y[0] + _unflip_output(y[1])) / 2
-                else:
-                    y = y[0]
+                y = (y[0] + _unflip_output(y[1])) / 2 if flip_tta else y[0]
                 out[s:e] = y.numpy()
         return out
 

@@ -27,7 +27,8 @@ from posearena.errors import InvalidInputError
 def _check_widths(filter_widths: Sequence[int]) -> list[int]:
     widths = [int(w) for w in filter_widths]
     if not widths or any(w < 1 or w % 2 == 0 for w in widths):
-        raise InvalidInputError("filter_widths", list(filter_widths), "a non-empty list of odd widths >= 1")
+        raise InvalidInputError("filter_widths", list(filter_widths),
+                                "a non-empty list of odd widths >= 1")
     return widths
 
 
@@ -179,7 +180,8 @@ class TemporalModel(TemporalModelBase):
             p, s = self.pad[i], self.causal_shift[i]
             res = x[:, :, p + s: x.shape[2] - p + s]
             x = self.drop(self.relu(self.layers_bn[2 * i - 2](self.layers_conv[2 * i - 2](x))))
-            x = res + self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
+            x = self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
+            x = res + x
         return self.shrink(x)
 
 
@@ -225,5 +227,6 @@ class TemporalModelOptimized1f(TemporalModelBase):
             w = self.filter_widths[i]
             res = x[:, :, self.causal_shift[i] + w // 2:: w]
             x = self.drop(self.relu(self.layers_bn[2 * i - 2](self.layers_conv[2 * i - 2](x))))
-            x = res + self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
+            x = self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
+            x = res + x
         return self.shrink(x)

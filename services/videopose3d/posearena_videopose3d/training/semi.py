@@ -108,3 +108,43 @@ class SemiSupervisedTrainer:
         terms["total"].backward()
         self.opt.step()
         return {k: float(v.detach()) for k, v in terms.items()}
+
+
+def train_semi_supervised(
+    labelled: list, unlabelled: list, filter_widths: list[int], channels: int = 256,
+    batch_size: int = 256, steps: int = 100, seed: int = 0, lr: float = 1e-3,
+) -> tuple[SemiSupervisedTrainer, list[dict[str, float]]]:
+    """Run `steps` semi-supervised steps; unlabelled sequences contribute only their 2D
+    projections and camera intrinsics (their 3D is never read by the losses).
+
+    Args:
+        labelled, unlabelled: lists of training.data.Sequence3D (world frame, m).
+        filter_widths, channels: architecture. batch_size: windows per branch and step.
+        steps: optimisation steps. seed: random seed. lr: Adam learning rate.
+
+    Returns:
+        (trainer with both models, per-step loss dicts).
+    """
+    from posearena_videopose3d.training.batches import WindowSampler
+
+    torch.manual_seed(seed)
+    trainer = SemiSupervisedTrainer(filter_widths, channels=channels, lr=lr)
+    rf = trainer.pose_model.receptive_field()
+    lab = WindowSampler(labelled, rf, seed=seed)
+    unl = WindowSampler(unlabelled, rf, seed=seed + 1)
+    history: list[dict[str, float]] = []
+    lab_it, unl_it = lab.epoch(batch_size, with_camera=True), unl.epoch(batch_size, True)
+    while len(history) < steps:
+        try:
+            xl, yl, _ = next(lab_it)
+        except StopIteration:
+            lab_it = lab.epoch(batch_size, with_camera=True)
+            continue
+        try:
+            xu, _, ku = next(unl_it)
+        except StopIteration:
+            unl_it = unl.epoch(batch_size, with_camera=True)
+            continue
+        history.append(trainer.step(torch.from_numpy(xl), torch.from_numpy(yl),
+                                    torch.from_numpy(xu), torch.from_numpy(ku)))
+    return trainer, history

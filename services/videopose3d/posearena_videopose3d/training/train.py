@@ -113,7 +113,7 @@ def train(
             loss.backward()
             opt.step()
             step += 1
-            losses.append(float(loss) * 1000.0)
+            losses.append(loss.item() * 1000.0)
             if log and step % 50 == 0:
                 print(f"step {step} epoch {epoch} lr {lr:.2e} loss {np.mean(losses[-50:]):.1f} mm"
                       f" t {elapsed / 60:.1f} min", flush=True)

@@ -1,0 +1,45 @@
+"""Terminal progress for CLI commands: tqdm bars for frames, one line per pipeline event."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+
+from tqdm import tqdm
+
+from posearena_gateway.pipelines.events import Event
+
+
+def frame_bar(total: int, desc: str) -> tuple[tqdm, Callable[[int, int], None]]:
+    """A tqdm bar over `total` frames and a `progress(done, total)` callback feeding it."""
+    bar = tqdm(total=total, desc=desc, unit="frame", file=sys.stderr, leave=True)
+
+    def progress(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return bar, progress
+
+
+class EventPrinter:
+    """EventSink: a bar per detection stream, a line for every other event."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, tqdm] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, e: Event) -> None:
+        with self._lock:
+            if e.stage == "detect" and e.status == "progress":
+                bar = self._bars.get(e.item)
+                if bar is None:
+                    bar = self._bars[e.item] = tqdm(total=100, desc=e.item, unit="%",
+                                                    file=sys.stderr, leave=False)
+                bar.update(round(e.fraction * 100) - bar.n)
+                return
+            if e.item in self._bars and e.status != "started":
+                self._bars.pop(e.item).close()
+            if e.status in ("progress", "started") and e.stage != "pipeline":
+                return
+            msg = f" - {e.message}" if e.message else ""
+            tqdm.write(f"[{e.stage}] {e.item}: {e.status}{msg}", file=sys.stderr)

@@ -1,0 +1,73 @@
+"""`posearena demo`: the main job on bundled real data, end to end.
+
+1. The Pose2Sim 4-camera recording (data/pose2sim_demo): BlazePose 2D on every camera, the
+   4-view triangulation as reference, and the default pipelines (BlazePose world 3D,
+   BlazePose + VideoPose3D from cam01, BlazePose + stereo from cam01 + cam02) compared to it.
+2. UI-PRMD (data/ui_prmd): Kinect v2 against Vicon motion capture for the bundled exercises.
+Writes everything under --out (default runs/demo) and prints a summary table.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from posearena_gateway.commands.compare import finish
+from posearena_gateway.comparison import compare_sequences
+from posearena_gateway.pipelines.catalog import parse_pipelines
+from posearena_gateway.pipelines.rundir import RunDir
+from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.references import load_reference
+from posearena_gateway.runtime.catalog import REPO_ROOT
+
+DATA = REPO_ROOT / "data"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run the demo comparison on the bundled data")
+    p.add_argument("--out", default=str(REPO_ROOT / "runs" / "demo"))
+    p.add_argument("--data", default=str(DATA), help="folder with pose2sim_demo/ and ui_prmd/")
+    p.add_argument("--resume", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data, out = Path(args.data), Path(args.out)
+    demo = data / "pose2sim_demo"
+    videos = sorted((demo / "videos").glob("cam*.mp4"))
+    print(f"== Pose2Sim demo: {len(videos)} cameras, reference = 4-view triangulation ==")
+    runner = Runner(CompareJob(videos=videos, out=out / "pose2sim", calib=demo / "Calib.qca.txt",
+                               pipelines=parse_pipelines(None), reference="multiview",
+                               resume=args.resume), _printer())
+    metrics = runner.run()
+    finish(runner.rd, metrics, runner, title="Pose2Sim demo: pipelines vs 4-camera reference")
+    status = 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1
+
+    print("\n== UI-PRMD: Kinect v2 vs Vicon motion capture ==")
+    rd = RunDir(out / "uiprmd")
+    comps, results, pipelines, ref0 = {}, {}, {}, None
+    for vicon in sorted((data / "ui_prmd" / "Vicon" / "Positions").glob("*_positions.txt.gz")):
+        kinect = data / "ui_prmd" / "Kinect" / "Positions" / vicon.name
+        if not kinect.exists():
+            continue
+        ref, cand = load_reference(f"mocap:{vicon}"), load_reference(f"kinect:{kinect}")
+        name = f"kinect {vicon.name.split('_positions')[0]}"
+        comps[name] = compare_sequences(ref, cand, synchronised=False, same_frame=False)
+        results[name] = cand
+        pipelines[name] = {"status": "ok", "reason": "", "source": str(kinect),
+                           "reference_source": str(vicon), **comps[name].metrics}
+        ref0 = ref0 or ref
+    metrics = {"reference": {"kind": "mocap", "status": "ok", "source": "UI-PRMD Vicon",
+                             "frame": ref0.frame if ref0 else ""},
+               "frames": ref0.num_frames if ref0 else 0, "fps": ref0.fps if ref0 else 0,
+               "pipelines": pipelines}
+    rd.write_json("metrics.json", metrics)
+    finish(rd, metrics, comparisons=comps, reference=ref0, results=results,
+           title="UI-PRMD: Kinect v2 vs Vicon")
+    return status
+
+
+def _printer():
+    from posearena_gateway.commands._progress import EventPrinter
+
+    return EventPrinter()

@@ -1,0 +1,55 @@
+"""`posearena detect`: 2D keypoints of every frame of a video, through a detector service."""
+
+from __future__ import annotations
+
+import argparse
+
+from posearena.errors import InvalidInputError
+from posearena.npzio import save_detections
+from posearena_gateway.commands._progress import frame_bar
+from posearena_gateway.detect_client import detect_video
+from posearena_gateway.runtime import EmbeddedServices
+from posearena_gateway.video import probe_video
+
+DETECTORS = ("blazepose",)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("detect", help="2D keypoints of a video (.npz)",
+                       description="Run a 2D detector over every frame of a video. OUT.npz "
+                       "holds keypoints (T,P,J,2) px, scores (T,P,J), person_scores (T,P), "
+                       "skeleton, fps, width, height; frames without a person are NaN.")
+    p.add_argument("--estimator", default="blazepose", help=f"one of {DETECTORS}")
+    p.add_argument("--video", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--max-people", type=int, default=1)
+    p.add_argument("--skeleton", default="", help="answer in this registry skeleton "
+                   "(coco17, body25, h36m17); default: the estimator's own")
+    p.add_argument("--image-mode", action="store_true", help="no tracking between frames")
+    p.add_argument("--max-frames", type=int, default=None)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.estimator not in DETECTORS:
+        raise InvalidInputError("--estimator", args.estimator, f"one of {DETECTORS}")
+    info = probe_video(args.video)  # a bad video fails before any service starts
+    with EmbeddedServices([args.estimator]) as es:
+        target = es.target(args.estimator)
+        if target is None:
+            print(es.errors[args.estimator])
+            return 1
+        total = info.frame_count if args.max_frames is None else min(args.max_frames,
+                                                                       info.frame_count)
+        bar, progress = frame_bar(total, args.estimator)
+        try:
+            dets = detect_video(target, args.video, max_people=args.max_people,
+                                image_mode=args.image_mode, output_skeleton=args.skeleton,
+                                max_frames=args.max_frames, progress=progress)
+        finally:
+            bar.close()
+    save_detections(args.output, dets)
+    found = int((~(dets.person_scores != dets.person_scores)).any(axis=1).sum())
+    print(f"{args.output}: {dets.num_frames} frames, a person in {found}, "
+          f"skeleton {dets.skeleton}, {dets.width}x{dets.height} px at {dets.fps:g} fps")
+    return 0

@@ -1,0 +1,61 @@
+"""`posearena lift`: 2D COCO-17 keypoints -> 3D (H36M-17, m, camera frame) via VideoPose3D."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.npzio import atomic_save_npz
+from posearena_gateway.clients.lift import lift
+from posearena_gateway.commands._inputs import load_2d
+from posearena_gateway.runtime import EmbeddedServices
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("lift", help="lift 2D keypoints to 3D (VideoPose3D)",
+                       description="IN is a .npy (T,17,2) COCO-17 px or a `posearena detect` "
+                       ".npz (main person). OUT.npz holds poses_3d (T,17,3) m (root-relative, "
+                       "camera frame), skeleton, interpolated (T,).")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--width", type=int, help="image width px (default: from the npz)")
+    p.add_argument("--height", type=int, help="image height px (default: from the npz)")
+    p.add_argument("--fps", type=float, default=None)
+    p.add_argument("--checkpoint", help="official .bin or our .pt (default: the shipped model)")
+    p.add_argument("--arch", help="filter widths, e.g. 3,3,3,3,3")
+    p.add_argument("--channels", type=int)
+    p.add_argument("--causal", action="store_true")
+    p.add_argument("--no-flip-tta", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    k, _, dets = load_2d(args.input, "coco17")
+    width = args.width or (dets.width if dets else None)
+    height = args.height or (dets.height if dets else None)
+    if not width or not height:
+        raise InvalidInputError("--width/--height", (width, height), "the image size in px")
+    fps = args.fps or (dets.fps if dets else 30.0)
+    extra = []
+    for flag, value in (("--checkpoint", args.checkpoint), ("--arch", args.arch),
+                        ("--channels", args.channels)):
+        if value:
+            extra += [flag, str(value)]
+    if args.causal:
+        extra.append("--causal")
+    # a custom model needs its own service process; otherwise any running lifter will do
+    with EmbeddedServices(["videopose3d"], extra_args={"videopose3d": extra},
+                          fresh=bool(extra)) as es:
+        target = es.target("videopose3d")
+        if target is None:
+            print(es.errors["videopose3d"])
+            return 1
+        out = lift(target, k, "coco17", width, height, fps, flip_tta=not args.no_flip_tta)
+    atomic_save_npz(args.output, poses_3d=out.poses_3d, skeleton=np.array(out.skeleton),
+                    interpolated=out.interpolated, fps=np.array(fps),
+                    frame=np.array("camera (OpenCV), root-relative, m"))
+    print(f"{args.output}: {len(out.poses_3d)} frames of {out.skeleton} in metres "
+          f"({int(out.interpolated.sum())} interpolated)")
+    return 0

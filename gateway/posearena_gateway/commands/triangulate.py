@@ -1,0 +1,87 @@
+"""`posearena triangulate`: N synchronised 2D views -> 3D, calibrated or parallel rig."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from posearena.calibration import load_calibration
+from posearena.errors import InvalidInputError
+from posearena.npzio import atomic_save_npz
+from posearena.v1 import pose_pb2
+from posearena_gateway.clients.triangulate import triangulate
+from posearena_gateway.commands._inputs import load_2d
+from posearena_gateway.runtime import EmbeddedServices
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("triangulate", help="triangulate 2D views to 3D",
+                       description="Inputs are `posearena detect` .npz files or (T,J,2) px "
+                       ".npy arrays, one per camera. OUT.npz holds points_3d (T,J,3) m, "
+                       "reprojection_error (T,J) px, views_used (T,J), flags (T,J).")
+    p.add_argument("--input", action="append", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--calib")
+    p.add_argument("--cameras", help="camera names in --input order, comma-separated")
+    p.add_argument("--rig", choices=["parallel"])
+    p.add_argument("--focal", type=float)
+    p.add_argument("--baseline", type=float, help="m")
+    p.add_argument("--cx", type=float)
+    p.add_argument("--cy", type=float)
+    p.add_argument("--skeleton", default=None, help="skeleton of .npy inputs (default coco17)")
+    p.add_argument("--max-error", type=float, default=15.0, help="drop views above (px)")
+    p.add_argument("--no-refine", action="store_true")
+    p.add_argument("--filter-hz", type=float, default=0.0)
+    p.add_argument("--max-gap", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = [load_2d(p, args.skeleton or "coco17") for p in args.input]
+    dets = [d for _, _, d in loaded]
+    skeleton = args.skeleton or (dets[0].skeleton if dets[0] else "coco17")
+    if dets[0] is not None:  # keep the detector's own skeleton for npz inputs
+        loaded = [load_2d(p, skeleton) for p in args.input]
+    ks = [k for k, _, _ in loaded]
+    confs = [c for _, c, _ in loaded]
+    fps = dets[0].fps if dets[0] else 30.0
+    opts = pose_pb2.TriangulationOptions(
+        max_reprojection_error_px=args.max_error, min_views=2, refine=not args.no_refine,
+        try_swap_left_right=True, filter_cutoff_hz=args.filter_hz, max_gap_frames=args.max_gap,
+        fps=fps)
+    kwargs: dict = {}
+    if args.rig == "parallel":
+        vals = (args.focal, args.baseline, args.cx, args.cy)
+        if None in vals or len(ks) != 2:
+            raise InvalidInputError("--rig parallel", vals,
+                                    "--focal --baseline --cx --cy and two inputs (left, right)")
+        kwargs["parallel"] = vals
+        names = ["left", "right"]
+    else:
+        if not args.calib or not args.cameras:
+            raise InvalidInputError("--calib/--cameras", (args.calib, args.cameras),
+                                    "a calibration and a camera name per input")
+        cams = load_calibration(args.calib)
+        names = args.cameras.split(",")
+        missing = [n for n in names if n not in cams]
+        if missing or len(names) != len(ks):
+            raise InvalidInputError("--cameras", names,
+                                    f"{len(ks)} names from {sorted(cams)}")
+        kwargs["cameras"] = [cams[n] for n in names]
+    if all(c is not None for c in confs):
+        kwargs["confidence"] = confs
+    with EmbeddedServices(["stereo"]) as es:
+        target = es.target("stereo")
+        if target is None:
+            print(es.errors["stereo"])
+            return 1
+        out = triangulate(target, ks, names, skeleton, options=opts, **kwargs)
+    atomic_save_npz(args.output, points_3d=out.points_3d,
+                    reprojection_error=out.reprojection_error, views_used=out.views_used,
+                    flags=out.flags, skeleton=np.array(skeleton), fps=np.array(fps),
+                    frame=np.array(out.coordinate_frame))
+    med = np.nanmedian(out.reprojection_error) if np.isfinite(out.reprojection_error).any() \
+        else float("nan")
+    print(f"{args.output}: {len(out.points_3d)} frames, median reprojection error {med:.1f} px")
+    return 0

@@ -1,0 +1,253 @@
+"""Run a comparison: detections -> 3D pipelines and reference -> metrics, all concurrently.
+
+Inputs: a `CompareJob`. Outputs (in the run directory, each written as soon as it exists):
+detections, 3D poses of each pipeline and of the reference, `metrics.json`. One pipeline
+failing, or its service being NOT_SERVING, never sinks the run: it is reported `failed` or
+`skipped` with the reason, and every other result stands.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from posearena.npzio import Detections
+from posearena_gateway.comparison import Comparison, compare_sequences
+from posearena_gateway.pipelines.catalog import PipelineSpec
+from posearena_gateway.pipelines.events import Event, EventSink, ignore
+from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
+from posearena_gateway.pipelines.rundir import RunDir
+from posearena_gateway.pipelines.stages import (
+    detect_stage,
+    lift_stage,
+    triangulate_stage,
+    world_stage,
+)
+from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.runtime import EmbeddedServices, probe
+
+
+@dataclass
+class CompareJob:
+    """What to compare.
+
+    Attributes:
+        videos: input video files (synchronised when several).
+        out: run directory.
+        pipelines: pipelines to run.
+        calib: calibration file (needed by stereo/multiview and the multiview reference).
+        cameras: camera name per video (default: matched by file name).
+        reference: "multiview", "none", or a `Sequence3D` already loaded (kinect/mocap).
+        resume: reuse outputs already in the run directory.
+    """
+
+    videos: list[Path]
+    out: Path
+    pipelines: list[PipelineSpec]
+    calib: Path | None = None
+    cameras: list[str] | None = None
+    reference: str | Sequence3D = "multiview"
+    resume: bool = False
+
+
+@dataclass
+class Outcome:
+    """What became of one pipeline (or of the reference)."""
+
+    status: str = "pending"
+    reason: str = ""
+    result: Sequence3D | None = None
+    comparison: Comparison | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Runner:
+    """Executes a CompareJob; see the module docstring."""
+
+    def __init__(self, job: CompareJob, sink: EventSink = ignore) -> None:
+        self.job = job
+        self.sink = sink
+        self.rd = RunDir(job.out)  # an unwritable output fails here, before any work
+        self.inputs: CompareInputs = check_inputs(job.videos, job.calib, job.cameras)
+        self.outcomes: dict[str, Outcome] = {p.name: Outcome() for p in job.pipelines}
+        self.reference = Outcome()
+        self._dets: dict[tuple[str, int], Future] = {}
+        self._lock = threading.Lock()
+
+    # -- services -------------------------------------------------------------------
+    def _needed_services(self) -> list[str]:
+        names = [s for p in self.job.pipelines for s in p.services]
+        if self.job.reference == "multiview":
+            names += ["blazepose", "stereo"]
+        return list(dict.fromkeys(names))
+
+    def _service_problem(self, es: EmbeddedServices, name: str) -> str | None:
+        if name in es.errors:
+            return f"{name} service could not start: {es.errors[name].splitlines()[0]}"
+        target = es.target(name)
+        if target is None:
+            return f"{name} service is not available in this installation"
+        p = probe(target)
+        if not p.reachable or not p.serving:
+            return f"{name} service {p.status_line}"
+        return None
+
+    # -- detections -----------------------------------------------------------------
+    def _detections(self, pool: ThreadPoolExecutor, es: EmbeddedServices, det: str,
+                    vi: int) -> Future:
+        with self._lock:
+            key = (det, vi)
+            if key not in self._dets:
+                self._dets[key] = pool.submit(self._detect, es.target(det), det, vi)
+            return self._dets[key]
+
+    def _detect(self, target: str, det: str, vi: int) -> Detections:
+        cam = self.inputs.camera_ids[vi]
+        item = f"{det} {cam}"
+        self.sink(Event("detect", item, "started"))
+        total = self.inputs.frames
+
+        def progress(done: int, _total: int) -> None:
+            if done % 10 == 0 or done == total:
+                self.sink(Event("detect", item, "progress", fraction=done / max(total, 1)))
+
+        dets, cached = detect_stage(target, str(self.inputs.videos[vi].path), cam, det,
+                                    self.rd, self.job.resume, progress)
+        self.sink(Event("detect", item, "cached" if cached else "ok",
+                        f"{dets.num_frames} frames"))
+        return dets
+
+    # -- 3D -------------------------------------------------------------------------
+    def _pipeline_3d(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
+                     spec: PipelineSpec) -> Sequence3D:
+        n = {"lift": 1, "world": 1, "stereo": 2, "multiview": len(self.inputs.videos)}[spec.stage]
+        dets = [self._detections(pool, es, spec.detector, i).result() for i in range(n)]
+        dets = [_trim(d, self.inputs.frames) for d in dets]
+        if spec.stage == "lift":
+            return lift_stage(es.target("videopose3d"), dets[0], spec.name)
+        if spec.stage == "world":
+            return world_stage(dets[0], spec.name)
+        seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras[:n], spec.name)
+        return seq
+
+    def _run_pipeline(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
+                      spec: PipelineSpec) -> None:
+        out = self.outcomes[spec.name]
+        why = unmet_requirement(spec, self.inputs) or next(
+            (p for p in (self._service_problem(es, s) for s in spec.services) if p), None)
+        if why:
+            out.status, out.reason = "skipped", why
+            self.sink(Event("pipeline", spec.name, "skipped", why))
+            return
+        self.sink(Event("pipeline", spec.name, "started"))
+        try:
+            seq = self._pipeline_3d(pool, es, spec)
+            self.rd.save_poses(spec.name, seq.points, seq.skeleton, seq.fps, seq.frame)
+            out.result, out.status = seq, "ok"
+            self.sink(Event("pipeline", spec.name, "ok", seq.frame))
+        except grpc.RpcError as exc:
+            out.status, out.reason = "failed", f"{exc.code().name}: {exc.details()}"
+        except Exception as exc:  # one pipeline's failure is reported, never fatal
+            out.status, out.reason = "failed", f"{type(exc).__name__}: {exc}"
+        if out.status == "failed":
+            self.sink(Event("pipeline", spec.name, "failed", out.reason))
+
+    def _run_reference(self, pool: ThreadPoolExecutor, es: EmbeddedServices) -> None:
+        ref = self.job.reference
+        if isinstance(ref, Sequence3D):
+            self.reference.result, self.reference.status = ref, "ok"
+            return
+        if ref == "none":
+            self.reference.status, self.reference.reason = "skipped", "no reference requested"
+            return
+        why = (None if self.inputs.cameras and len(self.inputs.videos) >= 2
+               else "multiview reference needs >= 2 calibrated videos")
+        why = why or self._service_problem(es, "blazepose") or self._service_problem(es, "stereo")
+        if why:
+            self.reference.status, self.reference.reason = "skipped", why
+            self.sink(Event("reference", "multiview", "skipped", why))
+            return
+        self.sink(Event("reference", "multiview", "started"))
+        try:
+            n = len(self.inputs.videos)
+            dets = [_trim(self._detections(pool, es, "blazepose", i).result(), self.inputs.frames)
+                    for i in range(n)]
+            seq, tri = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
+                                         "multiview reference")
+            self.rd.save_poses("reference", seq.points, seq.skeleton, seq.fps, seq.frame,
+                               reprojection_error=tri.reprojection_error,
+                               views_used=tri.views_used)
+            self.reference.result, self.reference.status = seq, "ok"
+            self.sink(Event("reference", "multiview", "ok", f"{n} cameras"))
+        except Exception as exc:
+            self.reference.status, self.reference.reason = "failed", f"{type(exc).__name__}: {exc}"
+            self.sink(Event("reference", "multiview", "failed", self.reference.reason))
+
+    # -- all ------------------------------------------------------------------------
+    def run(self) -> dict:
+        """Run everything; return the metrics dict (also written to metrics.json)."""
+        for note in self.inputs.notes:
+            self.sink(Event("inputs", "videos", "ok", note))
+        self.sink(Event("services", "embedded", "started"))
+        # Detections get their own pool: pipeline threads wait on them, never the reverse.
+        n_jobs = len(self.job.pipelines) + 1
+        with (EmbeddedServices(self._needed_services()) as es,
+              ThreadPoolExecutor(4, thread_name_prefix="detect") as pool,
+              ThreadPoolExecutor(n_jobs, thread_name_prefix="pipeline") as jobs_pool):
+            self.sink(Event("services", "embedded", "ok", ", ".join(sorted(es.targets))))
+            jobs = [jobs_pool.submit(self._run_reference, pool, es)]
+            jobs += [jobs_pool.submit(self._run_pipeline, pool, es, p)
+                     for p in self.job.pipelines]
+            for j in jobs:
+                j.result()
+        self._compare_all()
+        return self.write_metrics()
+
+    def _compare_all(self) -> None:
+        ref = self.reference.result
+        synchronised = self.job.reference == "multiview"
+        for name, out in self.outcomes.items():
+            if out.status != "ok" or ref is None:
+                continue
+            try:
+                same = out.result.frame == ref.frame
+                out.comparison = compare_sequences(ref, out.result, synchronised, same)
+                self.sink(Event("compare", name, "ok",
+                                f"MPJPE {out.comparison.metrics['mpjpe_mm']} mm"))
+            except Exception as exc:
+                out.status, out.reason = "failed", f"comparison: {type(exc).__name__}: {exc}"
+                self.sink(Event("compare", name, "failed", out.reason))
+
+    def write_metrics(self) -> dict:
+        ref = self.reference
+        reference = {"kind": (self.job.reference if isinstance(self.job.reference, str)
+                              else "file"),
+                     "status": ref.status, "reason": ref.reason}
+        if ref.result is not None:
+            reference.update(skeleton=ref.result.skeleton, fps=ref.result.fps,
+                             frame=ref.result.frame, source=ref.result.source)
+        pipelines = {}
+        for name, out in self.outcomes.items():
+            entry = {"status": out.status, "reason": out.reason}
+            if out.comparison is not None:
+                entry.update(out.comparison.metrics)
+            elif out.result is not None:
+                entry["frame"] = out.result.frame
+            pipelines[name] = entry
+        metrics = {"reference": reference, "frames": self.inputs.frames,
+                   "fps": self.inputs.fps, "cameras": self.inputs.camera_ids,
+                   "notes": self.inputs.notes, "pipelines": pipelines}
+        self.rd.write_json("metrics.json", metrics)
+        return metrics
+
+
+def _trim(d: Detections, frames: int) -> Detections:
+    if d.num_frames <= frames:
+        return d
+    return Detections(d.keypoints[:frames], d.scores[:frames], d.person_scores[:frames],
+                      d.skeleton, d.fps, d.width, d.height, d.track_ids,
+                      {k: v[:frames] for k, v in d.extra.items()})

@@ -1,0 +1,169 @@
+"""Triangulation Pose API servicer: a thin adapter from `Triangulate` to the numerical code.
+
+Kind TRIANGULATOR, no model (ready() is always True). Cameras are matched to views by name;
+with `parallel` set, exactly two views (left then right) of a rectified rig are used instead.
+"""
+
+from __future__ import annotations
+
+import grpc
+import numpy as np
+
+from posearena.calibration import Camera, camera_from_proto
+from posearena.errors import InvalidInputError
+from posearena.service import EstimatorService, grpc_errors
+from posearena.skeletons import get_skeleton
+from posearena.tensors import from_tensor, to_tensor
+from posearena.v1 import pose_pb2
+from posearena_stereo import __version__
+from posearena_stereo.parallel import triangulate_parallel
+from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
+
+DEFAULT_MAX_ERROR_PX = 20.0
+DROP_CRITERION = "max"
+WORLD_FRAME = "world (the calibration's frame), m"
+LEFT_FRAME = "left camera (OpenCV axes: x right, y down, z forward), m"
+
+
+def _views(request: pose_pb2.TriangulateRequest) -> tuple[np.ndarray, np.ndarray]:
+    """(C, T, J, 2) keypoints px and (C, T, J) confidences (1 where not given)."""
+    if len(request.views) < 2:
+        raise InvalidInputError("views", f"{len(request.views)} views", "at least 2 views")
+    kps, confs = [], []
+    for i, view in enumerate(request.views):
+        kp = from_tensor(view.keypoints, f"views[{i}].keypoints", ndim=3, last_dim=2)
+        if kps and kp.shape != kps[0].shape:
+            raise InvalidInputError(f"views[{i}].keypoints", kp.shape,
+                                    f"shape {kps[0].shape} like views[0] (same frames, joints)")
+        if view.HasField("confidence"):
+            conf = from_tensor(view.confidence, f"views[{i}].confidence", ndim=2)
+            if conf.shape != kp.shape[:2]:
+                raise InvalidInputError(f"views[{i}].confidence", conf.shape,
+                                        f"shape {kp.shape[:2]} (T, J)")
+        else:
+            conf = np.ones(kp.shape[:2])
+        kps.append(kp.astype(np.float64))
+        confs.append(conf.astype(np.float64))
+    return np.stack(kps), np.stack(confs)
+
+
+def _cameras(request: pose_pb2.TriangulateRequest) -> list[Camera]:
+    """Cameras in view order, matched by name."""
+    by_name: dict[str, Camera] = {}
+    for i, msg in enumerate(request.cameras):
+        cam = camera_from_proto(msg, f"cameras[{i}]")
+        if cam.name in by_name:
+            raise InvalidInputError(f"cameras[{i}].name", cam.name, "unique camera names")
+        by_name[cam.name] = cam
+    out = []
+    for i, view in enumerate(request.views):
+        if view.camera_id not in by_name:
+            raise InvalidInputError(f"views[{i}].camera_id", view.camera_id,
+                                    f"one of the cameras {sorted(by_name)}")
+        out.append(by_name[view.camera_id])
+    return out
+
+
+def _options(request: pose_pb2.TriangulateRequest, n_joints: int) -> TriangulationOptions:
+    o = request.options
+    if o.max_reprojection_error_px < 0:
+        raise InvalidInputError("options.max_reprojection_error_px",
+                                o.max_reprojection_error_px, ">= 0 (0 = service default)")
+    if o.min_views < 0 or o.max_gap_frames < 0:
+        bad = "min_views" if o.min_views < 0 else "max_gap_frames"
+        raise InvalidInputError(f"options.{bad}", getattr(o, bad), ">= 0")
+    if not 0.0 <= o.min_confidence <= 1.0:
+        raise InvalidInputError("options.min_confidence", o.min_confidence, "a value in [0, 1]")
+    if o.filter_cutoff_hz > 0 and not o.fps > 0:
+        raise InvalidInputError("options.fps", o.fps, "> 0 when filter_cutoff_hz is set")
+    left_right = None
+    if request.skeleton:
+        try:
+            sk = get_skeleton(request.skeleton)
+        except (KeyError, ValueError) as exc:
+            raise InvalidInputError("skeleton", request.skeleton, "a registry name") from exc
+        if sk.num_joints != n_joints:
+            raise InvalidInputError("skeleton", request.skeleton,
+                                    f"a skeleton of {n_joints} joints (the views' J)")
+        left_right = (list(sk.left), list(sk.right))
+    if o.try_swap_left_right and left_right is None:
+        raise InvalidInputError("skeleton", request.skeleton,
+                                "a registry name (needed by try_swap_left_right)")
+    return TriangulationOptions(
+        max_reprojection_error_px=o.max_reprojection_error_px or DEFAULT_MAX_ERROR_PX,
+        drop_criterion=DROP_CRITERION,
+        min_views=o.min_views or 2,
+        refine=o.refine,
+        try_swap_left_right=o.try_swap_left_right,
+        left_right=left_right,
+        filter_cutoff_hz=o.filter_cutoff_hz,
+        max_gap_frames=o.max_gap_frames,
+        fps=o.fps,
+        min_confidence=o.min_confidence,
+    )
+
+
+class StereoService(EstimatorService):
+    """EstimatorService for stereo and multi-view triangulation (no model to load)."""
+
+    name = "stereo"
+
+    def info(self) -> pose_pb2.EstimatorInfo:
+        """Describe the triangulator (kind TRIANGULATOR, output in m, world frame)."""
+        return pose_pb2.EstimatorInfo(
+            name=self.name,
+            version=__version__,
+            kind=pose_pb2.TRIANGULATOR,
+            units="m",
+            coordinate_frame=WORLD_FRAME,
+            accepted_inputs=["keypoints/px"],
+            receptive_field=1,
+            details={
+                "method": "confidence-weighted DLT (depth re-weighted), worst-view drop, "
+                          "optional L/R swap, Gauss-Newton refinement, gap fill, Butterworth",
+                "default_max_reprojection_error_px": str(DEFAULT_MAX_ERROR_PX),
+                "drop_criterion": DROP_CRITERION,
+                "parallel_rig": "Z = f T / d, left camera frame",
+            },
+        )
+
+    def ready(self) -> tuple[bool, str]:
+        """Always ready: triangulation needs no model."""
+        return True, "ready (no model needed)"
+
+    @grpc_errors
+    def Triangulate(self, request: pose_pb2.TriangulateRequest,
+                    context: grpc.ServicerContext) -> pose_pb2.TriangulateResponse:
+        """Triangulate N synchronised 2D views (see the Pose API comments)."""
+        kps, conf = _views(request)
+        opts = _options(request, kps.shape[2])
+        if request.HasField("parallel"):
+            if len(request.views) != 2:
+                raise InvalidInputError("views", f"{len(request.views)} views",
+                                        "exactly 2 views (left, right) with parallel")
+            rig = request.parallel
+            points, error, flags = triangulate_parallel(
+                kps[0], kps[1], rig.focal_px, rig.baseline_m, rig.cx, rig.cy,
+                conf[0], conf[1], opts.min_confidence)
+            views_used = np.where(np.isfinite(points).all(-1), 2, 0).astype(np.int32)
+            frame = LEFT_FRAME
+            details = {"mode": "parallel"}
+        else:
+            cams = _cameras(request)
+            result = triangulate_views(kps, cams, conf, opts)
+            points, error = result.points_3d, result.reprojection_error
+            views_used, flags = result.views_used, result.flags
+            frame = WORLD_FRAME
+            details = {
+                "mode": "multi-view",
+                "cameras": ",".join(c.name for c in cams),
+                "max_reprojection_error_px": str(opts.max_reprojection_error_px),
+            }
+        return pose_pb2.TriangulateResponse(
+            points_3d=to_tensor(np.asarray(points, np.float64)),
+            reprojection_error=to_tensor(np.asarray(error, np.float32)),
+            views_used=to_tensor(np.asarray(views_used, np.int32)),
+            flags=to_tensor(np.asarray(flags, np.uint8)),
+            coordinate_frame=frame,
+            details=details,
+        )

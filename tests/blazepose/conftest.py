@@ -1,0 +1,68 @@
+"""Fixtures: the real BlazePose service as a subprocess (its own venv), synthetic videos."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BP_PYTHON = ROOT / ".venvs" / "blazepose" / "bin" / "python"
+VIDEOS = ROOT / "data" / "pose2sim_demo" / "videos"
+
+
+@pytest.fixture(scope="session")
+def blazepose_target() -> Iterator[str]:
+    """Start `python -m posearena_blazepose.server --port 0`; yield "host:port"."""
+    if not BP_PYTHON.exists():
+        pytest.skip(f"BlazePose venv missing: {BP_PYTHON} (run make setup)")
+    proc = subprocess.Popen(
+        [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert "listening on" in line, f"service did not start: {line!r}"
+        yield line.rsplit(" ", 1)[-1].strip()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def cam_frames() -> list[np.ndarray]:
+    """The first 4 BGR frames (1920, 1080, 3) of cam01."""
+    cap = cv2.VideoCapture(str(VIDEOS / "cam01.mp4"))
+    frames = []
+    while len(frames) < 4:
+        ok, f = cap.read()
+        assert ok
+        frames.append(f)
+    cap.release()
+    return frames
+
+
+@pytest.fixture(scope="session")
+def noise_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 12-frame 320x240 video of smoothed gray noise (nobody in it), 25 fps, mp4v."""
+    path = tmp_path_factory.mktemp("video") / "noise.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (320, 240))
+    assert writer.isOpened()
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        noise = rng.integers(90, 166, size=(240, 320), dtype=np.uint8)
+        gray = cv2.GaussianBlur(noise, (9, 9), 0)
+        writer.write(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    writer.release()
+    return path
