@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from posearena.mocap import MARKER_INDEX, read_vicon_positions
+from posearena_videopose3d.checkpoint import load_checkpoint
 from posearena_videopose3d.training.__main__ import main as cli_main
 from posearena_videopose3d.training.batches import (
     Augmentation,
@@ -57,6 +59,10 @@ def test_cameras_see_the_person(seqs) -> None:
 def test_camera_yaw_range_is_respected(seqs) -> None:
     seq = seqs[0]
     fac = facing_yaw(seq.h36m)
+    # facing = where the toes point (raw markers: toe in front of ankle)
+    m = read_vicon_positions(DATA / "Vicon" / "Positions" / "m01_s01_e01_positions.txt.gz")
+    toe = m[:, MARKER_INDEX["LTOE"], :2] - m[:, MARKER_INDEX["LANK"], :2]
+    assert np.mean(toe @ [np.cos(fac), np.sin(fac)]) > 0.05 * 1000
     rng = np.random.default_rng(1)
     for _ in range(50):
         cam = sample_camera(seq.coco, fac, rng, CameraSampling(yaw_deg=30.0))
@@ -90,7 +96,7 @@ def test_metrics() -> None:
     moved = 1.3 * t @ q.T + 0.5
     assert p_mpjpe(moved, t) < 1e-6
     assert mpjpe(moved, t) > 100.0
-    assert mpjpe(t + [0.01, 0, 0], t) == pytest.approx(10.0)
+    assert mpjpe(t + np.array([0.01, 0.0, 0.0]), t) == pytest.approx(10.0)
 
 
 def test_training_lowers_loss_and_resumes(seqs, tmp_path: Path) -> None:
@@ -102,9 +108,9 @@ def test_training_lowers_loss_and_resumes(seqs, tmp_path: Path) -> None:
     assert s1["step"] == 60
     assert np.mean(losses[-10:]) < 0.7 * np.mean(losses[:5])
     assert s1["validation"]["s01"]["mpjpe_mm"] > 0
-    ck = torch.load(out, weights_only=False)
-    assert ck["metadata"]["input_skeleton"] == "coco17"
-    assert ck["metadata"]["training"]["steps"] == 60
+    _, meta = load_checkpoint(out)
+    assert meta["input_skeleton"] == "coco17"
+    assert meta["training"]["steps"] == 60
     cfg2 = TrainConfig(filter_widths=[3, 3], channels=32, batch_size=128, minutes=5.0,
                        max_steps=70, lr=3e-3)
     s2 = train(seqs, None, out, cfg2, resume=True, log=False)
@@ -130,6 +136,7 @@ def test_cli_writes_checkpoint(tmp_path: Path) -> None:
                    "--out", str(out), "--filter-widths", "3", "--channels", "16",
                    "--batch-size", "64", "--subsample", "5"])
     assert rc == 0
-    meta = torch.load(out, weights_only=False)["metadata"]
-    assert meta["training_data"]["train_subjects"] == ["s01"]
-    assert meta["receptive_field"] == 3
+    model, meta = load_checkpoint(out)  # the service's loader reads what training wrote
+    assert meta["training_details"]["train_subjects"] == ["s01"]
+    assert meta["receptive_field"] == 3 and model.channels == 16
+    assert meta["input_skeleton"] == "coco17" and meta["output_skeleton"] == "h36m17"

@@ -6,7 +6,7 @@ supports (decorated with `grpc_errors`), and calls `serve(service)` from its `se
 
 from posearena.service.base import EstimatorService, grpc_errors
 from posearena.service.config import ServiceConfig, base_parser, parse_config
-from posearena.service.server import build_server, serve
+from posearena.service.server import build_server, run_until_signal, serve, start_grpc_server
 
 __all__ = [
     "EstimatorService",
@@ -15,5 +15,7 @@ __all__ = [
     "build_server",
     "grpc_errors",
     "parse_config",
+    "run_until_signal",
     "serve",
+    "start_grpc_server",
 ]

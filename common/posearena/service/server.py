@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from concurrent import futures
 
 import grpc
@@ -20,12 +21,27 @@ SERVICE_NAME = pose_pb2.DESCRIPTOR.services_by_name["PoseEstimator"].full_name
 log = logging.getLogger("posearena.service")
 
 
-def build_server(service: EstimatorService, config: ServiceConfig) -> tuple[grpc.Server, int]:
-    """Create and start a server for `service`; return (server, bound port).
+def start_grpc_server(
+    register: Callable[[grpc.Server], None],
+    service_names: tuple[str, ...],
+    ready: tuple[bool, str],
+    config: ServiceConfig,
+    name: str,
+) -> tuple[grpc.Server, int]:
+    """Create and start a gRPC server with health checking and reflection.
 
-    Health: the overall status ("") and "posearena.v1.PoseEstimator" are SERVING when
-    `service.ready()` says the model is loaded, NOT_SERVING otherwise. Reflection lists the
-    Pose API, health and reflection services. Message size limits are set explicitly.
+    Args:
+        register: adds the servicer(s) to the server.
+        service_names: full names of the registered services (for health and reflection).
+        ready: (loaded, status message); health is SERVING iff loaded, for "" and each name.
+        config: host, port, message size limits, workers.
+        name: the service's name, for log messages.
+
+    Returns:
+        (server, bound port).
+
+    Raises:
+        OSError: the address cannot be bound (port in use), with the address in the message.
     """
     opts = [
         ("grpc.max_send_message_length", config.max_message_bytes),
@@ -33,21 +49,22 @@ def build_server(service: EstimatorService, config: ServiceConfig) -> tuple[grpc
         ("grpc.so_reuseport", 0),
     ]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.workers), options=opts)
-    pose_pb2_grpc.add_PoseEstimatorServicer_to_server(service, server)
+    register(server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    loaded, status = service.ready()
+    loaded, status = ready
     state = (
         health_pb2.HealthCheckResponse.SERVING
         if loaded
         else health_pb2.HealthCheckResponse.NOT_SERVING
     )
-    for name in ("", SERVICE_NAME):
-        health_servicer.set(name, state)
+    for svc in ("", *service_names):
+        health_servicer.set(svc, state)
     if not loaded:
-        log.warning("%s NOT_SERVING: %s", service.name, status)
-    names = (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME)
-    reflection.enable_server_reflection(names, server)
+        log.warning("%s NOT_SERVING: %s", name, status)
+    reflection.enable_server_reflection(
+        (*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
     address = f"{config.host}:{config.port}"
     try:
         port = server.add_insecure_port(address)
@@ -57,6 +74,35 @@ def build_server(service: EstimatorService, config: ServiceConfig) -> tuple[grpc
         raise OSError(f"cannot bind {address}: port in use or address unavailable")
     server.start()
     return server, port
+
+
+def build_server(service: EstimatorService, config: ServiceConfig) -> tuple[grpc.Server, int]:
+    """Create and start a Pose API server for `service`; return (server, bound port).
+
+    Health: the overall status ("") and "posearena.v1.PoseEstimator" are SERVING when
+    `service.ready()` says the model is loaded, NOT_SERVING otherwise. Reflection lists the
+    Pose API, health and reflection services. Message size limits are set explicitly.
+    """
+    return start_grpc_server(
+        lambda server: pose_pb2_grpc.add_PoseEstimatorServicer_to_server(service, server),
+        (SERVICE_NAME,), service.ready(), config, service.name,
+    )
+
+
+def run_until_signal(server: grpc.Server, name: str, host: str, port: int, grace_s: float) -> int:
+    """Print `<name> listening on <host>:<port>`, wait for SIGTERM/SIGINT, stop gracefully."""
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    print(f"{name} listening on {host}:{port}", flush=True)
+    stop.wait()
+    server.stop(grace_s).wait()
+    log.info("%s stopped", name)
+    return 0
 
 
 def serve(service: EstimatorService, config: ServiceConfig | list[str] | None = None) -> int:
@@ -79,15 +125,4 @@ def serve(service: EstimatorService, config: ServiceConfig | list[str] | None = 
     except (OSError, RuntimeError) as exc:
         print(f"{service.name}: {exc}", file=sys.stderr, flush=True)
         return 3
-    stop = threading.Event()
-
-    def _on_signal(signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    print(f"{service.name} listening on {config.host}:{port}", flush=True)
-    stop.wait()
-    server.stop(config.grace_s).wait()
-    log.info("%s stopped", service.name)
-    return 0
+    return run_until_signal(server, service.name, config.host, port, config.grace_s)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posearena_videopose3d.inference import fill_missing as _inference_fill
+from posearena_videopose3d.inference import normalize_screen as _inference_normalize
 from posearena_videopose3d.training.cameras import (
     CameraSampling,
     VirtualCamera,
@@ -21,35 +23,16 @@ H36M_LEFT, H36M_RIGHT = [4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]
 
 
 def normalize_screen(uv: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Pixels -> VideoPose3D screen coordinates: x in [-1, 1], y scaled by the same factor.
-
-    Args:
-        uv: (..., 2) pixels. width, height: image size, px.
-
-    Returns:
-        (..., 2) uv / width * 2 - [1, height / width].
-    """
-    return uv / width * 2.0 - np.array([1.0, height / width], dtype=uv.dtype)
+    """Pixels (..., 2) -> screen coordinates exactly as inference: uv / w * 2 - [1, h / w]."""
+    return _inference_normalize(uv, width, height)
 
 
 def fill_missing(kp: np.ndarray) -> np.ndarray:
-    """Fill NaN joints by linear interpolation in time, holding the edge values.
+    """Fill NaN joints (T, J, 2) px exactly as inference does (linear in time, edge hold).
 
-    Args:
-        kp: (T, J, 2) keypoints with NaN for missing joints.
-
-    Returns:
-        (T, J, 2) copy without NaN where a joint is seen at least once (else 0, the image centre).
+    Raises InvalidInputError (from inference) when a joint is missing in every frame.
     """
-    out = kp.copy()
-    t = np.arange(len(kp))
-    for j in range(kp.shape[1]):
-        ok = np.isfinite(kp[:, j]).all(axis=1)
-        if ok.all():
-            continue
-        for c in range(kp.shape[2]):
-            out[:, j, c] = np.interp(t, t[ok], kp[ok, j, c]) if ok.any() else 0.0
-    return out
+    return _inference_fill(kp)[0]
 
 
 @dataclass(frozen=True)
@@ -92,6 +75,7 @@ def project_sequence(
     uv = uv + rng.normal(0.0, rng.uniform(*aug.noise_px), uv.shape)
     if aug.drop_prob > 0:
         drop = rng.random(uv.shape[:2]) < rng.uniform(0.0, aug.drop_prob)
+        drop[len(uv) // 2, drop.all(axis=0)] = False  # keep every joint seen at least once
         uv[drop] = np.nan
         uv = fill_missing(uv)
     x = normalize_screen(uv, cam.width, cam.height)

@@ -77,10 +77,10 @@ def _intrinsics(rng: np.random.Generator, s: CameraSampling) -> tuple[float, int
 def facing_yaw(h36m: np.ndarray) -> float:
     """Facing direction (radians, about world Z) of an H36M-17 sequence (T, 17, 3) m.
 
-    Forward = up x (left hip - right hip) averaged over the sequence (world Z up).
+    Forward = (left hip - right hip) x up, averaged over the sequence (world Z up).
     """
     lr = np.nanmean(h36m[:, 4] - h36m[:, 1], axis=0)
-    fwd = np.cross([0.0, 0.0, 1.0], lr)
+    fwd = np.cross(lr, [0.0, 0.0, 1.0])
     return float(np.arctan2(fwd[1], fwd[0]))
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from posearena_videopose3d.training.batches import Augmentation, project_sequence
+from posearena_videopose3d.inference import Lifter, lift
+from posearena_videopose3d.model import TemporalModel
 from posearena_videopose3d.training.cameras import CameraSampling, facing_yaw, sample_camera
 from posearena_videopose3d.training.data import Sequence3D
 
@@ -57,47 +57,37 @@ def p_mpjpe(pred: np.ndarray, target: np.ndarray) -> float:
     return mpjpe(procrustes_align(pred, target), target)
 
 
-@torch.no_grad()
-def predict_sequence(model: torch.nn.Module, x: np.ndarray, causal: bool) -> np.ndarray:
-    """Run a full `TemporalModel` over one sequence with edge padding.
-
-    Args:
-        model: TemporalModel in eval mode. x: (T, 17, 2) normalised 2D. causal: causal model.
-
-    Returns:
-        (T, 17, 3) root-relative predictions, m.
-    """
-    rf = model.receptive_field()
-    pad = ((rf - 1, 0) if causal else (rf // 2, rf // 2), (0, 0), (0, 0))
-    xp = torch.from_numpy(np.pad(x, pad, mode="edge")[None].astype(np.float32))
-    return model(xp)[0].numpy()
-
-
 def evaluate(
-    model: torch.nn.Module, seqs: list[Sequence3D], causal: bool, cameras_per_seq: int = 2,
-    sampling: CameraSampling | None = None, seed: int = 1234,
+    model: TemporalModel, seqs: list[Sequence3D], cameras_per_seq: int = 2,
+    sampling: CameraSampling | None = None, seed: int = 1234, flip_tta: bool = False,
+    noise_px: float = 2.0,
 ) -> dict[str, dict[str, float]]:
-    """Evaluate per subject with fixed (seeded) cameras and 2 px noise, no dropped joints.
+    """Evaluate per subject with fixed (seeded) cameras, through the service's `inference.lift`
+    (same filling, normalisation, padding), 2 px Gaussian noise, no dropped joints.
 
     Args:
         model: TemporalModel (eval mode is set here). seqs: held-out sequences.
-        causal: causal padding. cameras_per_seq: cameras per sequence.
-        sampling: camera ranges. seed: camera/noise seed (same seed -> same views).
+        cameras_per_seq: cameras per sequence. sampling: camera ranges.
+        seed: camera/noise seed (same seed -> same views). flip_tta: flip test-time
+        augmentation. noise_px: 2D noise sigma, px.
 
     Returns:
         {subject: {"mpjpe_mm", "p_mpjpe_mm", "frames"}} plus "all".
     """
     model.eval()
     rng = np.random.default_rng(seed)
-    aug = Augmentation(noise_px=(2.0, 2.0), drop_prob=0.0, flip=False)
+    aug = Augmentation(noise_px=(noise_px, noise_px), drop_prob=0.0, flip=False)
+    lifter = Lifter(model)
     preds: dict[str, list[np.ndarray]] = {}
     gts: dict[str, list[np.ndarray]] = {}
     for seq in seqs:
         fac = facing_yaw(seq.h36m)
         for _ in range(cameras_per_seq):
             cam = sample_camera(seq.h36m, fac, rng, sampling)
-            x, y = project_sequence(seq, cam, aug, rng)
-            p = predict_sequence(model, x, causal)
+            uv = cam.project_camera(cam.to_camera(seq.coco.astype(np.float64)))
+            uv = uv + rng.normal(0.0, noise_px, uv.shape)
+            y = cam.to_camera(seq.h36m.astype(np.float64))
+            p = lift(uv, cam.width, cam.height, lifter, flip_tta=flip_tta).poses_3d
             preds.setdefault(seq.subject, []).append(p - p[:, :1])
             gts.setdefault(seq.subject, []).append(y - y[:, :1])
     out: dict[str, dict[str, float]] = {}

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from posearena.errors import InvalidInputError
+from posearena_videopose3d.checkpoint import save_checkpoint
 
 
 def _atomic_torch_save(obj: object, path: str | Path) -> None:
@@ -40,13 +41,22 @@ def load_state(path: str | Path) -> dict:
 
 
 def save_model(path: str | Path, model: torch.nn.Module, metadata: dict) -> None:
-    """Save the evaluation model's weights with metadata (float32 state dict, CPU).
-
-    Uses `posearena_videopose3d.checkpoint.save_checkpoint` when that module provides it.
+    """Save the evaluation model in the service's checkpoint format (`checkpoint.save_checkpoint`:
+    {'format', 'model_pos', 'metadata'}), loadable by `checkpoint.load_checkpoint`.
 
     Args:
-        path: output .pt file. model: TemporalModel. metadata: JSON-serialisable dict.
+        path: output .pt file. model: TemporalModel.
+        metadata: JSON-like dict; its "training_data" entry (a dict or str) is summarised
+            into the checkpoint's training_data string and kept whole as "training_details".
     """
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    _atomic_torch_save({"format": "posearena-videopose3d/1", "metadata": metadata,
-                        "model_state": state}, path)
+    meta = dict(metadata)
+    td = meta.pop("training_data", "unspecified")
+    if isinstance(td, dict):
+        meta["training_details"] = td
+        subj = ",".join(td.get("train_subjects", []))
+        td = f"{td.get('dataset', 'unspecified')}; train subjects {subj}"
+    for key in ("input_skeleton", "output_skeleton"):
+        meta.pop(key, None)
+    save_checkpoint(path, model, training_data=str(td),
+                    input_skeleton=metadata.get("input_skeleton", "coco17"),
+                    output_skeleton=metadata.get("output_skeleton", "h36m17"), extra=meta)

@@ -133,7 +133,7 @@ def train(
                      "losses": losses}
     eval_model.load_state_dict(model.state_dict())
     if val_seqs:
-        summary["validation"] = evaluate(eval_model, val_seqs, cfg.causal, sampling=sampling)
+        summary["validation"] = evaluate(eval_model, val_seqs, sampling=sampling)
         if log:
             print("validation", json.dumps(summary["validation"]), flush=True)
     meta = {

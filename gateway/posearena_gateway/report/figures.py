@@ -1,0 +1,174 @@
+"""PNG figures of a comparison report (matplotlib, Agg canvas, no pyplot state).
+
+Each function takes `Comparison`s (aligned arrays in m, angles in degrees, fps in Hz) and
+writes PNG files, returning their paths. Figures are small (dpi `DPI`) to keep reports fast.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from posearena_gateway.analysis.agreement import bland_altman
+from posearena_gateway.analysis.metrics import mpjpe
+from posearena_gateway.comparison import Comparison
+
+DPI = 80
+REF_COLOUR = "black"
+COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+           "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+
+
+def safe_name(name: str) -> str:
+    """A file-name-safe form of a pipeline/angle name ("a+b c" -> "a_b_c")."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "unnamed"
+
+
+def colour(i: int) -> str:
+    """Colour of the i-th pipeline (the same in every figure)."""
+    return COLOURS[i % len(COLOURS)]
+
+
+def _new(w: float, h: float) -> Figure:
+    fig = Figure(figsize=(w, h), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    return path
+
+
+def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path) -> Path | None:
+    """Grouped bars of the mean error of every joint, all pipelines side by side.
+
+    Args:
+        per_joint: pipeline -> {joint name: mean error in mm (None = not computed)}.
+        path: output PNG.
+
+    Returns:
+        `path`, or None when no pipeline has a per-joint error.
+    """
+    joints: list[str] = []
+    for d in per_joint.values():
+        joints += [j for j in d if j not in joints]
+    if not joints:
+        return None
+    fig = _new(max(6.0, 0.45 * len(joints) + 2), 3.6)
+    ax = fig.add_subplot()
+    n = len(per_joint)
+    width = 0.8 / max(n, 1)
+    x = np.arange(len(joints))
+    for i, (name, d) in enumerate(per_joint.items()):
+        vals = [np.nan if d.get(j) is None else float(d[j]) for j in joints]
+        ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=name, color=colour(i))
+    ax.set_xticks(x, joints, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("mean error (mm)")
+    ax.set_title("Per-joint position error (after alignment)")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def angle_names(comparisons: dict[str, Comparison]) -> list[str]:
+    """Angles present in at least one comparison's agreement table, sorted."""
+    return sorted({a for c in comparisons.values() for a in (c.metrics.get("angles") or {})})
+
+
+def angle_figures(comparisons: dict[str, Comparison], out_dir: Path) -> list[Path]:
+    """One figure per angle: the reference's and every pipeline's angle over time (s).
+
+    Args:
+        comparisons: pipeline -> Comparison (ref_angles / cand_angles (T,) degrees).
+        out_dir: folder; files are "angle_<angle>.png".
+    """
+    paths = []
+    names = list(comparisons)
+    for angle in angle_names(comparisons):
+        fig = _new(6.4, 2.8)
+        ax = fig.add_subplot()
+        ref_drawn = False
+        for i, name in enumerate(names):
+            c = comparisons[name]
+            if angle not in c.cand_angles or angle not in c.ref_angles:
+                continue
+            t = np.arange(len(c.cand_angles[angle])) / c.fps
+            if not ref_drawn:
+                ax.plot(np.arange(len(c.ref_angles[angle])) / c.fps, c.ref_angles[angle],
+                        color=REF_COLOUR, lw=2, label="reference")
+                ref_drawn = True
+            ax.plot(t, c.cand_angles[angle], color=colour(i), lw=1.2, label=name)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("angle (deg)")
+        ax.set_title(angle.replace("_", " "))
+        ax.legend(fontsize=7, loc="best")
+        ax.grid(alpha=0.3)
+        paths.append(_save(fig, out_dir / f"angle_{safe_name(angle)}.png"))
+    return paths
+
+
+def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path) -> list[Path]:
+    """Bland–Altman plots, one panel per angle, one PNG per pipeline.
+
+    Each panel: mean of candidate and reference (deg) against their difference
+    candidate − reference (deg), with the bias and the 95 % limits of agreement
+    (`analysis.agreement.bland_altman`). Angles with < 3 valid pairs are left out.
+
+    Args:
+        comparisons: pipeline -> Comparison.
+        out_dir: folder; files are "bland_altman_<pipeline>.png".
+    """
+    paths = []
+    for i, (name, c) in enumerate(comparisons.items()):
+        angles = [a for a in sorted(c.metrics.get("angles") or {})
+                  if a in c.cand_angles and a in c.ref_angles]
+        results = {}
+        for a in angles:
+            if (np.isfinite(c.cand_angles[a]) & np.isfinite(c.ref_angles[a])).sum() >= 3:
+                results[a] = bland_altman(c.cand_angles[a], c.ref_angles[a])
+        if not results:
+            continue
+        cols = min(4, len(results))
+        rows = -(-len(results) // cols)
+        fig = _new(2.6 * cols + 0.4, 2.2 * rows + 0.5)
+        fig.suptitle(f"Bland–Altman: {name} − reference (deg)")
+        for k, (a, ba) in enumerate(results.items()):
+            ax = fig.add_subplot(rows, cols, k + 1)
+            ax.scatter(ba.means, ba.diffs, s=4, color=colour(i), alpha=0.6)
+            ax.axhline(ba.bias, color="k", lw=1)
+            for lim in (ba.lower, ba.upper):
+                ax.axhline(lim, color="k", lw=0.8, ls="--")
+            ax.set_title(f"{a.replace('_', ' ')} (bias {ba.bias:.1f})", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.set_xlabel("mean (deg)", fontsize=7)
+            ax.set_ylabel("difference (deg)", fontsize=7)
+        paths.append(_save(fig, out_dir / f"bland_altman_{safe_name(name)}.png"))
+    return paths
+
+
+def mpjpe_time_figure(comparisons: dict[str, Comparison], path: Path) -> Path | None:
+    """MPJPE (mm) of every frame against time (s), one line per pipeline.
+
+    Returns:
+        `path`, or None without comparisons.
+    """
+    if not comparisons:
+        return None
+    fig = _new(6.4, 2.8)
+    ax = fig.add_subplot()
+    for i, (name, c) in enumerate(comparisons.items()):
+        per_frame = mpjpe(c.cand, c.ref).per_frame
+        ax.plot(np.arange(len(per_frame)) / c.fps, per_frame, color=colour(i), lw=1.2, label=name)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("MPJPE (mm)")
+    ax.set_title("MPJPE per frame")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -1,0 +1,106 @@
+"""The gateway as a gRPC service: `Compare` (streaming progress events) and `ListPipelines`.
+
+Run: `python -m posearena_gateway.server --port P`. Estimator addresses come from
+POSEARENA_<NAME>_ADDR (compose sets them); services not configured are started as local
+processes (embedded mode), as the CLI does.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+
+from posearena.errors import PoseArenaError
+from posearena.service import base_parser, parse_config, run_until_signal, start_grpc_server
+from posearena.v1 import gateway_pb2, gateway_pb2_grpc
+from posearena_gateway.commands.compare import finish
+from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
+from posearena_gateway.pipelines.events import Event
+from posearena_gateway.pipelines.rundir import to_json
+from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.references import load_reference
+
+SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
+_DONE = object()
+
+
+def _event(e: Event) -> gateway_pb2.CompareEvent:
+    return gateway_pb2.CompareEvent(stage=e.stage, item=e.item, status=e.status,
+                                    message=e.message, fraction=e.fraction)
+
+
+class GatewayService(gateway_pb2_grpc.GatewayServicer):
+    """Runs comparisons for remote clients; one Runner per Compare call."""
+
+    def ListPipelines(self, request, context):
+        return gateway_pb2.ListPipelinesResponse(pipelines=[
+            gateway_pb2.PipelineInfo(name=n, description=s.description, services=s.services,
+                                     is_default=n in DEFAULT_PIPELINES)
+            for n, s in PIPELINES.items()
+        ])
+
+    def _job(self, r: gateway_pb2.CompareRequest) -> CompareJob:
+        reference = r.reference or "multiview"
+        if reference not in ("multiview", "none"):
+            reference = load_reference(reference)
+        return CompareJob(
+            videos=[Path(v) for v in r.videos], out=Path(r.out_dir),
+            pipelines=parse_pipelines(",".join(r.pipelines)),
+            calib=Path(r.calibration) if r.calibration else None,
+            cameras=list(r.cameras) or None, reference=reference, resume=r.resume,
+        )
+
+    def Compare(self, request: gateway_pb2.CompareRequest,
+                context: grpc.ServicerContext) -> Iterator[gateway_pb2.CompareEvent]:
+        if not request.out_dir:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "out_dir='': expected a directory")
+        events: queue.Queue = queue.Queue()
+        result: dict = {}
+        try:  # inputs are checked before any work: bad ones end the call here
+            runner = Runner(self._job(request), events.put)
+        except PoseArenaError as exc:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+        def work() -> None:
+            try:
+                metrics = runner.run()
+                finish(runner.rd, metrics, runner)
+                result["metrics"] = metrics
+            except Exception as exc:  # reported to the client, never a silent stop
+                result["error"] = f"{type(exc).__name__}: {exc}"
+            events.put(_DONE)
+
+        threading.Thread(target=work, name="compare", daemon=True).start()
+        while True:
+            e = events.get()
+            if e is _DONE:
+                break
+            yield _event(e)
+        if "error" in result:
+            context.abort(grpc.StatusCode.INTERNAL, result["error"])
+        yield gateway_pb2.CompareEvent(stage="report", item="run", status="done",
+                                       metrics_json=to_json(result["metrics"]),
+                                       report_path=str(runner.rd.root / "report.html"),
+                                       fraction=1.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: `python -m posearena_gateway.server [--host H] [--port P]`."""
+    config = parse_config(base_parser("posearena gateway"), argv)
+    try:
+        server, port = start_grpc_server(
+            lambda s: gateway_pb2_grpc.add_GatewayServicer_to_server(GatewayService(), s),
+            (SERVICE_NAME,), (True, "ready"), config, "gateway")
+    except OSError as exc:
+        print(f"gateway: {exc}", file=sys.stderr, flush=True)
+        return 3
+    return run_until_signal(server, "gateway", config.host, port, config.grace_s)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""gRPC adapter: the Pose API `Lift` RPC around `inference.lift`."""
+
+from __future__ import annotations
+
+import grpc
+import numpy as np
+
+from posearena.errors import InvalidInputError, ResourceTooLargeError
+from posearena.service import EstimatorService, grpc_errors
+from posearena.skeletons import get_skeleton
+from posearena.tensors import from_tensor, to_tensor
+from posearena.v1 import pose_pb2
+from posearena_videopose3d.inference import lift
+from posearena_videopose3d.loader import LoadedModel
+
+INPUT_SKELETON = "coco17"
+OUTPUT_SKELETON = "h36m17"
+COORDINATE_FRAME = "camera (OpenCV), root-relative (hip = 0)"
+DEFAULT_MAX_FRAMES = 100_000
+
+
+def skeleton_message(name: str) -> pose_pb2.Skeleton:
+    """Registry skeleton `name` as a Pose API Skeleton message."""
+    s = get_skeleton(name)
+    return pose_pb2.Skeleton(name=s.name, joint_names=list(s.joints), parents=list(s.parents),
+                             left_joints=list(s.left), right_joints=list(s.right))
+
+
+class VideoPose3DService(EstimatorService):
+    """LIFTER_3D estimator: COCO-17 2D px sequence -> H36M-17 3D (m, camera frame).
+
+    Args:
+        loaded: the model (or why it is missing), from `loader.load_service_model`.
+        max_frames: longest sequence accepted (RESOURCE_EXHAUSTED above).
+    """
+
+    name = "videopose3d"
+
+    def __init__(self, loaded: LoadedModel, max_frames: int = DEFAULT_MAX_FRAMES) -> None:
+        self.loaded = loaded
+        self.max_frames = int(max_frames)
+
+    def ready(self) -> tuple[bool, str]:
+        """(model loaded, "ready" or which file to put where)."""
+        return self.loaded.lifter is not None, self.loaded.status
+
+    def info(self) -> pose_pb2.EstimatorInfo:
+        """Describe the lifter: kind, skeletons, units, frame, receptive field, checkpoint."""
+        meta = self.loaded.meta
+        lifter = self.loaded.lifter
+        details = {"checkpoint": str(self.loaded.path), "checkpoint_source": self.loaded.source,
+                   "max_frames": str(self.max_frames), "flip_tta_default": "true"}
+        for key in ("filter_widths", "channels", "causal", "training_data", "date", "epoch"):
+            if key in meta:
+                value = meta[key]
+                details[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        return pose_pb2.EstimatorInfo(
+            name=self.name, version="0.1.0", kind=pose_pb2.LIFTER_3D,
+            output_skeleton=skeleton_message(OUTPUT_SKELETON),
+            input_skeleton=skeleton_message(INPUT_SKELETON), units="m",
+            coordinate_frame=COORDINATE_FRAME,
+            receptive_field=lifter.receptive_field if lifter is not None else 0,
+            details=details)
+
+    @grpc_errors
+    def Lift(self, request: pose_pb2.LiftRequest,
+             context: grpc.ServicerContext) -> pose_pb2.LiftResponse:
+        """Lift (T, 17, 2) px COCO-17 keypoints to (T, 17, 3) m H36M-17, root-relative."""
+        self.require_ready()
+        lifter = self.loaded.lifter
+        assert lifter is not None
+        if request.skeleton not in ("", INPUT_SKELETON):
+            raise InvalidInputError("skeleton", request.skeleton, f"'{INPUT_SKELETON}' (or empty)")
+        if request.model not in ("", "default"):
+            raise InvalidInputError("model", request.model, "'' or 'default'")
+        kp = from_tensor(request.keypoints, "keypoints", ndim=3, last_dim=2)
+        if kp.shape[0] > self.max_frames:
+            raise ResourceTooLargeError(
+                f"keypoints: {kp.shape[0]} frames, this service accepts at most "
+                f"{self.max_frames} per request")
+        if kp.dtype.kind != "f":
+            raise InvalidInputError("keypoints.dtype", str(kp.dtype), "FLOAT32 or FLOAT64")
+        for field_name in ("width", "height"):
+            if getattr(request, field_name) <= 0:
+                raise InvalidInputError(field_name, getattr(request, field_name),
+                                        "the image size in px (> 0)")
+        flip = request.flip_tta if request.HasField("flip_tta") else True
+        out = lift(kp, request.width, request.height, lifter, flip_tta=flip)
+        return pose_pb2.LiftResponse(
+            poses_3d=to_tensor(out.poses_3d.astype(np.float32)), skeleton=OUTPUT_SKELETON,
+            interpolated=to_tensor(out.interpolated.astype(np.uint8)),
+            coordinate_frame=COORDINATE_FRAME,
+            details={"flip_tta": str(flip).lower(),
+                     "receptive_field": str(lifter.receptive_field),
+                     "interpolated_frames": str(int(out.interpolated.sum()))})
