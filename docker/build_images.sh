@@ -40,7 +40,7 @@ dockerfile_of() {
     if [[ "$1" == gateway ]]; then echo "gateway/Dockerfile"; else echo "services/$1/Dockerfile"; fi
 }
 entry_of() {
-    if [[ "$1" == gateway ]]; then echo "gateway/posearena_gateway/cli.py"
+    if [[ "$1" == gateway ]]; then echo "gateway/posearena_gateway/server.py"
     else echo "services/$1/posearena_$1/server.py"; fi
 }
 

@@ -37,7 +37,8 @@ def test_headerless_file_detected_by_columns(tmp_path, m07_kinect, sep, skeleton
     pts = convert(m07_kinect.points, "uiprmd_kinect22", skeleton)
     pts = np.nan_to_num(pts, nan=0.0)
     ts = np.arange(len(pts)) / 30.0
-    lines = [sep.join(f"{v:.6f}" for v in [t, *row]) for t, row in zip(ts, pts.reshape(len(pts), -1))]
+    flat = pts.reshape(len(pts), -1)
+    lines = [sep.join(f"{v:.6f}" for v in [t, *row]) for t, row in zip(ts, flat, strict=True)]
     path = tmp_path / "plain.txt"
     path.write_text("# exported by hand\n" + "\n".join(lines) + "\n")
     seq = read_kinect_text(path)

@@ -96,7 +96,7 @@ def test_bad_files(files):
     lonely = files["dir"] / "m07_s01_e01_positions.txt.gz"
     with gzip.open(kinect_positions("m07"), "rb") as fi:
         lonely.write_bytes(gzip.compress(fi.read()))
-    with pytest.raises(InvalidInputError, match="m07_s01_e01_angles.txt.gz"):
+    with pytest.raises(InvalidInputError, match=r"m07_s01_e01_angles\.txt\.gz"):
         load_reference(f"kinect:{lonely}")
     with pytest.raises(InvalidInputError, match="reference"):
         load_reference("  ")

@@ -9,7 +9,7 @@ from posearena.errors import InvalidInputError
 from posearena.mocap import H36M17_JOINTS, PIG39_MARKERS, read_vicon_positions, to_h36m17
 from posearena.mocap import write_trc as mocap_write_trc
 from posearena.skeletons import get_skeleton
-from posearena_gateway.references import infer_up_axis, read_trc_reference, read_vicon
+from posearena_gateway.references import infer_up_axis, read_trc_reference
 
 from .conftest import vicon_positions
 

@@ -80,7 +80,7 @@ def test_euler_matches_scipy_zyx():
 
 @pytest.mark.parametrize("movement", ["m01", "m07"])
 def test_bone_lengths_are_the_file_offsets_every_frame(movement):
-    off, ang = _raw(movement)
+    off, _ = _raw(movement)
     seq = read_uiprmd_kinect(kinect_positions(movement))
     skel = get_skeleton("uiprmd_kinect22")
     for j, p in enumerate(skel.parents):
@@ -95,10 +95,8 @@ def test_bone_lengths_constant_over_time_with_constant_offsets():
     frozen[:, 0] = off[:, 0]  # the root still moves
     pts = forward_kinematics(frozen, ang)
     skel = get_skeleton("uiprmd_kinect22")
-    lengths = np.stack(
-        [np.linalg.norm(pts[:, j] - pts[:, p], axis=-1) for j, p in enumerate(skel.parents) if p >= 0],
-        axis=1,
-    )
+    bones = [(j, p) for j, p in enumerate(skel.parents) if p >= 0]
+    lengths = np.stack([np.linalg.norm(pts[:, j] - pts[:, p], axis=-1) for j, p in bones], axis=1)
     assert np.ptp(lengths, axis=0).max() < 1e-9
     assert np.ptp(pts[:, skel.index("Head"), 1]) > 0.2 * 100  # but the body really moves (cm)
 
@@ -113,6 +111,11 @@ def test_plain_txt_and_explicit_angles_path(tmp_path):
     ref = read_uiprmd_kinect(kinect_positions("m07"))
     assert np.array_equal(seq.points, ref.points)
     assert seq.extra["angles_deg"].shape == (seq.num_frames, 22, 3)
+
+
+def _lines(movement: str) -> list[str]:
+    with gzip.open(kinect_positions(movement), "rt") as fh:
+        return fh.read().splitlines()
 
 
 def _angles_of(movement: str):
@@ -133,7 +136,7 @@ def test_angles_found_beside_in_sibling_folder(tmp_path):
 
 
 def test_wrong_column_count_names_file_and_line(tmp_path):
-    rows = gzip.open(kinect_positions("m07"), "rt").read().splitlines()
+    rows = _lines("m07")
     rows[2] = ",".join(rows[2].split(",")[:-1])  # 65 columns on line 3
     pos = tmp_path / "Positions" / "m07_s01_e01_positions.txt"
     pos.parent.mkdir()
@@ -148,6 +151,6 @@ def test_wrong_column_count_names_file_and_line(tmp_path):
 
 def test_row_count_mismatch_is_an_error(tmp_path):
     pos = tmp_path / "p_positions.txt"
-    pos.write_text("\n".join(gzip.open(kinect_positions("m07"), "rt").read().splitlines()[:10]))
+    pos.write_text("\n".join(_lines("m07")[:10]))
     with pytest.raises(InvalidInputError, match="10 rows"):
         read_uiprmd_kinect(pos, _angles_of("m07"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -130,7 +131,7 @@ def test_semi_supervised_runs_and_lowers_loss(seqs) -> None:
         [h["reprojection"] for h in hist[:3]])
 
 
-def test_cli_writes_checkpoint(tmp_path: Path) -> None:
+def test_cli_writes_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "cli.pt"
     rc = cli_main(["--data-dir", str(DATA), "--train-subjects", "s01", "--minutes", "0.05",
                    "--out", str(out), "--filter-widths", "3", "--channels", "16",
@@ -140,3 +141,8 @@ def test_cli_writes_checkpoint(tmp_path: Path) -> None:
     assert meta["training_details"]["train_subjects"] == ["s01"]
     assert meta["receptive_field"] == 3 and model.channels == 16
     assert meta["input_skeleton"] == "coco17" and meta["output_skeleton"] == "h36m17"
+    capsys.readouterr()
+    assert cli_main(["--data-dir", str(DATA), "--train-subjects", "s01", "--val-subjects",
+                     "s01", "--out", str(out), "--eval-only"]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["s01"]["frames"] > 100 and res["s01"]["p_mpjpe_mm"] > res["s01"]["mpjpe_mm"] * 0.2

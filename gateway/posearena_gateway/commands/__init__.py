@@ -6,8 +6,9 @@ from posearena_gateway.commands import (
     detect,
     lift,
     pipelines,
+    record,
     services,
     triangulate,
 )
 
-COMMANDS = [demo, compare, detect, lift, triangulate, pipelines, services]
+COMMANDS = [demo, compare, detect, lift, triangulate, record, pipelines, services]

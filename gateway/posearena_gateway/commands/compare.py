@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from posearena_gateway.clients.gateway import remote_compare
 from posearena_gateway.commands._progress import EventPrinter
 from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.pipelines.catalog import parse_pipelines
@@ -26,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pipelines", help="comma-separated (see `posearena pipelines`)")
     p.add_argument("--out", required=True)
     p.add_argument("--resume", action="store_true", help="reuse outputs already in --out")
+    p.add_argument("--gateway", help="host:port of a gateway service to run it on (paths are "
+                   "the gateway's own); default: run here")
     p.set_defaults(func=run_compare)
 
     s = sub.add_parser("compare-skeletons", help="compare two recorded 3D skeleton files",
@@ -39,6 +42,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    if args.gateway:
+        metrics, report = remote_compare(
+            args.gateway, args.video, args.out, args.calib or "",
+            args.cameras.split(",") if args.cameras else (), args.reference,
+            args.pipelines.split(",") if args.pipelines else (), args.resume, EventPrinter())
+        from posearena_gateway.report import print_summary
+
+        print(print_summary(metrics))
+        print(f"report (on the gateway): {report}")
+        return 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1
     reference = args.reference
     if reference not in ("multiview", "none"):
         reference = load_reference(reference)

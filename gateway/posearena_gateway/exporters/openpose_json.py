@@ -72,22 +72,22 @@ def write_openpose_json(out_dir: str | Path, det: Detections, prefix: str = "vid
 
 
 def _frame_files(folder: Path, prefix: str | None) -> dict[int, Path]:
-    files: dict[int, Path] = {}
-    prefixes = set()
-    for f in folder.glob("*_keypoints.json"):
+    """Frame number -> file for the *_<frame>_keypoints.json files of one video prefix."""
+    by_prefix: dict[str, dict[int, Path]] = {}
+    for f in sorted(folder.glob("*_keypoints.json")):
         m = _NAME.match(f.name)
         if m is None or (prefix is not None and m.group("prefix") != prefix):
             continue
-        prefixes.add(m.group("prefix"))
+        files = by_prefix.setdefault(m.group("prefix"), {})
         frame = int(m.group("frame"))
         if frame in files:
             raise InvalidInputError("json_dir", str(folder), f"one file per frame ({frame} twice)")
         files[frame] = f
-    if not files:
+    if not by_prefix:
         raise InvalidInputError("json_dir", str(folder), "*_<frame>_keypoints.json files")
-    if len(prefixes) > 1:
-        raise InvalidInputError("prefix", sorted(prefixes), "one video per folder, or a prefix")
-    return files
+    if len(by_prefix) > 1:
+        raise InvalidInputError("prefix", sorted(by_prefix), "one video per folder, or a prefix")
+    return next(iter(by_prefix.values()))
 
 
 def read_openpose_json(
@@ -130,7 +130,8 @@ def read_openpose_json(
             if name is None or (skeleton is not None and name != skeleton):
                 want = f"the {skeleton} length of earlier people" if skeleton else ""
                 raise InvalidInputError(
-                    f"{f} people[{i}].pose_keypoints_2d", f"{a.size} values",
+                    f"{f} people[{i}].pose_keypoints_2d",
+                    f"{a.size} values",
                     want or "75 values (BODY_25) or 54 (COCO-18)",
                 )
             skeleton = name
@@ -150,5 +151,12 @@ def read_openpose_json(
                 ps[t, p] = float(np.mean(a[present, 2]))
     if np.any(sc > 1.0) or np.any(sc < 0.0):
         raise InvalidInputError(str(folder), "scores outside [0, 1]", "confidences in [0, 1]")
-    return Detections(keypoints=kp, scores=sc, person_scores=ps, skeleton=skeleton, fps=fps,
-                      width=width, height=height)
+    return Detections(
+        keypoints=kp,
+        scores=sc,
+        person_scores=ps,
+        skeleton=skeleton,
+        fps=fps,
+        width=width,
+        height=height,
+    )

@@ -32,8 +32,13 @@ def _checked(points: np.ndarray, skeleton: str, fps: float) -> Sequence3D:
 
 
 def write_npz(
-    path: str | Path, points: np.ndarray, skeleton: str, fps: float, frame: str = "",
-    up_axis: np.ndarray | None = None, timestamps: np.ndarray | None = None,
+    path: str | Path,
+    points: np.ndarray,
+    skeleton: str,
+    fps: float,
+    frame: str = "",
+    up_axis: np.ndarray | None = None,
+    timestamps: np.ndarray | None = None,
 ) -> None:
     """Write a pose sequence as an .npz (atomic).
 
@@ -49,8 +54,11 @@ def write_npz(
     up = np.array(Y_UP) if up_axis is None else np.asarray(up_axis)
     seq = Sequence3D(points, skeleton, fps, frame, up, timestamps=timestamps)
     arrays: dict[str, np.ndarray] = {
-        "points": seq.points, "skeleton": np.array(skeleton), "fps": np.array(seq.fps),
-        "frame": np.array(frame), "timestamps": seq.times(),
+        "points": seq.points,
+        "skeleton": np.array(skeleton),
+        "fps": np.array(seq.fps),
+        "frame": np.array(frame),
+        "timestamps": seq.times(),
     }
     if up_axis is not None:
         arrays["up_axis"] = seq.up_axis
@@ -76,9 +84,13 @@ def read_npz(path: str | Path) -> Sequence3D:
     if missing:
         raise InvalidInputError(f"{p} keys", sorted(data), f"also {missing}")
     return Sequence3D(
-        points=data["points"], skeleton=str(data["skeleton"]), fps=float(data["fps"]),
-        frame=str(data.get("frame", "")), up_axis=data.get("up_axis", np.array(Y_UP)),
-        source=str(p), timestamps=data.get("timestamps"),
+        points=data["points"],
+        skeleton=str(data["skeleton"]),
+        fps=float(data["fps"]),
+        frame=str(data.get("frame", "")),
+        up_axis=data.get("up_axis", np.array(Y_UP)),
+        source=str(p),
+        timestamps=data.get("timestamps"),
     )
 
 
@@ -100,8 +112,9 @@ def write_csv(path: str | Path, points: np.ndarray, skeleton: str, fps: float) -
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(csv_header(skeleton))
-        for t, (time, row) in enumerate(zip(seq.times(), seq.points.reshape(seq.num_frames, -1),
-                                            strict=True)):
+        for t, (time, row) in enumerate(
+            zip(seq.times(), seq.points.reshape(seq.num_frames, -1), strict=True)
+        ):
             w.writerow([t, f"{time:.9f}", *(f"{v:.6f}" if np.isfinite(v) else "" for v in row)])
 
 
@@ -120,8 +133,11 @@ def read_csv(path: str | Path) -> Sequence3D:
     header = rows[0] if rows else []
     skeleton = next((s for s in SKELETON_NAMES if csv_header(s) == header), None)
     if skeleton is None:
-        raise InvalidInputError(f"{p} line 1", header[:5], "frame,time_s,<joint>_x,... of a "
-                                "registry skeleton (as written by write_csv)")
+        raise InvalidInputError(
+            f"{p} line 1",
+            header[:5],
+            "frame,time_s,<joint>_x,... of a registry skeleton (as written by write_csv)",
+        )
     n = len(header)
     data = np.full((len(rows) - 1, n), np.nan)
     for i, row in enumerate(rows[1:]):
@@ -134,8 +150,9 @@ def read_csv(path: str | Path) -> Sequence3D:
     if len(data) < 2:
         raise InvalidInputError(str(p), f"{len(data)} rows", "at least 2 frames (fps from time_s)")
     fps = 1.0 / float(np.median(np.diff(data[:, 1])))
-    return Sequence3D(data[:, 2:].reshape(len(data), -1, 3), skeleton, fps, "", np.array(Y_UP),
-                      str(p))
+    return Sequence3D(
+        data[:, 2:].reshape(len(data), -1, 3), skeleton, fps, "", np.array(Y_UP), str(p)
+    )
 
 
 def write_trc(path: str | Path, points: np.ndarray, skeleton: str, fps: float) -> None:
@@ -155,8 +172,13 @@ def write_trc(path: str | Path, points: np.ndarray, skeleton: str, fps: float) -
 
 
 def write_kinect_skeleton_text(
-    path: str | Path, points: np.ndarray, skeleton: str, fps: float, version: str = "v2",
-    frame: str = "", up_axis: np.ndarray | None = None,
+    path: str | Path,
+    points: np.ndarray,
+    skeleton: str,
+    fps: float,
+    version: str = "v2",
+    frame: str = "",
+    up_axis: np.ndarray | None = None,
 ) -> None:
     """Export poses as Kinect skeleton text (timestamps = frame index / fps), converting the
     joints to the Kinect v2 (25) or v1 (20) skeleton; joints without counterpart are "nan".
@@ -176,8 +198,9 @@ def write_kinect_skeleton_text(
         raise InvalidInputError("version", version, "'v1' (20 joints) or 'v2' (25 joints)")
     seq = _checked(points, skeleton, fps)
     kin = convert(seq.points, skeleton, target)
-    write_kinect_text(path, kin, target, seq.fps, frame=frame or f"{skeleton} output frame",
-                      up_axis=up_axis)
+    write_kinect_text(
+        path, kin, target, seq.fps, frame=frame or f"{skeleton} output frame", up_axis=up_axis
+    )
 
 
 #: File suffix -> export format of `write_sequence`.
@@ -201,8 +224,9 @@ def write_sequence(path: str | Path, seq: Sequence3D, fmt: str | None = None) ->
     elif fmt == "trc":
         write_trc(path, seq.points, seq.skeleton, seq.fps)
     elif fmt == "kinect_text":
-        write_kinect_skeleton_text(path, seq.points, seq.skeleton, seq.fps, frame=seq.frame,
-                                   up_axis=seq.up_axis)
+        write_kinect_skeleton_text(
+            path, seq.points, seq.skeleton, seq.fps, frame=seq.frame, up_axis=seq.up_axis
+        )
     else:
         known = sorted(set(SEQUENCE_FORMATS.values()))
         raise InvalidInputError(

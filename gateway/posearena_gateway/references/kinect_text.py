@@ -68,7 +68,8 @@ def read_kinect_text(path: str | Path) -> Sequence3D:
     head = _header(comments)
     if head.get("skeleton", skeleton) != skeleton:
         raise InvalidInputError(
-            f"{p} header skeleton", head["skeleton"],
+            f"{p} header skeleton",
+            head["skeleton"],
             f"{skeleton} (the data lines have {data.shape[1]} columns)",
         )
     if head.get("units", "m").lower() not in ("m", "metres", "meters"):
@@ -101,8 +102,13 @@ def read_kinect_text(path: str | Path) -> Sequence3D:
         if up.shape != (3,):
             raise InvalidInputError(f"{p} header up", head["up"], "three numbers, e.g. '0 1 0'")
     return Sequence3D(
-        points=data[:, 1:].reshape(len(data), -1, 3), skeleton=skeleton, fps=fps,
-        frame=head.get("frame", KINECT_FRAME), up_axis=up, source=str(p), timestamps=ts,
+        points=data[:, 1:].reshape(len(data), -1, 3),
+        skeleton=skeleton,
+        fps=fps,
+        frame=head.get("frame", KINECT_FRAME),
+        up_axis=up,
+        source=str(p),
+        timestamps=ts,
     )
 
 

@@ -34,13 +34,22 @@ _MOCAP_NAMES = {"h36m17": tuple(H36M17_JOINTS), "coco17": tuple(COCO17_JOINTS)}
 
 
 def _marker_sequence(
-    markers_mm: np.ndarray, fps: float, frame: str, up: np.ndarray, source: str,
+    markers_mm: np.ndarray,
+    fps: float,
+    frame: str,
+    up: np.ndarray,
+    source: str,
     timestamps: np.ndarray | None = None,
 ) -> Sequence3D:
     """Plug-in-Gait markers (T, 39, 3) mm -> h36m17 joint centres Sequence3D (m)."""
     return Sequence3D(
-        points=to_h36m17(markers_mm), skeleton="h36m17", fps=fps, frame=frame, up_axis=up,
-        source=source, timestamps=timestamps,
+        points=to_h36m17(markers_mm),
+        skeleton="h36m17",
+        fps=fps,
+        frame=frame,
+        up_axis=up,
+        source=source,
+        timestamps=timestamps,
         extra={"coco17": to_coco17(markers_mm), "pig39_markers": markers_mm / 1000.0},
     )
 
@@ -141,7 +150,8 @@ def read_trc_reference(path: str | Path, up_axis: np.ndarray | None = None) -> S
     missing = [m for m in PIG39_MARKERS if m not in trc.names]
     if missing:
         raise InvalidInputError(
-            f"{p} marker names", trc.names[:8],
+            f"{p} marker names",
+            trc.names[:8],
             "the joints of a registry skeleton or the 39 Plug-in-Gait markers "
             f"(missing {missing[:6]}{'...' if len(missing) > 6 else ''})",
         )

@@ -46,7 +46,8 @@ class Sequence3D:
         skel = get_skeleton(self.skeleton)
         if pts.ndim != 3 or pts.shape[1:] != (skel.num_joints, 3) or pts.shape[0] < 1:
             raise InvalidInputError(
-                "points", getattr(pts, "shape", None),
+                "points",
+                getattr(pts, "shape", None),
                 f"shape (T, {skel.num_joints}, 3) with T >= 1 for skeleton {skel.name}",
             )
         self.points = pts

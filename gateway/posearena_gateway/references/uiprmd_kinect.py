@@ -147,7 +147,8 @@ def read_uiprmd_kinect(
         if not found:
             looked = str(candidates[0]) if candidates else f"<no 'positions' in {pos_path.name}>"
             raise InvalidInputError(
-                "angles_path", looked,
+                "angles_path",
+                looked,
                 "the UI-PRMD angles file beside the positions file "
                 f"(looked for {[str(c) for c in candidates]})",
             )
@@ -161,14 +162,19 @@ def read_uiprmd_kinect(
     angles, _ = read_table(ang_path, (66,), what, comma_only=True)
     if len(offsets) != len(angles):
         raise InvalidInputError(
-            "angles_path", str(ang_path),
+            "angles_path",
+            str(ang_path),
             f"{len(offsets)} rows like the positions file {pos_path} (got {len(angles)})",
         )
     offsets = offsets.reshape(-1, NUM_JOINTS, 3)
     angles = angles.reshape(-1, NUM_JOINTS, 3)
     points_m = forward_kinematics(offsets, angles) / 100.0
     return Sequence3D(
-        points=points_m, skeleton=SKELETON, fps=UIPRMD_KINECT_FPS, frame=KINECT_FRAME,
-        up_axis=np.array(Y_UP), source=str(pos_path),
+        points=points_m,
+        skeleton=SKELETON,
+        fps=UIPRMD_KINECT_FPS,
+        frame=KINECT_FRAME,
+        up_axis=np.array(Y_UP),
+        source=str(pos_path),
         extra={"angles_deg": angles, "angles_path": str(ang_path)},
     )

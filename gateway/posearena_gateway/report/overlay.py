@@ -80,12 +80,13 @@ def write_overlay(
     ok_all = np.isfinite(dets.keypoints).all(axis=-1) & (dets.scores >= min_score)
     try:
         for t, frame in enumerate(iter_frames(video, max_frames=dets.num_frames)):
-            img = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if scale < 1 else frame
-            kp = dets.keypoints[t] * np.array([sx, sy], dtype=np.float32) / scale
+            resize = size != (frame.shape[1], frame.shape[0])
+            img = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if resize else frame
+            kp = dets.keypoints[t] * np.array([sx, sy], dtype=np.float32)
             for p in range(dets.keypoints.shape[1]):
                 if ok_all[t, p].any():
                     draw_pose(img, kp[p], ok_all[t, p], parents,
-                              PERSON_COLOURS[p % len(PERSON_COLOURS)], scale)
+                              PERSON_COLOURS[p % len(PERSON_COLOURS)])
             cv2.putText(img, f"{t}", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
             writer.write(img)
     finally:

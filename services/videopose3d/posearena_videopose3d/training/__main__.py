@@ -9,8 +9,11 @@ import sys
 
 import torch
 
+from posearena.errors import InvalidInputError
+from posearena_videopose3d.checkpoint import load_checkpoint
 from posearena_videopose3d.training.cameras import CameraSampling
 from posearena_videopose3d.training.data import load_uiprmd_vicon
+from posearena_videopose3d.training.evaluate import evaluate
 from posearena_videopose3d.training.train import TrainConfig, train
 
 
@@ -31,8 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--subsample", default="2,3", help="strides of the 100 Hz data")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--eval-only", action="store_true",
+                    help="only evaluate the checkpoint OUT on --val-subjects")
+    ap.add_argument("--flip-tta", action="store_true", help="flip TTA in evaluation")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
+    sampling = CameraSampling(yaw_deg=a.yaw_deg)
+    if a.eval_only:
+        if not a.val_subjects:
+            raise InvalidInputError("--val-subjects", a.val_subjects, "subjects to evaluate on")
+        model, _ = load_checkpoint(a.out)
+        val_seqs, _ = load_uiprmd_vicon(a.data_dir, a.val_subjects.split(","), subsample=(3,))
+        print(json.dumps(evaluate(model, val_seqs, sampling=sampling, flip_tta=a.flip_tta)))
+        return 0
     sub = tuple(int(s) for s in a.subsample.split(","))
     tr_subj = a.train_subjects.split(",")
     train_seqs, rep = load_uiprmd_vicon(a.data_dir, tr_subj, subsample=sub)
@@ -51,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "val_subjects": a.val_subjects.split(",") if a.val_subjects else [],
         "subsample_strides_of_100hz": list(sub), "dropped_files": dropped}}
     summary = train(train_seqs, val_seqs, a.out, cfg, resume=a.resume,
-                    sampling=CameraSampling(yaw_deg=a.yaw_deg), extra_meta=meta)
+                    sampling=sampling, extra_meta=meta)
     summary.pop("losses")
     print(json.dumps(summary), flush=True)
     return 0

@@ -76,7 +76,6 @@ def evaluate(
     """
     model.eval()
     rng = np.random.default_rng(seed)
-    aug = Augmentation(noise_px=(noise_px, noise_px), drop_prob=0.0, flip=False)
     lifter = Lifter(model)
     preds: dict[str, list[np.ndarray]] = {}
     gts: dict[str, list[np.ndarray]] = {}

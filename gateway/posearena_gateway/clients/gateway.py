@@ -1,0 +1,33 @@
+"""Client of the Gateway API: run a comparison on a remote gateway, streaming its events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from posearena.v1 import gateway_pb2, gateway_pb2_grpc
+from posearena_gateway.pipelines.events import Event, EventSink, ignore
+from posearena_gateway.runtime import open_channel
+
+
+def remote_compare(
+    target: str, videos: Sequence[str], out_dir: str, calibration: str = "",
+    cameras: Sequence[str] = (), reference: str = "multiview", pipelines: Sequence[str] = (),
+    resume: bool = False, sink: EventSink = ignore, timeout_s: float = 3600.0,
+) -> tuple[dict, str]:
+    """Run `Compare` on the gateway at `target`; return (metrics dict, report path).
+
+    Paths are the gateway's own (its mounted volumes). Events are passed to `sink` as they
+    arrive. Raises grpc.RpcError with the gateway's status on failure.
+    """
+    req = gateway_pb2.CompareRequest(
+        videos=list(videos), calibration=calibration, cameras=list(cameras),
+        reference=reference, pipelines=list(pipelines), out_dir=out_dir, resume=resume)
+    metrics, report = {}, ""
+    with open_channel(target) as ch:
+        for e in gateway_pb2_grpc.GatewayStub(ch).Compare(req, timeout=timeout_s):
+            if e.status == "done":
+                metrics, report = json.loads(e.metrics_json), e.report_path
+            else:
+                sink(Event(e.stage, e.item, e.status, e.message, e.fraction))
+    return metrics, report

@@ -1,0 +1,79 @@
+"""Per-angle rows of the report: agreement (RMSE, bias, LoA), range of motion, repetitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena_gateway.analysis.repetitions import Repetition, detect_repetitions
+from posearena_gateway.comparison import Comparison
+
+
+@dataclass(frozen=True)
+class AngleRow:
+    """One angle of one pipeline against the reference (degrees; None = not available).
+
+    Attributes:
+        angle: angle name, e.g. "l_knee_flexion".
+        n: number of frames where both angles are finite.
+        rmse_deg, bias_deg: agreement (candidate − reference).
+        loa_deg: (lower, upper) 95 % limits of agreement, or None.
+        rom_ref_deg, rom_cand_deg: range of motion (max − min) over the sequence.
+        reps_ref, reps_cand: repetitions found (`detect_repetitions`), None when the signal
+            has too few samples.
+    """
+
+    angle: str
+    n: int
+    rmse_deg: float | None
+    bias_deg: float | None
+    loa_deg: tuple[float | None, float | None] | None
+    rom_ref_deg: float | None
+    rom_cand_deg: float | None
+    reps_ref: list[Repetition] | None
+    reps_cand: list[Repetition] | None
+
+
+def repetitions(angle: np.ndarray, fps: float) -> list[Repetition] | None:
+    """Repetitions of a (T,) angle signal in degrees at `fps` Hz (peaks at maxima).
+
+    Returns:
+        The repetitions (possibly empty), or None when the signal has < 3 finite samples.
+    """
+    try:
+        return detect_repetitions(angle, fps)
+    except InvalidInputError:
+        if int(np.isfinite(np.asarray(angle, dtype=np.float64)).sum()) < 3:
+            return None
+        raise
+
+
+def angle_rows(c: Comparison) -> list[AngleRow]:
+    """Rows for every angle of `c.metrics["angles"]`, sorted by angle name."""
+    rows = []
+    agreement = c.metrics.get("angles") or {}
+    rom = c.metrics.get("rom") or {}
+    for name in sorted(agreement):
+        a, r = agreement[name], rom.get(name, {})
+        loa = a.get("loa_deg")
+        ref_sig, cand_sig = c.ref_angles.get(name), c.cand_angles.get(name)
+        rows.append(AngleRow(
+            angle=name, n=int(a.get("n", 0)), rmse_deg=a.get("rmse_deg"),
+            bias_deg=a.get("bias_deg"),
+            loa_deg=(loa[0], loa[1]) if isinstance(loa, list | tuple) and len(loa) == 2 else None,
+            rom_ref_deg=r.get("reference_deg"), rom_cand_deg=r.get("candidate_deg"),
+            reps_ref=None if ref_sig is None else repetitions(ref_sig, c.fps),
+            reps_cand=None if cand_sig is None else repetitions(cand_sig, c.fps),
+        ))
+    return rows
+
+
+def reps_text(reps: list[Repetition] | None) -> str:
+    """"3: 45, 47, 44°" (count, then ROM of each repetition in degrees), "-" for None."""
+    if reps is None:
+        return "-"
+    if not reps:
+        return "0"
+    return f"{len(reps)}: " + ", ".join(f"{r.rom_deg:.0f}" for r in reps) + "°"
