@@ -34,5 +34,5 @@ def test_recording_stops_when_a_source_ends(tmp_path, demo_videos):
 def test_bad_sources_are_rejected(tmp_path, demo_videos):
     with pytest.raises(InvalidInputError, match="two or more"):
         record([str(demo_videos[0])], tmp_path)
-    with pytest.raises(InvalidInputError, match="nope.mp4"):
+    with pytest.raises(InvalidInputError, match=r"nope\.mp4"):
         record([str(demo_videos[0]), str(tmp_path / "nope.mp4")], tmp_path)
