@@ -5,7 +5,8 @@ random weights and random BN statistics, torch with 2 threads. "plain" is the or
 eager evaluation (eval mode, BN unfolded, the mirrored sequence appended to the batch as
 `UnchunkedGenerator` does); "fast" is `Lifter` (BN folded, Winograd F(4,3), chunks,
 inference_mode). Both run on the same weights and input; runs alternate and the best of
-`--repeats` is reported. Peak memory: max RSS growth of a child process running one lift.
+`--repeats` is reported. Peak memory: a child process's peak RSS minus its RSS before one
+lift (Linux /proc), i.e. what the lift itself needs on top of the model.
 
 Usage: .venv/bin/python bench/bench_lifting.py [--frames 10000] [--repeats 3]
 """
@@ -52,9 +53,11 @@ def _peak_child(args: tuple[int, int, bool, bool], queue: mp.Queue) -> None:
     model = make_model(channels)
     kp = make_keypoints(frames)
     runner = Lifter(model) if fast else model
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    lift(kp[:300], 1920, 1080, runner, flip_tta=tta, fast=fast)  # warm-up allocations
+    with open("/proc/self/statm") as f:  # current RSS in pages (Linux)
+        before_mb = int(f.read().split()[1]) * resource.getpagesize() / 2**20
     lift(kp, 1920, 1080, runner, flip_tta=tta, fast=fast)
-    queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before_mb)
 
 
 def peak_mb(frames: int, channels: int, fast: bool, tta: bool) -> float:

@@ -128,8 +128,8 @@ def _varint(n: int) -> bytes:
 
 
 def frame_request_bytes(
-    index: int, timestamp_s: float, camera_id: str, width: int, height: int, data: bytes,
-    raw: bool,
+    index: int, timestamp_s: float, camera_id: str, width: int, height: int,
+    data: bytes | memoryview, raw: bool,
 ) -> bytes:
     """Serialized `DetectRequest{frame: Frame{...}}` built around the image bytes.
 
@@ -166,8 +166,11 @@ def _requests(
 ) -> Iterator[bytes]:
     yield pose_pb2.DetectRequest(options=options).SerializeToString()
     for i, bgr in enumerate(iter_frames(info.path, max_frames)):
-        data = encode_frame(bgr, transport, jpeg_quality)
         h, w = bgr.shape[:2]
+        if transport == "raw":  # the frame's own buffer: no intermediate bytes copy
+            data = memoryview(np.ascontiguousarray(bgr)).cast("B")
+        else:
+            data = encode_frame(bgr, transport, jpeg_quality)
         yield frame_request_bytes(i, i / info.fps, camera_id, w, h, data, transport == "raw")
 
 

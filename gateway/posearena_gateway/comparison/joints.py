@@ -5,14 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from posearena.errors import InvalidInputError
-from posearena.skeletons import common_joint_indices, get_skeleton
+from posearena.skeletons import canonical_names, common_joint_indices, get_skeleton
 from posearena_gateway.references.sequence import Sequence3D
+
+#: The joints every comparison is made on (canonical names): the 12 limb joints clinicians
+#: measure angles from. Face, hand and foot landmarks and trunk points that each system
+#: defines differently (Kinect spine, H36M thorax, ...) are left out so that systems with
+#: different skeletons are compared on the same, anatomically equivalent set.
+BODY12 = tuple(f"{side}_{j}" for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+               for side in ("left", "right"))
 
 
 def common_arrays(
     ref: Sequence3D, cand: Sequence3D
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Restrict both sequences to their exactly-corresponding joints.
+    """Restrict both sequences to their exactly-corresponding BODY12 joints.
 
     Returns:
         ref (T_r, K, 3) m, cand (T_c, K, 3) m, and the K joint names (reference's names).
@@ -21,6 +28,9 @@ def common_arrays(
         InvalidInputError: fewer than 4 common joints (no meaningful comparison).
     """
     ir, ic = common_joint_indices(ref.skeleton, cand.skeleton)
+    canon = canonical_names(ref.skeleton)
+    keep = [k for k, i in enumerate(ir) if canon[i] in BODY12]
+    ir, ic = ir[keep], ic[keep]
     if len(ir) < 4:
         raise InvalidInputError(
             "reference", f"{ref.skeleton} vs {cand.skeleton}",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.angles import joint_angles
 from posearena_gateway.analysis.timing import find_time_offset, sample_at
 
@@ -23,12 +24,14 @@ class TimeAlignment:
         correlation: mean normalised correlation at the chosen offset (1 if synchronised).
         method: "synchronised" (same frames) or "cross-correlation of joint angles".
         signals: angle names used.
+        scale: candidate duration / reference duration of the same motion (1 = same speed).
     """
 
     offset_s: float
     correlation: float
     method: str
     signals: tuple[str, ...] = ()
+    scale: float = 1.0
 
 
 def _signals(points: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -53,8 +56,15 @@ def _moving_signals(rs: dict[str, np.ndarray], cs: dict[str, np.ndarray],
 def synchronise(
     ref: np.ndarray, ref_fps: float, cand: np.ndarray, cand_fps: float,
     names: tuple[str, ...], max_lag_s: float = 10.0,
+    scales: tuple[float, ...] = tuple(np.round(np.geomspace(0.6, 1.6, 41), 3)),
+    min_gain: float = 0.02,
 ) -> tuple[np.ndarray, TimeAlignment]:
-    """Resample the candidate at the reference's frame times after estimating the offset.
+    """Resample the candidate at the reference's frame times after estimating offset and rate.
+
+    Recordings segmented separately (e.g. UI-PRMD Kinect and Vicon episodes) can differ in
+    start and in duration; the candidate clock is modelled as t_c = scale · (t_r + offset),
+    scale searched over `scales` (1 = same speed) and kept only when it raises the mean
+    angle correlation by more than `min_gain` over scale 1.
 
     Args:
         ref: (T_r, K, 3) m reference; cand: (T_c, K, 3) m candidate; same joint order `names`.
@@ -67,13 +77,33 @@ def synchronise(
     """
     rs, cs = _signals(ref, names), _signals(cand, names)
     keys = _moving_signals(rs, cs)
-    # the candidate's angle signals resampled to the reference rate
-    c_times = np.arange(int(np.floor((len(cand) - 1) * ref_fps / cand_fps)) + 1) / ref_fps
     a = np.stack([rs[k] for k in keys], axis=1)
-    b = np.stack([sample_at(cs[k], cand_fps, c_times) for k in keys], axis=1)
-    lag = find_time_offset(a, b, ref_fps, max_lag_s=min(max_lag_s, len(ref) / ref_fps))
-    # b(t) ~ a(t - lag): reference time t corresponds to candidate time t + lag
-    times = np.arange(len(ref)) / ref_fps + lag.lag_s
-    moved = sample_at(cand, cand_fps, times)
-    return moved, TimeAlignment(lag.lag_s, lag.correlation, "cross-correlation of joint angles",
-                                keys)
+    span_c = (len(cand) - 1) / cand_fps
+    max_lag = min(max_lag_s, len(ref) / ref_fps)
+    best: tuple[float, float, float] | None = None  # (corr, scale, lag)
+    at_one: tuple[float, float, float] | None = None
+    for scale in sorted(set(scales) | {1.0}):
+        # candidate signals on the reference clock if the candidate ran `scale` times as long
+        times = np.arange(int(np.floor(span_c / scale * ref_fps)) + 1) / ref_fps * scale
+        b = np.stack([sample_at(cs[k], cand_fps, times) for k in keys], axis=1)
+        try:
+            off = find_time_offset(a, b, ref_fps, max_lag_s=max_lag)
+        except InvalidInputError:
+            continue
+        cand_fit = (off.correlation, scale, off.lag_s)
+        if scale == 1.0:
+            at_one = cand_fit
+        if best is None or cand_fit[0] > best[0]:
+            best = cand_fit
+    if best is None:
+        raise InvalidInputError("candidate", "no joint-angle signal in common",
+                                "moving joints in both recordings to synchronise them")
+    if at_one is not None and best[0] - at_one[0] <= min_gain:
+        best = at_one
+    corr, scale, lag = best
+    # b(t) ~ a(t - lag): reference time t matches candidate time scale * (t + lag)
+    moved = sample_at(cand, cand_fps, scale * (np.arange(len(ref)) / ref_fps + lag))
+    method = "cross-correlation of joint angles"
+    if scale != 1.0:
+        method += f", candidate clock scaled by {scale:g}"
+    return moved, TimeAlignment(lag, corr, method, keys, scale)

@@ -72,22 +72,29 @@ def z_up(points: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 def build_panels(
     reference: Sequence3D | None, results: dict[str, Sequence3D],
-    comparisons: dict[str, Comparison],
+    comparisons: dict[str, Comparison], colours: dict[str, str] | None = None,
 ) -> list[Panel]:
-    """Panels for the reference and every result (see the module docstring)."""
+    """Panels for the reference and every result (see the module docstring).
+
+    Args:
+        reference: the reference (points (T, J, 3) m) or None.
+        results: pipeline -> its 3D result; comparisons: pipeline -> Comparison.
+        colours: optional pipeline -> colour (default by position in `results`).
+    """
     panels = []
+    cols = {n: colour(i) for i, n in enumerate(results)} | (colours or {})
     if reference is not None:
         panels.append(Panel("reference", z_up(reference.points, reference.up_axis),
                             bones_between(reference.skeleton, reference.joints), REF_COLOUR))
-    for i, (name, seq) in enumerate(results.items()):
+    for name, seq in results.items():
         c = comparisons.get(name)
         if c is not None and reference is not None:
             panels.append(Panel(name, z_up(c.cand, reference.up_axis),
-                                bones_between(reference.skeleton, c.joints), colour(i),
+                                bones_between(reference.skeleton, c.joints), cols[name],
                                 ghost=z_up(c.ref, reference.up_axis)))
         else:
             panels.append(Panel(name, z_up(seq.points, seq.up_axis),
-                                bones_between(seq.skeleton, seq.joints), colour(i)))
+                                bones_between(seq.skeleton, seq.joints), cols[name]))
     return panels
 
 

@@ -29,8 +29,18 @@ def safe_name(name: str) -> str:
 
 
 def colour(i: int) -> str:
-    """Colour of the i-th pipeline (the same in every figure)."""
+    """Colour of the i-th pipeline."""
     return COLOURS[i % len(COLOURS)]
+
+
+def colour_map(names: list[str]) -> dict[str, str]:
+    """Pipeline name -> colour, by position in `names` (the same in every figure)."""
+    return {n: colour(i) for i, n in enumerate(names)}
+
+
+def _colours(names: list[str], colours: dict[str, str] | None) -> dict[str, str]:
+    base = colour_map(names)
+    return base | {k: v for k, v in (colours or {}).items() if k in base}
 
 
 def _new(w: float, h: float) -> Figure:
@@ -45,12 +55,14 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path) -> Path | None:
+def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path,
+                     colours: dict[str, str] | None = None) -> Path | None:
     """Grouped bars of the mean error of every joint, all pipelines side by side.
 
     Args:
         per_joint: pipeline -> {joint name: mean error in mm (None = not computed)}.
         path: output PNG.
+        colours: optional pipeline -> colour (default: `colour_map` of the keys).
 
     Returns:
         `path`, or None when no pipeline has a per-joint error.
@@ -65,9 +77,10 @@ def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path) 
     n = len(per_joint)
     width = 0.8 / max(n, 1)
     x = np.arange(len(joints))
+    cols = _colours(list(per_joint), colours)
     for i, (name, d) in enumerate(per_joint.items()):
         vals = [np.nan if d.get(j) is None else float(d[j]) for j in joints]
-        ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=name, color=colour(i))
+        ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=name, color=cols[name])
     ax.set_xticks(x, joints, rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("mean error (mm)")
     ax.set_title("Per-joint position error (after alignment)")
@@ -81,20 +94,26 @@ def angle_names(comparisons: dict[str, Comparison]) -> list[str]:
     return sorted({a for c in comparisons.values() for a in (c.metrics.get("angles") or {})})
 
 
-def angle_figures(comparisons: dict[str, Comparison], out_dir: Path) -> list[Path]:
+def angle_figures(comparisons: dict[str, Comparison], out_dir: Path,
+                  colours: dict[str, str] | None = None) -> dict[str, Path]:
     """One figure per angle: the reference's and every pipeline's angle over time (s).
 
     Args:
         comparisons: pipeline -> Comparison (ref_angles / cand_angles (T,) degrees).
         out_dir: folder; files are "angle_<angle>.png".
+        colours: optional pipeline -> colour.
+
+    Returns:
+        angle name -> PNG path.
     """
-    paths = []
+    paths = {}
     names = list(comparisons)
+    cols = _colours(names, colours)
     for angle in angle_names(comparisons):
         fig = _new(6.4, 2.8)
         ax = fig.add_subplot()
         ref_drawn = False
-        for i, name in enumerate(names):
+        for name in names:
             c = comparisons[name]
             if angle not in c.cand_angles or angle not in c.ref_angles:
                 continue
@@ -103,17 +122,18 @@ def angle_figures(comparisons: dict[str, Comparison], out_dir: Path) -> list[Pat
                 ax.plot(np.arange(len(c.ref_angles[angle])) / c.fps, c.ref_angles[angle],
                         color=REF_COLOUR, lw=2, label="reference")
                 ref_drawn = True
-            ax.plot(t, c.cand_angles[angle], color=colour(i), lw=1.2, label=name)
+            ax.plot(t, c.cand_angles[angle], color=cols[name], lw=1.2, label=name)
         ax.set_xlabel("time (s)")
         ax.set_ylabel("angle (deg)")
         ax.set_title(angle.replace("_", " "))
         ax.legend(fontsize=7, loc="best")
         ax.grid(alpha=0.3)
-        paths.append(_save(fig, out_dir / f"angle_{safe_name(angle)}.png"))
+        paths[angle] = _save(fig, out_dir / f"angle_{safe_name(angle)}.png")
     return paths
 
 
-def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path) -> list[Path]:
+def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path,
+                         colours: dict[str, str] | None = None) -> dict[str, Path]:
     """Bland–Altman plots, one panel per angle, one PNG per pipeline.
 
     Each panel: mean of candidate and reference (deg) against their difference
@@ -123,9 +143,14 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path) -> l
     Args:
         comparisons: pipeline -> Comparison.
         out_dir: folder; files are "bland_altman_<pipeline>.png".
+        colours: optional pipeline -> colour.
+
+    Returns:
+        pipeline name -> PNG path (pipelines without a usable angle are left out).
     """
-    paths = []
-    for i, (name, c) in enumerate(comparisons.items()):
+    paths = {}
+    cols = _colours(list(comparisons), colours)
+    for name, c in comparisons.items():
         angles = [a for a in sorted(c.metrics.get("angles") or {})
                   if a in c.cand_angles and a in c.ref_angles]
         results = {}
@@ -134,13 +159,13 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path) -> l
                 results[a] = bland_altman(c.cand_angles[a], c.ref_angles[a])
         if not results:
             continue
-        cols = min(4, len(results))
-        rows = -(-len(results) // cols)
-        fig = _new(2.6 * cols + 0.4, 2.2 * rows + 0.5)
+        ncol = min(4, len(results))
+        nrow = -(-len(results) // ncol)
+        fig = _new(2.6 * ncol + 0.4, 2.2 * nrow + 0.5)
         fig.suptitle(f"Bland–Altman: {name} − reference (deg)")
         for k, (a, ba) in enumerate(results.items()):
-            ax = fig.add_subplot(rows, cols, k + 1)
-            ax.scatter(ba.means, ba.diffs, s=4, color=colour(i), alpha=0.6)
+            ax = fig.add_subplot(nrow, ncol, k + 1)
+            ax.scatter(ba.means, ba.diffs, s=4, color=cols[name], alpha=0.6)
             ax.axhline(ba.bias, color="k", lw=1)
             for lim in (ba.lower, ba.upper):
                 ax.axhline(lim, color="k", lw=0.8, ls="--")
@@ -148,12 +173,17 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path) -> l
             ax.tick_params(labelsize=7)
             ax.set_xlabel("mean (deg)", fontsize=7)
             ax.set_ylabel("difference (deg)", fontsize=7)
-        paths.append(_save(fig, out_dir / f"bland_altman_{safe_name(name)}.png"))
+        paths[name] = _save(fig, out_dir / f"bland_altman_{safe_name(name)}.png")
     return paths
 
 
-def mpjpe_time_figure(comparisons: dict[str, Comparison], path: Path) -> Path | None:
+def mpjpe_time_figure(comparisons: dict[str, Comparison], path: Path,
+                      colours: dict[str, str] | None = None) -> Path | None:
     """MPJPE (mm) of every frame against time (s), one line per pipeline.
+
+    Args:
+        comparisons: pipeline -> Comparison (ref, cand (T, K, 3) m).
+        path: output PNG; colours: optional pipeline -> colour.
 
     Returns:
         `path`, or None without comparisons.
@@ -162,9 +192,10 @@ def mpjpe_time_figure(comparisons: dict[str, Comparison], path: Path) -> Path | 
         return None
     fig = _new(6.4, 2.8)
     ax = fig.add_subplot()
-    for i, (name, c) in enumerate(comparisons.items()):
+    cols = _colours(list(comparisons), colours)
+    for name, c in comparisons.items():
         per_frame = mpjpe(c.cand, c.ref).per_frame
-        ax.plot(np.arange(len(per_frame)) / c.fps, per_frame, color=colour(i), lw=1.2, label=name)
+        ax.plot(np.arange(len(per_frame)) / c.fps, per_frame, color=cols[name], lw=1.2, label=name)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("MPJPE (mm)")
     ax.set_title("MPJPE per frame")

@@ -59,7 +59,8 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(header: list[str], rows: list[list[str]],
+           numeric: set[int] | frozenset[int] = frozenset()) -> str:
     """Table of already escaped cells."""
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join(

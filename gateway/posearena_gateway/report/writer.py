@@ -1,0 +1,140 @@
+"""`write_report`: figures, exports, overlay videos, 3D animation and report.html of a run.
+
+Layout written into the run directory:
+    figures/per_joint_error.png, figures/mpjpe_per_frame.png, figures/angle_<angle>.png,
+    figures/bland_altman_<pipeline>.png, figures/skeletons_3d.gif (or .mp4 without Pillow)
+    exports/<name>.{npz,csv,trc,kinect.txt}, exports/openpose_json/<detections>/
+    overlays/<detections>.mp4
+    report.html
+An overlay or animation that cannot be made (e.g. an unreadable video) becomes a note in
+the report instead of stopping it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from posearena.errors import InvalidInputError
+from posearena.npzio import Detections
+from posearena_gateway.comparison import Comparison
+from posearena_gateway.pipelines.rundir import RunDir, atomic_write_text
+from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.report.animation import build_panels, write_animation
+from posearena_gateway.report.exports import export_detections, export_sequence
+from posearena_gateway.report.figures import (
+    angle_figures,
+    bland_altman_figures,
+    colour_map,
+    mpjpe_time_figure,
+    per_joint_figure,
+    safe_name,
+)
+from posearena_gateway.report.html import ReportParts, render_html
+from posearena_gateway.report.overlay import write_overlay
+from posearena_gateway.report.tables import pipelines_of
+
+#: Most frames of the 3D animation.
+ANIMATION_FRAMES = 100
+
+
+def _check(rd: RunDir, comparisons: dict, results: dict, reference: object,
+           videos: dict | None) -> None:
+    if not isinstance(rd, RunDir):
+        raise InvalidInputError("rd", type(rd).__name__, "a RunDir")
+    bad = [k for k, v in comparisons.items() if not isinstance(v, Comparison)]
+    if bad:
+        raise InvalidInputError("comparisons", bad, "values of type Comparison")
+    bad = [k for k, v in results.items() if not isinstance(v, Sequence3D)]
+    if bad:
+        raise InvalidInputError("results", bad, "values of type Sequence3D")
+    if reference is not None and not isinstance(reference, Sequence3D):
+        raise InvalidInputError("reference", type(reference).__name__, "a Sequence3D or None")
+    for k, v in (videos or {}).items():
+        if not (isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], Detections)):
+            raise InvalidInputError(f"videos[{k!r}]", type(v).__name__,
+                                    "a tuple (video path, Detections)")
+
+
+def _figures(rd: RunDir, metrics: dict, comparisons: dict[str, Comparison],
+             colours: dict[str, str]) -> list[tuple[str, Path]]:
+    pipes = pipelines_of(metrics)
+    per_joint = {n: m["per_joint_mm"] for n, m in pipes.items()
+                 if m.get("status") == "ok" and isinstance(m.get("per_joint_mm"), dict)}
+    figs: list[tuple[str, Path]] = []
+    p = per_joint_figure(per_joint, rd.figures / "per_joint_error.png", colours)
+    if p is not None:
+        figs.append(("Per-joint error of every compared pipeline (mm)", p))
+    p = mpjpe_time_figure(comparisons, rd.figures / "mpjpe_per_frame.png", colours)
+    if p is not None:
+        figs.append(("MPJPE per frame over time", p))
+    figs += [(f"{a.replace('_', ' ')} over time (deg)", p)
+             for a, p in angle_figures(comparisons, rd.figures, colours).items()]
+    figs += [(f"Bland–Altman, {n} − reference (deg)", p)
+             for n, p in bland_altman_figures(comparisons, rd.figures, colours).items()]
+    return figs
+
+
+def write_report(
+    rd: RunDir,
+    metrics: dict,
+    comparisons: dict[str, Comparison],
+    reference: Sequence3D | None,
+    results: dict[str, Sequence3D],
+    videos: dict[str, tuple[str, Detections]] | None = None,
+    title: str = "posearena comparison",
+) -> Path:
+    """Write the report of a run into its run directory (layout in the module docstring).
+
+    Args:
+        rd: the run directory.
+        metrics: the metrics.json dict ({"reference", "frames", "fps", "notes",
+            "pipelines": {name: {"status", "reason", "mpjpe_mm", ..., "alignment"}}}).
+        comparisons: pipeline -> Comparison (ref/cand (T, K, 3) m, angles (T,) degrees).
+        reference: the reference sequence (points (T, J, 3) m) or None.
+        results: pipeline -> its 3D result (points (T, J, 3) m), exported and animated.
+        videos: detection set name -> (input video path, its 2D Detections (T, P, J, 2) px),
+            drawn as overlay videos and exported as OpenPose JSON.
+        title: page title.
+
+    Returns:
+        The path of report.html.
+
+    Raises:
+        InvalidInputError: arguments of the wrong kind (the field is named).
+    """
+    t0 = time.perf_counter()
+    _check(rd, comparisons, results, reference, videos)
+    order = list(pipelines_of(metrics)) + [n for n in results if n not in metrics["pipelines"]]
+    colours = colour_map(order)
+    ordered = {n: comparisons[n] for n in order if n in comparisons}
+    ordered |= comparisons
+    parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
+    if ordered:
+        parts.notes.append(
+            "Bland–Altman figures are drawn for angles with at least 3 frames where both "
+            "signals exist; angle time series start at the reference's first compared frame.")
+    sequences = ({"reference": reference} if reference is not None else {}) | results
+    for name, seq in sequences.items():
+        for p in export_sequence(rd.exports, name, seq):
+            parts.files.append((f"{name} poses", p))
+    for name, (video, dets) in (videos or {}).items():
+        parts.files.append((f"{name} 2D (OpenPose JSON)", export_detections(rd.exports, name,
+                                                                              dets)))
+        try:
+            out = write_overlay(video, dets, rd.root / "overlays" / f"{safe_name(name)}.mp4")
+            parts.files.append((f"{name} overlay video", out))
+        except Exception as exc:  # an overlay is a convenience; its failure is reported
+            parts.notes.append(f"overlay of {name} not written: {type(exc).__name__}: {exc}")
+    panels = build_panels(reference, results, ordered, colours)
+    fps = reference.fps if reference is not None else next(
+        (s.fps for s in results.values()), 1.0)
+    try:
+        parts.animation = write_animation(panels, fps, rd.figures / "skeletons_3d",
+                                          max_frames=ANIMATION_FRAMES)
+    except Exception as exc:  # as above: reported, never fatal
+        parts.notes.append(f"3D animation not written: {type(exc).__name__}: {exc}")
+    parts.notes.append(f"report written in {time.perf_counter() - t0:.1f} s")
+    path = rd.root / "report.html"
+    atomic_write_text(path, render_html(title, metrics, ordered, reference, parts, rd.root))
+    return path
