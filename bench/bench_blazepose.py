@@ -60,7 +60,10 @@ def inprocess_rate(video: Path, frames: int) -> dict[str, float]:
 def _inprocess_subprocess(video: Path, frames: int) -> float:
     out = subprocess.run(
         [str(BP_PYTHON), __file__, "--inprocess", "--video", str(video), "--frames", str(frames)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["fps"])
 
@@ -68,7 +71,10 @@ def _inprocess_subprocess(video: Path, frames: int) -> float:
 def _start_service() -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
     )
     line = proc.stdout.readline() if proc.stdout else ""
     if "listening on" not in line:

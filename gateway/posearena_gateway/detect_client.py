@@ -128,8 +128,13 @@ def _varint(n: int) -> bytes:
 
 
 def frame_request_bytes(
-    index: int, timestamp_s: float, camera_id: str, width: int, height: int,
-    data: bytes | memoryview, raw: bool,
+    index: int,
+    timestamp_s: float,
+    camera_id: str,
+    width: int,
+    height: int,
+    data: bytes | memoryview,
+    raw: bool,
 ) -> bytes:
     """Serialized `DetectRequest{frame: Frame{...}}` built around the image bytes.
 

@@ -1,10 +1,15 @@
 """Video files for the gateway: probe, iterate BGR frames (OpenCV), encode frames to send.
 
-Transport measurement (bench/bench_blazepose.py, cam01 of the Pose2Sim demo, 100 frames of
-1080x1920, BlazePose service on 127.0.0.1, 2-core machine, client decoding while the service
-works): raw BGR (6.2 MB/frame) 31.6 frames/s versus JPEG quality 90 (~0.3 MB/frame)
-23.9 frames/s: encoding and decoding a full-HD JPEG costs more CPU than copying the raw bytes
-through loopback gRPC, so `DEFAULT_TRANSPORT` is "raw". Use "jpeg" over a real network.
+Transport measurement (bench/bench_blazepose.py: cam01 of the Pose2Sim demo, 100 frames of
+1080x1920, BlazePose service on 127.0.0.1, shared 2-core machine at load 4-7, client decoding
+while the service works; medians of 3 alternating rounds, frames/s):
+    run 1: in-process 32.5, service raw 26.2, service JPEG q90 24.1
+    run 2: in-process 18.8, service raw 23.2, service JPEG q90 15.8
+    run 3: in-process 23.6, service raw 23.0, service JPEG q90 17.5
+CPU per frame (same clip): JPEG costs the client ~4.6 ms to encode and the service ~5.4 ms to
+decode (211 kB/frame); raw (6.2 MB/frame) costs ~1 ms of copies plus gRPC's loopback send
+(~6-8 ms client CPU), and no decode. Raw was faster in every run, so `DEFAULT_TRANSPORT` is
+"raw"; use "jpeg" over a real network, where bandwidth rather than CPU is scarce.
 """
 
 from __future__ import annotations
@@ -84,9 +89,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     return VideoInfo(path=p, fps=fps, width=int(w), height=int(h), frame_count=max(count, 1))
 
 
-def iter_frames(
-    path: str | os.PathLike, max_frames: int | None = None
-) -> Iterator[np.ndarray]:
+def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Iterator[np.ndarray]:
     """Yield the frames of a video in order.
 
     Args:

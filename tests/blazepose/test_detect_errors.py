@@ -27,9 +27,7 @@ def _frame(i: int, **image: object) -> pose_pb2.DetectRequest:
 def _run(target: str, requests: list[pose_pb2.DetectRequest]):
     """Send the requests; return (responses received, RpcError or None)."""
     got: list[pose_pb2.FramePoses] = []
-    with grpc.insecure_channel(
-        target, options=[("grpc.max_send_message_length", 64 << 20)]
-    ) as ch:
+    with grpc.insecure_channel(target, options=[("grpc.max_send_message_length", 64 << 20)]) as ch:
         try:
             for fp in pose_pb2_grpc.PoseEstimatorStub(ch).Detect(iter(requests), timeout=60):
                 got.append(fp)

@@ -49,7 +49,10 @@ def test_every_frame_of_cam01(cam01) -> None:
     assert np.isfinite(det.keypoints).all() and np.isfinite(det.person_scores).all()
     assert ((det.scores >= 0) & (det.scores <= 1)).all()
     kp = det.keypoints[:, 0]
-    hips, ankles = kp[:, _idx("left_hip", "right_hip"), 1], kp[:, _idx("left_ankle", "right_ankle"), 1]
+    hips, ankles = (
+        kp[:, _idx("left_hip", "right_hip"), 1],
+        kp[:, _idx("left_ankle", "right_ankle"), 1],
+    )
     assert (ankles > hips + 100).all()  # image y grows downwards; the person is ~500 px tall
     seen = det.scores[:, 0] > 0.5
     x, y = kp[..., 0][seen], kp[..., 1][seen]
@@ -60,8 +63,16 @@ def test_matches_independent_inprocess_run(cam01) -> None:
     """Against BlazePose 2D stored by a separate in-process run (same pixel convention, but
     MediaPipe's default 1/30 s frame step; the service smooths with the real 1/60 s)."""
     ref = np.load(REFERENCE)["keypoints"][0]  # (100, 33, 2) cam01
-    body = _idx("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee",
-                "right_knee", "left_ankle", "right_ankle")
+    body = _idx(
+        "left_shoulder",
+        "right_shoulder",
+        "left_hip",
+        "right_hip",
+        "left_knee",
+        "right_knee",
+        "left_ankle",
+        "right_ankle",
+    )
     diff = cam01.keypoints[:, 0, body] - ref[:, body]
     assert np.median(np.linalg.norm(diff, axis=-1)) < 3.0
 
@@ -88,8 +99,10 @@ def test_other_cameras_first_frames(blazepose_target: str, cam: str) -> None:
     assert det.keypoints.shape == (20, 1, 33, 2) and np.isfinite(det.keypoints).all()
     assert det.width == (1080 if cam == "cam02" else 1088)
     kp = det.keypoints[:, 0]
-    assert (kp[:, _idx("left_ankle", "right_ankle"), 1].min(1)
-            > kp[:, _idx("left_hip", "right_hip"), 1].max(1)).all()
+    assert (
+        kp[:, _idx("left_ankle", "right_ankle"), 1].min(1)
+        > kp[:, _idx("left_hip", "right_hip"), 1].max(1)
+    ).all()
 
 
 def test_coco17_conversion_matches_native(blazepose_target: str) -> None:

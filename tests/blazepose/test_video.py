@@ -26,30 +26,30 @@ def test_iter_frames_counts_and_limits() -> None:
 
 
 def test_missing_file() -> None:
-    with pytest.raises(InvalidInputError, match="nope.mp4"):
+    with pytest.raises(InvalidInputError, match=r"nope\.mp4"):
         probe_video(VIDEOS / "nope.mp4")
 
 
 def test_non_video_file(tmp_path: Path) -> None:
     path = tmp_path / "notes.mp4"
     path.write_text("not a video at all\n" * 50)
-    with pytest.raises(InvalidInputError, match="notes.mp4"):
+    with pytest.raises(InvalidInputError, match=r"notes\.mp4"):
         probe_video(path)
-    with pytest.raises(InvalidInputError, match="notes.mp4"):
+    with pytest.raises(InvalidInputError, match=r"notes\.mp4"):
         list(iter_frames(path))
 
 
 def test_zero_byte_and_zero_frame_videos(tmp_path: Path) -> None:
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
-    with pytest.raises(InvalidInputError, match="empty.mp4"):
+    with pytest.raises(InvalidInputError, match=r"empty\.mp4"):
         probe_video(empty)
     # A container written with no frame in it.
     zero = tmp_path / "zero.avi"
     writer = cv2.VideoWriter(str(zero), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (64, 48))
     writer.release()
     assert zero.exists()
-    with pytest.raises(InvalidInputError, match="zero.avi"):
+    with pytest.raises(InvalidInputError, match=r"zero\.avi"):
         probe_video(zero)
 
 
@@ -57,7 +57,7 @@ def test_corrupt_video(tmp_path: Path) -> None:
     data = (VIDEOS / "cam01.mp4").read_bytes()
     bad = tmp_path / "corrupt.mp4"
     bad.write_bytes(data[:2000])  # header cut short: no frame decodes
-    with pytest.raises(InvalidInputError, match="corrupt.mp4"):
+    with pytest.raises(InvalidInputError, match=r"corrupt\.mp4"):
         probe_video(bad)
 
 

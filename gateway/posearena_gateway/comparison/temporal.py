@@ -57,14 +57,16 @@ def synchronise(
     ref: np.ndarray, ref_fps: float, cand: np.ndarray, cand_fps: float,
     names: tuple[str, ...], max_lag_s: float = 10.0,
     scales: tuple[float, ...] = tuple(np.round(np.geomspace(0.6, 1.6, 41), 3)),
-    min_gain: float = 0.02,
+    min_gain: float = 0.10,
 ) -> tuple[np.ndarray, TimeAlignment]:
     """Resample the candidate at the reference's frame times after estimating offset and rate.
 
     Recordings segmented separately (e.g. UI-PRMD Kinect and Vicon episodes) can differ in
-    start and in duration; the candidate clock is modelled as t_c = scale · (t_r + offset),
-    scale searched over `scales` (1 = same speed) and kept only when it raises the mean
-    angle correlation by more than `min_gain` over scale 1.
+    start and in duration; the candidate clock is modelled as t_c = scale · (t_r + offset).
+    For each scale in `scales` the offset maximises the angle cross-correlation; the scale
+    kept is the one whose angle signals then differ least (standard deviation of the
+    difference, degrees, over at least half of the reference), and a scale other than 1 only
+    when it lowers that spread by more than `min_gain` (a fraction).
 
     Args:
         ref: (T_r, K, 3) m reference; cand: (T_c, K, 3) m candidate; same joint order `names`.
@@ -80,8 +82,8 @@ def synchronise(
     a = np.stack([rs[k] for k in keys], axis=1)
     span_c = (len(cand) - 1) / cand_fps
     max_lag = min(max_lag_s, len(ref) / ref_fps)
-    best: tuple[float, float, float] | None = None  # (corr, scale, lag)
-    at_one: tuple[float, float, float] | None = None
+    fits: dict[float, tuple[float, float, float]] = {}  # scale -> (spread, corr, lag)
+    t_ref = np.arange(len(ref)) / ref_fps
     for scale in sorted(set(scales) | {1.0}):
         # candidate signals on the reference clock if the candidate ran `scale` times as long
         times = np.arange(int(np.floor(span_c / scale * ref_fps)) + 1) / ref_fps * scale
@@ -90,17 +92,20 @@ def synchronise(
             off = find_time_offset(a, b, ref_fps, max_lag_s=max_lag)
         except InvalidInputError:
             continue
-        cand_fit = (off.correlation, scale, off.lag_s)
-        if scale == 1.0:
-            at_one = cand_fit
-        if best is None or cand_fit[0] > best[0]:
-            best = cand_fit
-    if best is None:
+        moved = np.stack([sample_at(cs[k], cand_fps, scale * (t_ref + off.lag_s))
+                          for k in keys], axis=1)
+        diff = moved - a
+        ok = np.isfinite(diff).all(axis=1)
+        if ok.sum() >= max(3, len(ref) // 2):
+            fits[scale] = (float(np.std(diff[ok] - diff[ok].mean(axis=0))), off.correlation,
+                           off.lag_s)
+    if not fits:
         raise InvalidInputError("candidate", "no joint-angle signal in common",
                                 "moving joints in both recordings to synchronise them")
-    if at_one is not None and best[0] - at_one[0] <= min_gain:
-        best = at_one
-    corr, scale, lag = best
+    scale = min(fits, key=lambda k: fits[k][0])
+    if 1.0 in fits and fits[scale][0] > (1 - min_gain) * fits[1.0][0]:
+        scale = 1.0
+    _, corr, lag = fits[scale]
     # b(t) ~ a(t - lag): reference time t matches candidate time scale * (t + lag)
     moved = sample_at(cand, cand_fps, scale * (np.arange(len(ref)) / ref_fps + lag))
     method = "cross-correlation of joint angles"

@@ -209,7 +209,10 @@ def _decode_request(item: tuple[int, pose_pb2.DetectRequest]) -> tuple[int, str,
         field,
     )
     meta = pose_pb2.Frame(
-        index=f.index, timestamp_s=f.timestamp_s, camera_id=f.camera_id, width=f.width,
+        index=f.index,
+        timestamp_s=f.timestamp_s,
+        camera_id=f.camera_id,
+        width=f.width,
         height=f.height,
     )
     # BGR -> RGB here too, so that the estimator thread only runs the graph.

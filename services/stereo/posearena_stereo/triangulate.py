@@ -107,34 +107,12 @@ def _validate(keypoints: np.ndarray, cameras: Sequence[Camera],
     return kp, conf
 
 
-def triangulate_views(
-    keypoints: np.ndarray,
-    cameras: Sequence[Camera],
-    confidence: np.ndarray | None = None,
-    options: TriangulationOptions | None = None,
-) -> TriangulationResult:
-    """Triangulate synchronised 2D keypoint sequences from calibrated cameras.
+CHUNK_POINTS = 8192
 
-    Steps: undistort → (optional) left/right swap per view → confidence-weighted DLT with a
-    depth re-weighting pass → (optional) drop the worst view while the error exceeds the
-    threshold → (optional) Gauss-Newton refinement → (optional) gap filling and low-pass.
 
-    Args:
-        keypoints: (C, T, J, 2) px per view (NaN = not detected), view c seen by cameras[c].
-        cameras: C calibrated cameras (world frame of the calibration, m).
-        confidence: (C, T, J) in [0, 1] or None (all 1); used as weights.
-        options: TriangulationOptions (defaults: plain weighted DLT, no dropping).
-
-    Returns:
-        TriangulationResult with points_3d (T, J, 3) m, reprojection_error (T, J) px,
-        views_used (T, J), flags (T, J) uint8.
-
-    Raises:
-        InvalidInputError: wrong shapes, camera count not matching the views, a view with
-            only NaN, invalid options.
-    """
-    opts = options or TriangulationOptions()
-    kp, conf = _validate(keypoints, cameras, confidence, opts)
+def _triangulate_block(kp: np.ndarray, conf: np.ndarray, cameras: Sequence[Camera],
+                       opts: TriangulationOptions) -> tuple[np.ndarray, ...]:
+    """Steps 1-5 of :func:`triangulate_views` on (C, t, J, 2) px; flattened per-point outputs."""
     C, T, J, _ = kp.shape
     N = T * J
     xn = np.stack([cam.normalize_points(kp[c].reshape(N, 2)) for c, cam in enumerate(cameras)])
@@ -166,8 +144,56 @@ def triangulate_views(
         err = mean_error(view_errors(X, xn, extr, fxy, used), used)
     ok = np.isfinite(X).all(axis=1)
     flags[~ok] |= NOT_ENOUGH_VIEWS
-    views_used = np.where(ok, (w > 0).sum(axis=0), 0).astype(np.int32)
+    views_used = np.where(ok, (w > 0).sum(axis=0), 0)
     err = np.where(ok & np.isfinite(err), err, np.nan)
+    return X, err, views_used, flags, swapped
+
+
+def triangulate_views(
+    keypoints: np.ndarray,
+    cameras: Sequence[Camera],
+    confidence: np.ndarray | None = None,
+    options: TriangulationOptions | None = None,
+) -> TriangulationResult:
+    """Triangulate synchronised 2D keypoint sequences from calibrated cameras.
+
+    Steps: undistort → (optional) left/right swap per view → confidence-weighted DLT with a
+    depth re-weighting pass → (optional) drop the worst view while the error exceeds the
+    threshold → (optional) Gauss-Newton refinement → (optional) gap filling and low-pass.
+
+    Args:
+        keypoints: (C, T, J, 2) px per view (NaN = not detected), view c seen by cameras[c].
+        cameras: C calibrated cameras (world frame of the calibration, m).
+        confidence: (C, T, J) in [0, 1] or None (all 1); used as weights.
+        options: TriangulationOptions (defaults: plain weighted DLT, no dropping).
+
+    Returns:
+        TriangulationResult with points_3d (T, J, 3) m, reprojection_error (T, J) px,
+        views_used (T, J), flags (T, J) uint8.
+
+    Raises:
+        InvalidInputError: wrong shapes, camera count not matching the views, a view with
+            only NaN, invalid options.
+    """
+    opts = options or TriangulationOptions()
+    kp, conf = _validate(keypoints, cameras, confidence, opts)
+    C, T, J, _ = kp.shape
+    N = T * J
+    X = np.empty((N, 3))
+    err = np.empty(N)
+    views_used = np.empty(N, np.int32)
+    flags = np.zeros(N, np.uint8)
+    swapped = np.zeros((C, T, J), bool) if opts.try_swap_left_right else None
+    # frames in blocks of ~CHUNK_POINTS points: every step is per point (swaps per frame),
+    # and small blocks keep numpy's temporaries in the CPU cache
+    step = max(1, CHUNK_POINTS // J)
+    for t0 in range(0, T, step):
+        t1 = min(T, t0 + step)
+        sl = slice(t0 * J, t1 * J)
+        X[sl], err[sl], views_used[sl], flags[sl], sw = _triangulate_block(
+            kp[:, t0:t1], conf[:, t0:t1], cameras, opts)
+        if swapped is not None:
+            swapped[:, t0:t1] = sw
     points = X.reshape(T, J, 3)
     if opts.max_gap_frames > 0:
         points, filled = interpolate_gaps(points, opts.max_gap_frames)
