@@ -95,8 +95,8 @@ def test_world_landmarks_metric_and_hip_centred(cam01) -> None:
 
 @pytest.mark.parametrize("cam", ["cam02", "cam03", "cam04"])
 def test_other_cameras_first_frames(blazepose_target: str, cam: str) -> None:
-    det = detect_video(blazepose_target, VIDEOS / f"{cam}.mp4", max_frames=20, transport="jpeg")
-    assert det.keypoints.shape == (20, 1, 33, 2) and np.isfinite(det.keypoints).all()
+    det = detect_video(blazepose_target, VIDEOS / f"{cam}.mp4", max_frames=12, transport="jpeg")
+    assert det.keypoints.shape == (12, 1, 33, 2) and np.isfinite(det.keypoints).all()
     assert det.width == (1080 if cam == "cam02" else 1088)
     kp = det.keypoints[:, 0]
     assert (

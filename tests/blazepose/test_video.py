@@ -74,3 +74,21 @@ def test_encode_frame() -> None:
         encode_frame(frame, "webp")
     with pytest.raises(InvalidInputError, match="jpeg_quality"):
         encode_frame(frame, "jpeg", 0)
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_frame_request_bytes_is_the_protobuf_encoding(raw: bool) -> None:
+    from posearena.v1 import pose_pb2
+    from posearena_gateway.detect_client import frame_request_bytes
+
+    frame = next(iter_frames(VIDEOS / "cam01.mp4"))
+    data = encode_frame(frame, "raw" if raw else "jpeg")
+    wire = frame_request_bytes(41, 41 / 60, "cam01", 1080, 1920, data, raw)
+    image = {"raw_bgr": data} if raw else {"encoded": data}
+    expected = pose_pb2.DetectRequest(
+        frame=pose_pb2.Frame(
+            index=41, timestamp_s=41 / 60, camera_id="cam01", width=1080, height=1920, **image
+        )
+    )
+    assert pose_pb2.DetectRequest.FromString(wire) == expected
+    assert wire == expected.SerializeToString()

@@ -19,3 +19,13 @@ def demo_videos() -> list[Path]:
 @pytest.fixture
 def demo_calib() -> Path:
     return DEMO / "Calib.qca.txt"
+
+
+@pytest.fixture(scope="module")
+def demo_videos_module() -> list[Path]:
+    return sorted((DEMO / "videos").glob("cam*.mp4"))
+
+
+@pytest.fixture(scope="module")
+def demo_calib_module() -> Path:
+    return DEMO / "Calib.qca.txt"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.animation import PillowWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -156,28 +156,33 @@ def write_animation(
         for setter, c in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), centre, strict=True):
             setter(c - half, c + half)
         ax.set_box_aspect((1, 1, 1))
-        ax.set_xticklabels([])
-        ax.set_yticklabels([])
-        ax.set_zticklabels([])
+        ax.set_axis_off()  # axes and ticks cost most of a 3D frame's drawing time
+        floor = centre[2] - half
+        ax.plot([centre[0] - half, centre[0] + half], [centre[1]] * 2, [floor] * 2, color="0.8")
+        ax.plot([centre[0]] * 2, [centre[1] - half, centre[1] + half], [floor] * 2, color="0.8")
         ax.set_title(p.title, fontsize=8)
         g = ax.plot([], [], [], color="0.75", lw=1.5)[0] if ghost is not None else None
         m = ax.plot([], [], [], color=p.colour, lw=2, marker="o", ms=2)[0]
         lines.append((m, seg, g, ghost))
 
-    def update(f: int) -> list:
+    def update(f: int) -> None:
         for m, seg, g, ghost in lines:
             m.set_data_3d(seg[f, :, 0], seg[f, :, 1], seg[f, :, 2])
             if g is not None:
                 g.set_data_3d(ghost[f, :, 0], ghost[f, :, 1], ghost[f, :, 2])
-        return []
 
     step_s = (idx[-1] - idx[0]) / fps / max(len(idx) - 1, 1) if len(idx) > 1 else 1.0 / fps
     play_fps = max(1.0, 1.0 / max(step_s, 1e-6))
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     if pillow_available():
         path = out_stem.with_suffix(".gif")
-        anim = FuncAnimation(fig, update, frames=len(idx), blit=False)
-        anim.save(str(path), writer=PillowWriter(fps=play_fps))
+        # FuncAnimation.save would draw every frame twice (draw_idle, then grab_frame): the
+        # PillowWriter is driven directly, one draw per frame (half the time).
+        writer = PillowWriter(fps=play_fps)
+        with writer.saving(fig, str(path), dpi):
+            for f in range(len(idx)):
+                update(f)
+                writer.grab_frame()
         return path
     path = out_stem.with_suffix(".mp4")
     w, h = canvas.get_width_height()

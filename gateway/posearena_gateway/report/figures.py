@@ -43,9 +43,11 @@ def _colours(names: list[str], colours: dict[str, str] | None) -> dict[str, str]
     return base | {k: v for k, v in (colours or {}).items() if k in base}
 
 
-def _new(w: float, h: float) -> Figure:
-    fig = Figure(figsize=(w, h), dpi=DPI, layout="constrained")
+def _new(w: float, h: float, **margins: float) -> Figure:
+    """A figure with fixed margins (inches-independent fractions; no layout engine: fast)."""
+    fig = Figure(figsize=(w, h), dpi=DPI)
     FigureCanvasAgg(fig)
+    fig.subplots_adjust(**({"left": 0.1, "right": 0.97, "bottom": 0.17, "top": 0.88} | margins))
     return fig
 
 
@@ -72,7 +74,7 @@ def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path,
         joints += [j for j in d if j not in joints]
     if not joints:
         return None
-    fig = _new(max(6.0, 0.45 * len(joints) + 2), 3.6)
+    fig = _new(max(6.0, 0.45 * len(joints) + 2), 3.6, bottom=0.3, left=0.08)
     ax = fig.add_subplot()
     n = len(per_joint)
     width = 0.8 / max(n, 1)
@@ -161,7 +163,8 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path,
             continue
         ncol = min(4, len(results))
         nrow = -(-len(results) // ncol)
-        fig = _new(2.6 * ncol + 0.4, 2.2 * nrow + 0.5)
+        fig = _new(2.6 * ncol + 0.4, 2.2 * nrow + 0.5, left=0.06, right=0.98, bottom=0.08,
+                   top=1 - 0.45 / (2.2 * nrow + 0.5), wspace=0.35, hspace=0.55)
         fig.suptitle(f"Bland–Altman: {name} − reference (deg)")
         for k, (a, ba) in enumerate(results.items()):
             ax = fig.add_subplot(nrow, ncol, k + 1)

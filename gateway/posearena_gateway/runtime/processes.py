@@ -188,6 +188,9 @@ class EmbeddedServices:
     def __enter__(self) -> EmbeddedServices:
         log_dir = self.log_dir or state_dir() / "logs"
         for name in self.names:
+            if name not in SERVICES:
+                self.errors[name] = f"{name}: no such service in this installation"
+                continue
             target = None if self.fresh else resolve_target(name)
             if target:
                 self.targets[name] = target
