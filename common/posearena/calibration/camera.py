@@ -163,31 +163,51 @@ class Camera:
         """
         p = np.asarray(pixels, dtype=np.float64)
         K = self.K
-        yd = (p[..., 1] - K[1, 2]) / K[1, 1]
-        xd = (p[..., 0] - K[0, 2] - K[0, 1] * yd) / K[0, 0]
+        yd = (p[..., 1] - K[1, 2]) * (1.0 / K[1, 1])
+        xd = (p[..., 0] - K[0, 2] - K[0, 1] * yd) * (1.0 / K[0, 0])
         if not np.any(self.dist):
             return np.stack([xd, yd], axis=-1)
-        k1, k2, p1, p2 = self.dist[:4]
-        k3 = self.dist[4] if self.dist.size > 4 else 0.0
+        k1, k2, p1, p2 = (float(v) for v in self.dist[:4])
+        k3 = float(self.dist[4]) if self.dist.size > 4 else 0.0
         missing = ~(np.isfinite(xd) & np.isfinite(yd))
-        if missing.any():
-            xd, yd = np.where(missing, 0.0, xd), np.where(missing, 0.0, yd)
+        any_missing = bool(missing.any())
+        if any_missing:
+            xd[missing] = 0.0
+            yd[missing] = 0.0
+        tangential = p1 != 0.0 or p2 != 0.0
         x, y = xd.copy(), yd.copy()
+        r2, s, tmp = np.empty_like(x), np.empty_like(x), np.empty_like(x)
         for _ in range(_UNDISTORT_ITERS):
-            r2 = x * x + y * y
-            radial = 1.0 + r2 * (k1 + r2 * (k2 + r2 * k3))
-            xy2 = 2.0 * x * y
-            dx = p1 * xy2 + p2 * (r2 + 2.0 * x * x)
-            dy = p1 * (r2 + 2.0 * y * y) + p2 * xy2
-            x_new = (xd - dx) / radial
-            y_new = (yd - dy) / radial
-            step = max(np.max(np.abs(x_new - x), initial=0.0),
-                       np.max(np.abs(y_new - y), initial=0.0))
+            np.multiply(x, x, out=r2)
+            np.multiply(y, y, out=tmp)
+            r2 += tmp
+            # s = 1 / (1 + r2 (k1 + r2 (k2 + r2 k3)))
+            np.multiply(r2, k3, out=s)
+            s += k2
+            s *= r2
+            s += k1
+            s *= r2
+            s += 1.0
+            np.reciprocal(s, out=s)
+            if tangential:
+                xy = x * y
+                dx = 2.0 * p1 * xy + p2 * (r2 + 2.0 * x * x)
+                dy = p1 * (r2 + 2.0 * y * y) + 2.0 * p2 * xy
+                x_new = (xd - dx) * s
+                y_new = (yd - dy) * s
+            else:
+                x_new = xd * s
+                y_new = yd * s
+            np.subtract(x_new, x, out=tmp)
+            step = np.max(np.abs(tmp, out=tmp), initial=0.0)
+            np.subtract(y_new, y, out=tmp)
+            step = max(step, np.max(np.abs(tmp, out=tmp), initial=0.0))
             x, y = x_new, y_new
             if step < _UNDISTORT_TOL:
                 break
-        if missing.any():
-            x, y = np.where(missing, np.nan, x), np.where(missing, np.nan, y)
+        if any_missing:
+            x[missing] = np.nan
+            y[missing] = np.nan
         return np.stack([x, y], axis=-1)
 
     def undistort_points(self, pixels: np.ndarray) -> np.ndarray:

@@ -3,13 +3,16 @@
 One panel per sequence, the vertical (the sequence's up axis) drawn upwards. A pipeline
 compared to the reference is drawn on the common joints after the comparison's alignment
 (reference frame), with the reference in light grey behind it; a pipeline without a
-comparison is drawn alone in its own frame. At most `max_frames` frames, evenly subsampled,
-played at the recording's speed.
+comparison is drawn alone in its own frame. Each panel follows the body: every frame is
+shifted horizontally by the mean of its joints (the reference's, behind a pipeline), so that
+a walker stays in view. At most `max_frames` frames, evenly subsampled, played at the
+recording's speed.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +111,15 @@ def _segments(points: np.ndarray, bones: list[tuple[int, int]]) -> np.ndarray:
     return out
 
 
+def _follow(points: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """(T, K, 3) z-up points minus the per-frame horizontal mean of `anchor` (T, K', 3)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN
+        shift = np.nanmean(anchor, axis=1, keepdims=True)
+    shift[..., 2] = 0.0
+    return points - np.nan_to_num(shift)
+
+
 def _limits(arrs: list[np.ndarray]) -> tuple[np.ndarray, float]:
     pts = np.concatenate([a.reshape(-1, 3) for a in arrs])
     pts = pts[np.isfinite(pts).all(axis=1)]
@@ -124,7 +136,7 @@ def pillow_available() -> bool:
 
 def write_animation(
     panels: list[Panel], fps: float, out_stem: Path, max_frames: int = 100,
-    panel_size_in: float = 2.2, dpi: int = 60,
+    panel_size_in: float = 2.2, dpi: int = 70,
 ) -> Path | None:
     """Animate `panels` side by side; GIF (PillowWriter) or, without Pillow, MP4 ('mp4v').
 
@@ -150,8 +162,9 @@ def write_animation(
     lines = []
     for k, p in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), k + 1, projection="3d")
-        seg = _segments(p.points[idx], p.bones)
-        ghost = None if p.ghost is None else _segments(p.ghost[idx], p.bones)
+        anchor = (p.points if p.ghost is None else p.ghost)[idx]
+        seg = _segments(_follow(p.points[idx], anchor), p.bones)
+        ghost = None if p.ghost is None else _segments(_follow(p.ghost[idx], anchor), p.bones)
         centre, half = _limits([seg] + ([ghost] if ghost is not None else []))
         for setter, c in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), centre, strict=True):
             setter(c - half, c + half)

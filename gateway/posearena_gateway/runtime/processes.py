@@ -59,12 +59,13 @@ def start_service(
         ServiceStartError: the process exited or did not listen in time (log tail included).
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    preexec = None if detach else _die_with_parent
     cmd = [spec.python(), "-m", spec.module, "--host", "127.0.0.1", "--port", str(port)]
     cmd += extra_args or []
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=detach, cwd=REPO_ROOT,
+            start_new_session=detach, cwd=REPO_ROOT, preexec_fn=preexec,
         )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -82,6 +83,17 @@ def start_service(
         f"{spec.name} did not start (exit code {proc.returncode}); `{' '.join(cmd)}`; "
         f"log {log_path}:\n{tail}"
     )
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when its parent dies, so services
+    started for one command never outlive it (no-op elsewhere)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
@@ -186,6 +198,14 @@ class EmbeddedServices:
     fresh: bool = False
 
     def __enter__(self) -> EmbeddedServices:
+        try:
+            self._start_all()
+        except BaseException:  # __exit__ is not called when __enter__ raises
+            self.__exit__()
+            raise
+        return self
+
+    def _start_all(self) -> None:
         log_dir = self.log_dir or state_dir() / "logs"
         for name in self.names:
             if name not in SERVICES:
@@ -203,7 +223,6 @@ class EmbeddedServices:
                 continue
             self.started.append(rs)
             self.targets[name] = rs.target
-        return self
 
     def __exit__(self, *exc: object) -> None:
         for rs in self.started:

@@ -1,0 +1,118 @@
+"""OpenPose model definitions: files, keypoint order, limbs and PAF channels.
+
+Facts from OpenPose's `poseParameters.cpp` (BODY_25 and COCO): part order, the limb
+sequence (`POSE_BODY_PART_PAIRS`), which PAF channels hold each limb (`POSE_MAP_INDEX`,
+x then y, counted from the first PAF channel) and the default parsing thresholds. The network
+output is heatmaps (parts + background) followed by PAFs along the channel axis, at 1/8 of the
+network input resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posearena.errors import InvalidInputError
+from posearena.skeletons import get_skeleton
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One OpenPose body model.
+
+    Attributes:
+        name: posearena model name, "body25" or "coco".
+        skeleton: registry skeleton of the output keypoints ("body25" or "coco18").
+        prototxt: path of the deploy prototxt relative to the models dir.
+        caffemodel: path of the weights relative to the models dir.
+        num_parts: J keypoints (25 or 18); heatmap channels are J + 1 (background last).
+        pairs: (K, 2) limb sequence, (part A, part B) in OpenPose's order.
+        paf_index: (K, 2) PAF channel of the x and y component of each limb, counted from the
+            first PAF channel.
+        ear_pairs: indices into `pairs` of the ear-shoulder limbs that only fill gaps.
+        foot_parts: parts that do not count towards the minimum number of parts.
+        stride: network output stride in px of the network input (8).
+    """
+
+    name: str
+    skeleton: str
+    prototxt: str
+    caffemodel: str
+    num_parts: int
+    pairs: tuple[tuple[int, int], ...]
+    paf_index: tuple[tuple[int, int], ...]
+    ear_pairs: tuple[int, ...]
+    foot_parts: tuple[int, ...] = ()
+    stride: int = 8
+
+    @property
+    def num_heatmaps(self) -> int:
+        """Heatmap channels: parts plus background."""
+        return self.num_parts + 1
+
+    @property
+    def num_pafs(self) -> int:
+        """PAF channels: two per limb."""
+        return 2 * len(self.pairs)
+
+    @property
+    def num_channels(self) -> int:
+        """Total network output channels (heatmaps then PAFs)."""
+        return self.num_heatmaps + self.num_pafs
+
+
+def _pairs(flat: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    return tuple((flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
+
+
+BODY25 = ModelSpec(
+    name="body25",
+    skeleton="body25",
+    prototxt="pose/body_25/pose_deploy.prototxt",
+    caffemodel="pose/body_25/pose_iter_584000.caffemodel",
+    num_parts=25,
+    pairs=_pairs((
+        1, 8, 1, 2, 1, 5, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 10, 11, 8, 12, 12, 13, 13, 14,
+        1, 0, 0, 15, 15, 17, 0, 16, 16, 18, 2, 17, 5, 18, 14, 19, 19, 20, 14, 21, 11, 22,
+        22, 23, 11, 24,
+    )),
+    paf_index=_pairs((
+        0, 1, 14, 15, 22, 23, 16, 17, 18, 19, 24, 25, 26, 27, 6, 7, 2, 3, 4, 5, 8, 9, 10, 11,
+        12, 13, 30, 31, 32, 33, 36, 37, 34, 35, 38, 39, 20, 21, 28, 29, 40, 41, 42, 43, 44, 45,
+        46, 47, 48, 49, 50, 51,
+    )),
+    ear_pairs=(18, 19),
+    foot_parts=(19, 20, 21, 22, 23, 24),
+)
+
+COCO = ModelSpec(
+    name="coco",
+    skeleton="coco18",
+    prototxt="pose/coco/pose_deploy_linevec.prototxt",
+    caffemodel="pose/coco/pose_iter_440000.caffemodel",
+    num_parts=18,
+    pairs=_pairs((
+        1, 2, 1, 5, 2, 3, 3, 4, 5, 6, 6, 7, 1, 8, 8, 9, 9, 10, 1, 11, 11, 12, 12, 13, 1, 0,
+        0, 14, 14, 16, 0, 15, 15, 17, 2, 16, 5, 17,
+    )),
+    paf_index=_pairs((
+        12, 13, 20, 21, 14, 15, 16, 17, 22, 23, 24, 25, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+        28, 29, 30, 31, 34, 35, 32, 33, 36, 37, 18, 19, 26, 27,
+    )),
+    ear_pairs=(17, 18),
+)
+
+MODELS: dict[str, ModelSpec] = {"body25": BODY25, "coco": COCO}
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The ModelSpec of "body25" or "coco" (also accepts "coco18").
+
+    Raises:
+        InvalidInputError: any other name.
+    """
+    key = "coco" if name == "coco18" else name
+    if key not in MODELS:
+        raise InvalidInputError("model", name, f"one of {sorted(MODELS)}")
+    spec = MODELS[key]
+    assert len(get_skeleton(spec.skeleton).joints) == spec.num_parts
+    return spec
