@@ -22,11 +22,11 @@ $(GEN): protos/posearena/v1/*.proto tools/build_protos.py $(PROTOC_VENV)/.instal
 
 protos: $(GEN)
 
-$(VENV)/.installed: $(GEN) requirements-main.txt common/requirements.txt gateway/requirements.txt services/stereo/requirements.txt services/videopose3d/requirements.txt common/pyproject.toml gateway/pyproject.toml
+$(VENV)/.installed: $(GEN) requirements-main.txt common/requirements.txt gateway/requirements.txt services/stereo/requirements.txt services/videopose3d/requirements.txt services/openpose/requirements.txt common/pyproject.toml gateway/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_FLAGS) --upgrade 'setuptools>=70' wheel
 	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements-main.txt
-	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e common -e gateway -e services/stereo -e services/videopose3d
+	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e common -e gateway -e services/stereo -e services/videopose3d -e services/openpose
 	touch $@
 
 $(BP_VENV)/.installed: $(GEN) services/blazepose/requirements.txt common/pyproject.toml

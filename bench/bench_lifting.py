@@ -3,7 +3,7 @@
 Model: TemporalModel 17 -> 17 joints, filter widths 3,3,3,3,3 (RF 243), 1024 channels,
 random weights and random BN statistics, torch with 2 threads. "plain" is the original's
 eager evaluation (eval mode, BN unfolded, the mirrored sequence appended to the batch as
-`UnchunkedGenerator` does); "fast" is `Lifter` (BN folded, Winograd F(4,3), chunks,
+`UnchunkedGenerator` does); "fast" is `Lifter` (BN folded, Winograd F(2,3), chunks,
 inference_mode). Both run on the same weights and input; runs alternate and the best of
 `--repeats` is reported. Peak memory: a child process's peak RSS minus its RSS before one
 lift (Linux /proc), i.e. what the lift itself needs on top of the model.

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the comparison table; see the module docstring."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=10_000)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--no-install", action="store_true", help="do not create the anipose venv")
     args = ap.parse_args(argv)
     cams, X, obs = make_data(args.frames)

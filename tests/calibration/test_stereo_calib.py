@@ -93,3 +93,24 @@ def test_bad_inputs():
         calibrate_stereo(blank, blank, BOARD, SQUARE_M)
     with pytest.raises(InvalidInputError, match=r"images_left\[1\]"):
         calibrate_stereo([imgs_l[0], imgs_l[1][:100]], imgs_r[:2], BOARD, SQUARE_M)
+
+
+def test_calibrate_command_writes_a_calibration_file(tmp_path, capsys):
+    from posearena.calibration import load_calibration
+    from posearena_gateway.cli import main
+
+    _, _, imgs_l, imgs_r = _pairs(8, seed=3)
+    for side, imgs in (("l", imgs_l), ("r", imgs_r)):
+        (tmp_path / side).mkdir()
+        for i, img in enumerate(imgs):
+            cv2.imwrite(str(tmp_path / side / f"{i:03d}.png"), img)
+    out = tmp_path / "rig.toml"
+    argv = ["calibrate", "--left", str(tmp_path / "l"), "--right", str(tmp_path / "r"),
+            "--board", f"{BOARD[0]}x{BOARD[1]}", "--square", str(SQUARE_M), "--output", str(out)]
+    assert main(argv) == 0
+    cams = load_calibration(out)
+    assert set(cams) == {"left", "right"}
+    baseline = np.linalg.norm(cams["right"].center - cams["left"].center)
+    assert baseline == pytest.approx(np.linalg.norm(T_RIGHT), abs=2e-3)
+    assert "RMS" in capsys.readouterr().out
+    assert main([*argv[:5], "--board", "9by6", *argv[7:]]) == 2  # bad --board: clear error

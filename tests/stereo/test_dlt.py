@@ -41,7 +41,8 @@ def test_matches_opencv_triangulate_points_with_noise(rig):
 
 def test_depth_reweighting_improves_unequal_depths(rig):
     # one camera close, one far: plain algebraic DLT over-weights the far one
-    cams = [rig.look_at("near", [1.2, 0, 1.0], [0, 0, 1.0]), rig.look_at("far", [0, 9.0, 1.0], [0, 0, 1]),
+    cams = [rig.look_at("near", [1.2, 0, 1.0], [0, 0, 1.0]),
+            rig.look_at("far", [0, 9.0, 1.0], [0, 0, 1]),
             rig.look_at("mid", [-3.0, -3.0, 1.5], [0, 0, 1.0])]
     X = rig.body_points(400, 17, seed=3) * [0.4, 0.4, 0.3] + [0, 0, 0.7]
     obs = rig.observe(cams, X, noise_px=1.0, seed=5)
@@ -83,3 +84,14 @@ def test_missing_and_degenerate_points_are_nan_and_flagged(rig):
     X2, ok = triangulate_dlt(np.stack([same[0].normalize_points(obs[0, 0])] * 2),
                              np.stack([c.extrinsic_matrix for c in same]), np.ones((2, 3)))
     assert not ok.any() and np.isnan(X2).all()
+
+
+def test_blocks_and_threads_give_identical_results(rig):
+    cams = rig.ring(3, distorted=True)
+    X = rig.body_points(1000, 17, seed=11)  # 17,000 points: several blocks of frames
+    obs = rig.observe(cams, X, noise_px=1.0)
+    one = triangulate_views(obs, cams, options=TriangulationOptions(threads=1))
+    two = triangulate_views(obs, cams, options=TriangulationOptions(threads=2))
+    assert np.array_equal(one.points_3d, two.points_3d)
+    assert np.array_equal(one.reprojection_error, two.reprojection_error, equal_nan=True)
+    assert np.linalg.norm(one.points_3d - X, axis=-1).mean() < 0.005

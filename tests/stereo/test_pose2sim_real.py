@@ -52,7 +52,7 @@ def _stats(res) -> tuple[float, float, float]:
 
 
 def test_fixture_is_the_documented_one(data):
-    kp, vis, cams = data
+    kp, vis, _ = data
     assert kp.shape == (4, 100, 33, 2) and vis.shape == (4, 100, 33)
     assert FIXTURE.stat().st_size < 200_000
     assert np.isfinite(kp[:, :, BODY]).all()

@@ -114,13 +114,15 @@ def test_plain_path_is_the_original_evaluation(make_model) -> None:
 def test_chunked_equals_unchunked(make_model) -> None:
     model = make_model([3, 3, 3], channels=48)
     kp = keypoints(700)
-    whole = Lifter(model, chunk_frames=10_000)
-    chunked = Lifter(model, chunk_frames=100)  # rounded to the Winograd alignment (36)
-    assert chunked.chunk_frames == 72
-    for tta in (False, True):
-        a = lift(kp, W, H, whole, flip_tta=tta).poses_3d
-        b = lift(kp, W, H, chunked, flip_tta=tta).poses_3d
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    # chunk lengths round down to the Winograd alignment: lcm(tile * dilation) = 18 or 36
+    for tile, frames in ((2, 90), (4, 72), (0, 100)):
+        whole = Lifter(model, tile=tile, chunk_frames=10_000)
+        chunked = Lifter(model, tile=tile, chunk_frames=100)
+        assert chunked.chunk_frames == frames
+        for tta in (False, True):
+            a = lift(kp, W, H, whole, flip_tta=tta).poses_3d
+            b = lift(kp, W, H, chunked, flip_tta=tta).poses_3d
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
 def test_flip_tta_equivariance(make_model) -> None:

@@ -30,10 +30,13 @@ from posearena.calibration.camera import Camera
 from posearena.calibration.rotation import matrix_to_rodrigues, rodrigues_to_matrix
 from posearena.errors import InvalidInputError
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+
+def _tomllib():
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the tomli backport
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib
 
 
 def _arr(table: dict, key: str, where: str, shape: tuple[int, ...] | None) -> np.ndarray:
@@ -62,6 +65,7 @@ def parse_toml(text: str, source: str = "<string>",
     Returns:
         Cameras by name, in file order.
     """
+    tomllib = _tomllib()
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

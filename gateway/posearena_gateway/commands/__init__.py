@@ -1,6 +1,7 @@
 """Sub-commands of the `posearena` CLI, in the order `posearena --help` lists them."""
 
 from posearena_gateway.commands import (
+    calibrate,
     compare,
     demo,
     detect,
@@ -11,4 +12,6 @@ from posearena_gateway.commands import (
     triangulate,
 )
 
-COMMANDS = [demo, compare, detect, lift, triangulate, record, pipelines, services]
+COMMANDS = [
+    demo, compare, detect, lift, triangulate, calibrate, record, pipelines, services,
+]

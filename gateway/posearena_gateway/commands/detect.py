@@ -8,10 +8,11 @@ from posearena.errors import InvalidInputError
 from posearena.npzio import save_detections
 from posearena_gateway.commands._progress import frame_bar
 from posearena_gateway.detect_client import detect_video
+from posearena_gateway.exporters.openpose_json import read_openpose_json
 from posearena_gateway.runtime import EmbeddedServices
 from posearena_gateway.video import probe_video
 
-DETECTORS = ("blazepose",)
+DETECTORS = ("blazepose", "openpose", "openpose-json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "holds keypoints (T,P,J,2) px, scores (T,P,J), person_scores (T,P), "
                        "skeleton, fps, width, height; frames without a person are NaN.")
     p.add_argument("--estimator", default="blazepose", help=f"one of {DETECTORS}")
-    p.add_argument("--video", required=True)
+    p.add_argument("--video", help="the video (for openpose-json: gives fps and size)")
+    p.add_argument("--json-dir", help="openpose-json: folder of OpenPose --write_json files")
+    p.add_argument("--fps", type=float, help="openpose-json without --video: frame rate")
     p.add_argument("--output", required=True)
     p.add_argument("--max-people", type=int, default=1)
     p.add_argument("--skeleton", default="", help="answer in this registry skeleton "
@@ -33,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.estimator not in DETECTORS:
         raise InvalidInputError("--estimator", args.estimator, f"one of {DETECTORS}")
+    if args.estimator == "openpose-json":
+        return _from_json(args)
+    if not args.video:
+        raise InvalidInputError("--video", None, "a video file")
     info = probe_video(args.video)  # a bad video fails before any service starts
     with EmbeddedServices([args.estimator]) as es:
         target = es.target(args.estimator)
@@ -48,8 +55,25 @@ def run(args: argparse.Namespace) -> int:
                                 max_frames=args.max_frames, progress=progress)
         finally:
             bar.close()
-    save_detections(args.output, dets)
+    return _save(args.output, dets)
+
+
+def _from_json(args: argparse.Namespace) -> int:
+    """Outputs the OpenPose binary already wrote (--write_json) read as Detections."""
+    if not args.json_dir:
+        raise InvalidInputError("--json-dir", None, "the folder of OpenPose JSON files")
+    info = probe_video(args.video) if args.video else None
+    fps = info.fps if info else args.fps
+    if not fps:
+        raise InvalidInputError("--fps", None, "a frame rate (or --video)")
+    dets = read_openpose_json(args.json_dir, fps, info.width if info else 0,
+                              info.height if info else 0)
+    return _save(args.output, dets)
+
+
+def _save(output: str, dets) -> int:
+    save_detections(output, dets)
     found = int((~(dets.person_scores != dets.person_scores)).any(axis=1).sum())
-    print(f"{args.output}: {dets.num_frames} frames, a person in {found}, "
+    print(f"{output}: {dets.num_frames} frames, a person in {found}, "
           f"skeleton {dets.skeleton}, {dets.width}x{dets.height} px at {dets.fps:g} fps")
     return 0

@@ -86,7 +86,9 @@ def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path,
     ax.set_xticks(x, joints, rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("mean error (mm)")
     ax.set_title("Per-joint position error (after alignment)")
-    ax.legend(fontsize=8)
+    top = np.nanmax([v for d in per_joint.values() for v in d.values() if v is not None] or [1])
+    ax.set_ylim(0, 1.3 * top)
+    ax.legend(fontsize=8, ncols=min(n, 4), loc="upper center")
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 
@@ -164,7 +166,7 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path,
         ncol = min(4, len(results))
         nrow = -(-len(results) // ncol)
         fig = _new(2.6 * ncol + 0.4, 2.2 * nrow + 0.5, left=0.06, right=0.98, bottom=0.08,
-                   top=1 - 0.45 / (2.2 * nrow + 0.5), wspace=0.35, hspace=0.55)
+                   top=1 - 0.65 / (2.2 * nrow + 0.5), wspace=0.35, hspace=0.55)
         fig.suptitle(f"Bland–Altman: {name} − reference (deg)")
         for k, (a, ba) in enumerate(results.items()):
             ax = fig.add_subplot(nrow, ncol, k + 1)

@@ -112,8 +112,8 @@ def write_report(
     parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
     if ordered:
         parts.notes.append(
-            "Bland–Altman figures are drawn for angles with at least 3 frames where both "
-            "signals exist; angle time series start at the reference's first compared frame.")
+            "Angles and errors are on the reference's clock (time 0 = its first frame), after "
+            "the alignment above; Bland–Altman panels need >= 3 frames with both angles.")
     sequences = ({"reference": reference} if reference is not None else {}) | results
     for name, seq in sequences.items():
         for p in export_sequence(rd.exports, name, seq):

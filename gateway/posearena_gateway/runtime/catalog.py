@@ -65,6 +65,8 @@ SERVICES: dict[str, ServiceSpec] = {
                     "two-camera and multi-camera triangulation"),
         ServiceSpec("videopose3d", "posearena_videopose3d.server", "", 50153,
                     "2D -> 3D lifting (VideoPose3D)"),
+        ServiceSpec("openpose", "posearena_openpose.server", "", 50154,
+                    "2D multi-person (OpenPose BODY_25/COCO via OpenCV DNN)"),
     )
 }
 

@@ -48,6 +48,7 @@ class PoseResult:
         score: person score in [0, 1] (mean landmark presence, see module docstring).
         box: (4,) float32 px x0, y0, x1, y1 around the landmarks, clipped to the image.
         world: (33, 3) float32 m, hip-centred, camera-aligned axes.
+        track_id: the estimator's own person track (-1: not tracked, the legacy path).
     """
 
     keypoints: np.ndarray
@@ -55,6 +56,7 @@ class PoseResult:
     score: float
     box: np.ndarray
     world: np.ndarray
+    track_id: int = -1
 
 
 def mediapipe_version() -> str:

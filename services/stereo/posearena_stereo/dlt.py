@@ -6,8 +6,8 @@ M = Σ_c w_c² (a aᵀ + b bᵀ), expands into
 
     M = Σ_c w_c² [ (u² + v²) P₃P₃ᵀ − u (P₃P₁ᵀ + P₁P₃ᵀ) − v (P₃P₂ᵀ + P₂P₃ᵀ) + P₁P₁ᵀ + P₂P₂ᵀ ],
 
-a fixed set of four 4×4 matrices per view times four per-point coefficients, so M for every
-point is ONE matrix product (16, 4C) @ (4C, N). X then solves the 3×3 system
+a fixed set of four 4×4 matrices per view times four per-point coefficients, so M for all
+points is four small matrix products (16, C) @ (C, N). X then solves the 3×3 system
 M[:3, :3] X = −M[:3, 3] (the point with homogeneous coordinate 1) by the closed-form inverse.
 
 The algebraic residual of a view is its depth times its normalised reprojection error, so a
@@ -57,8 +57,11 @@ def view_blocks(extrinsics: np.ndarray) -> np.ndarray:
 _NEEDED = np.array([0, 1, 2, 3, 5, 6, 7, 10, 11])
 
 
-def _solve33(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve M[:3,:3] X = -M[:3,3] given the (9, N) needed entries of symmetric 4×4 M."""
+def solve_normal3(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve M[:3,:3] X = -M[:3,3] given the (9, N) needed entries of symmetric 4×4 M.
+
+    Returns X as (3, N) (NaN where singular) and ok (N,) bool.
+    """
     a, b, c, d, e, f, g, h, i = M
     # cofactors of the symmetric 3×3 [[a b c] [b e f] [c f h]]
     c00 = e * h - f * f
@@ -71,37 +74,41 @@ def _solve33(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale = (a + e + h) * (1.0 / 3.0)
     ok = np.abs(det) > _DET_RTOL * np.abs(scale) ** 3
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), np.nan)
-    X = np.empty((M.shape[1], 3))
-    X[:, 0] = (c00 * d + c01 * g + c02 * i) * -inv_det
-    X[:, 1] = (c01 * d + c11 * g + c12 * i) * -inv_det
-    X[:, 2] = (c02 * d + c12 * g + c22 * i) * -inv_det
+        inv_det = np.where(ok, -1.0 / np.where(ok, det, 1.0), np.nan)
+    X = np.empty((3, M.shape[1]))
+    X[0] = (c00 * d + c01 * g + c02 * i) * inv_det
+    X[1] = (c01 * d + c11 * g + c12 * i) * inv_det
+    X[2] = (c02 * d + c12 * g + c22 * i) * inv_det
     return X, ok
 
 
-def solve_weighted(xn: np.ndarray, blocks: np.ndarray, w: np.ndarray) -> tuple[np.ndarray,
-                                                                               np.ndarray]:
+def solve_weighted(u: np.ndarray, v: np.ndarray, uv2: np.ndarray, B: np.ndarray,
+                   w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One weighted linear solve.
 
     Args:
-        xn: (C, N, 2) undistorted normalised coordinates; entries with w == 0 must be finite.
-        blocks: (C, 4, 16) from :func:`view_blocks`.
+        u, v: (C, N) undistorted normalised coordinates, finite (0 where w == 0).
+        uv2: (C, N) u² + v².
+        B: (4C, 9) from :func:`normal_blocks`.
         w: (C, N) non-negative weights (0 = view not used).
 
     Returns:
-        X (N, 3) m (NaN where singular) and ok (N,) bool.
+        X (3, N) m (NaN where singular) and ok (N,) bool.
     """
-    C, N = w.shape
+    C = w.shape[0]
     w2 = w * w
-    u, v = xn[..., 0], xn[..., 1]
-    coef = np.empty((C, 4, N))
-    coef[:, 0] = w2 * (u * u + v * v)
-    coef[:, 1] = w2 * u
-    coef[:, 2] = w2 * v
-    coef[:, 3] = w2
-    B = blocks[:, :, _NEEDED].reshape(C * 4, 9)
-    M = B.T @ coef.reshape(C * 4, N)
-    return _solve33(M)
+    Bk = B.reshape(C, 4, 9)
+    M = Bk[:, 3].T @ w2
+    M += Bk[:, 0].T @ (w2 * uv2)
+    M += Bk[:, 1].T @ (w2 * u)
+    M += Bk[:, 2].T @ (w2 * v)
+    return solve_normal3(M)
+
+
+def normal_blocks(extrinsics: np.ndarray) -> np.ndarray:
+    """(4C, 9): the entries of :func:`view_blocks` that the 3×3 solve needs."""
+    blocks = view_blocks(extrinsics)
+    return np.ascontiguousarray(blocks[:, :, _NEEDED].reshape(-1, 9))
 
 
 def depths(X: np.ndarray, extrinsics: np.ndarray) -> np.ndarray:
@@ -138,20 +145,32 @@ def triangulate_dlt(
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (C, N):
         raise InvalidInputError("weights", w.shape, f"shape ({C}, {N})")
-    seen = np.isfinite(xn).all(axis=-1) & np.isfinite(w) & (w > 0)
-    w = np.where(seen, w, 0.0)
+    u = np.array(xn[..., 0])  # copies: zeroed below where not seen
+    v = np.array(xn[..., 1])
+    seen = np.isfinite(u + v + w) & (w > 0)
+    all_seen = bool(seen.all())
+    if not all_seen:
+        w = np.where(seen, w, 0.0)
+        u[~seen] = 0.0
+        v[~seen] = 0.0
     if focal_px is not None:
         w = w * np.asarray(focal_px, dtype=np.float64)[:, None]
-    xn = np.where(seen[..., None], xn, 0.0)
-    blocks = view_blocks(extrinsics)
-    X, ok = solve_weighted(xn, blocks, w)
+    uv2 = u * u + v * v
+    B = normal_blocks(extrinsics)
+    P3 = np.asarray(extrinsics, dtype=np.float64)[:, 2]
+    Xt, ok = solve_weighted(u, v, uv2, B, w)
     for _ in range(max(passes, 1) - 1):
-        z = depths(np.where(ok[:, None], X, 0.0), extrinsics)
-        good = ok & ((z > 0) | ~seen).all(axis=0)
-        wz = np.where(good[None, :], w / np.where(z > 0, z, 1.0), w)
-        X2, ok2 = solve_weighted(xn, blocks, wz)
-        X = np.where(ok2[:, None], X2, X)
-        ok = ok | ok2
-    ok &= seen.sum(axis=0) >= min_views
+        z = P3[:, :3] @ np.where(ok, Xt, 0.0) + P3[:, 3:4]
+        behind = z <= 0
+        if not all_seen:
+            behind &= seen
+        keep = ~ok | behind.any(axis=0)  # keep the first weights where depths are unusable
+        wz = np.where(keep, w, w / np.where(behind, 1.0, z))
+        X2, ok2 = solve_weighted(u, v, uv2, B, wz)
+        Xt = np.where(ok2, X2, Xt)
+        ok |= ok2
+    if min_views < C or not all_seen:
+        ok &= seen.sum(axis=0) >= min_views
+    X = Xt.T.copy()
     X[~ok] = np.nan
     return X, ok

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from posearena.errors import InvalidInputError
-from posearena_stereo.dlt import _solve33
+from posearena_stereo.dlt import solve_normal3
 
 _STEP_TOL_M = 1e-9
 
@@ -71,7 +71,8 @@ def refine_points(
         g = np.einsum("cni,cn->ni", ax, rx) + np.einsum("cni,cn->ni", ay, ry)
         packed = np.stack([H[:, 0, 0], H[:, 0, 1], H[:, 0, 2], g[:, 0], H[:, 1, 1],
                            H[:, 1, 2], g[:, 1], H[:, 2, 2], g[:, 2]])
-        step, solvable = _solve33(packed)  # solves H step = -g
+        step, solvable = solve_normal3(packed)  # solves H step = -g; step is (3, N)
+        step = step.T
         step = np.where((solvable & active)[:, None], step, 0.0)
         X_new = X + step
         new = residuals(X_new)

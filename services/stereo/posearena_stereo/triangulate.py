@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,7 @@ class TriangulationOptions:
         fps: frame rate, Hz (for the filter).
         min_confidence: observations below this confidence are not used.
         passes: DLT passes (1 = plain weighted DLT, 2 = re-weighted by depth).
+        threads: worker threads over blocks of frames (numpy releases the GIL); 1 = none.
     """
 
     max_reprojection_error_px: float | None = None
@@ -52,6 +54,7 @@ class TriangulationOptions:
     fps: float = 0.0
     min_confidence: float = 0.0
     passes: int = 2
+    threads: int = 1
 
 
 @dataclass
@@ -187,13 +190,22 @@ def triangulate_views(
     # frames in blocks of ~CHUNK_POINTS points: every step is per point (swaps per frame),
     # and small blocks keep numpy's temporaries in the CPU cache
     step = max(1, CHUNK_POINTS // J)
-    for t0 in range(0, T, step):
+
+    def run(t0: int) -> None:
         t1 = min(T, t0 + step)
         sl = slice(t0 * J, t1 * J)
         X[sl], err[sl], views_used[sl], flags[sl], sw = _triangulate_block(
             kp[:, t0:t1], conf[:, t0:t1], cameras, opts)
         if swapped is not None:
             swapped[:, t0:t1] = sw
+
+    starts = range(0, T, step)
+    if opts.threads > 1 and len(starts) > 1:  # numpy releases the GIL: blocks run in parallel
+        with ThreadPoolExecutor(opts.threads) as pool:
+            list(pool.map(run, starts))
+    else:
+        for t0 in starts:
+            run(t0)
     points = X.reshape(T, J, 3)
     if opts.max_gap_frames > 0:
         points, filled = interpolate_gaps(points, opts.max_gap_frames)

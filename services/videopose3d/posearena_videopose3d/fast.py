@@ -19,6 +19,7 @@ from posearena.errors import InvalidInputError
 from posearena_videopose3d.model import TemporalModel
 
 # Winograd F(m, 3) for cross-correlation y[i] = sum_k g[k] x[i + k]: y = AT [(G g) * (BT x)].
+# G builds the weights; _input_transform / _output_transform apply BT / AT with shared terms.
 _BT = {
     2: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
     4: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
@@ -117,11 +118,11 @@ class FastTemporalModel:
 
     Args:
         model: a `TemporalModel` (its weights and BN statistics are copied; dense=False).
-        tile: Winograd outputs per tile for width-3 layers: 4 (fastest), 2, or 0 (plain
-            dilated convolution with folded weights).
+        tile: Winograd outputs per tile for width-3 layers: 2, 4 (fewer multiplies, more
+            memory passes), or 0 (plain dilated convolution with folded weights).
     """
 
-    def __init__(self, model: TemporalModel, tile: int = 4) -> None:
+    def __init__(self, model: TemporalModel, tile: int = 2) -> None:
         if not isinstance(model, TemporalModel) or model.dense:
             raise InvalidInputError("model", type(model).__name__, "a non-dense TemporalModel")
         if tile not in (0, 2, 4):

@@ -1,0 +1,264 @@
+"""Multi-person BlazePose: the wheel's detector and full landmark model run directly with
+LiteRT (`ai-edge-litert`), no MediaPipe graph; no gRPC here.
+
+Per frame: every tracked person's ROI (from their previous landmarks 33/34, MediaPipe's
+auxiliary alignment points) goes through the landmark model; a person whose pose flag drops
+below `min_tracking_confidence`, or who duplicates another tracked person, is dropped. While
+fewer people are tracked than `max_people` (always in image mode), the detector runs on
+overlapping square tiles of the frame plus the whole frame letterboxed (a portrait 1088x1920
+frame squeezed into the detector's 224x224 input loses people), detections already covered by
+a tracked person are skipped and the others start new tracks. Track ids are the estimator's
+own (0, 1, 2, ... in order of appearance).
+
+Outputs follow `estimator.PoseResult` (posearena px: origin at the top-left pixel centre; the
+landmark model's crop coordinates are projected back through the ROI). Differences from the
+legacy graph: no landmark smoothing filter and no heatmap refinement.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from posearena.errors import InvalidInputError, ModelNotLoadedError
+from posearena_blazepose.estimator import NUM_LANDMARKS, PoseResult, _check_confidence
+from posearena_blazepose.roi import Roi, crop, roi_from_points, rotate_world
+from posearena_blazepose.ssd import (
+    INPUT_SIZE,
+    PersonDetection,
+    decode_detections,
+    ssd_anchors,
+    weighted_nms,
+)
+
+LANDMARK_INPUT = 256
+NUM_MODEL_LANDMARKS = 39  # 33 body + 2 alignment (hip centre, body scale point) + 4 unused
+DUPLICATE_DIST = 0.08  # median landmark distance / ROI side under which two people are one
+COVERED_DIST = 0.2  # detection hip centre within this * ROI side of a tracked hip: covered
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -80.0, 80.0)))
+
+
+@dataclass
+class _Track:
+    track_id: int
+    roi: Roi  # for the next frame, from this frame's alignment landmarks
+    landmarks: np.ndarray  # (33, 2) continuous px of the last frame
+
+
+def detector_views(width: int, height: int) -> list[Roi]:
+    """Square detector views of a frame: overlapping tiles along the long side, plus the
+    whole frame (letterboxed) when it is not square.
+
+    Args:
+        width, height: frame size in px.
+
+    Returns:
+        Axis-aligned Rois in continuous px (the whole-frame view extends past the short
+        side; the crop pads it with zeros).
+    """
+    short, long_ = min(width, height), max(width, height)
+    n = 1 if long_ == short else math.ceil(long_ / short) + 1
+    views = []
+    for i in range(n):
+        start = 0.0 if n == 1 else i * (long_ - short) / (n - 1)
+        c_long, c_short = start + short / 2, short / 2
+        cx, cy = (c_long, c_short) if width >= height else (c_short, c_long)
+        views.append(Roi(cx=cx, cy=cy, size=float(short), angle=0.0))
+    if long_ != short:
+        views.append(Roi(cx=width / 2, cy=height / 2, size=float(long_), angle=0.0))
+    return views
+
+
+class MultiPoseEstimator:
+    """Several people per frame, each tracked by their own ROI.
+
+    Args:
+        max_people: most people tracked at once (>= 1).
+        image_mode: True: every frame independent (detector on every frame, no tracking).
+        min_detection_confidence: detector score threshold in [0, 1].
+        min_tracking_confidence: landmark-model pose flag threshold in [0, 1].
+        num_threads: LiteRT CPU threads per model.
+
+    Raises:
+        InvalidInputError: bad max_people or confidence.
+        ModelNotLoadedError: ai-edge-litert or the model files are missing.
+    """
+
+    def __init__(
+        self,
+        max_people: int,
+        image_mode: bool = False,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        num_threads: int = 2,
+    ) -> None:
+        if max_people < 1:
+            raise InvalidInputError("max_people", max_people, ">= 1")
+        self.max_people = int(max_people)
+        self.image_mode = bool(image_mode)
+        self.min_det = _check_confidence("min_detection_confidence", min_detection_confidence)
+        self.min_trk = _check_confidence("min_tracking_confidence", min_tracking_confidence)
+        from posearena_blazepose.estimator import model_paths
+
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+
+            landmark_path, detector_path = model_paths()
+            self._det = Interpreter(model_path=detector_path, num_threads=num_threads)
+            self._lmk = Interpreter(model_path=landmark_path, num_threads=num_threads)
+        except Exception as exc:
+            raise ModelNotLoadedError(f"cannot load the BlazePose tflite models: {exc}") from exc
+        self._det.allocate_tensors()
+        self._lmk.allocate_tensors()
+        self._det_in = self._det.get_input_details()[0]["index"]
+        outs = {d["name"]: d["index"] for d in self._det.get_output_details()}
+        self._det_boxes, self._det_scores = outs["Identity"], outs["Identity_1"]
+        self._lmk_in = self._lmk.get_input_details()[0]["index"]
+        outs = {d["name"]: d["index"] for d in self._lmk.get_output_details()}
+        self._lmk_out = (outs["Identity"], outs["Identity_1"], outs["Identity_4"])
+        self._anchors = ssd_anchors(INPUT_SIZE)
+        self._tracks: list[_Track] = []
+        self._next_id = 0
+
+    def close(self) -> None:
+        """Forget the tracks (the interpreters are freed with the object)."""
+        self._tracks = []
+
+    def detect_people(self, rgb: np.ndarray) -> list[PersonDetection]:
+        """Run the person detector on every view of the frame.
+
+        Args:
+            rgb: (H, W, 3) uint8 RGB image.
+
+        Returns:
+            Detections after weighted NMS (continuous image px), best score first.
+        """
+        h, w = rgb.shape[:2]
+        boxes, kps, scores = [], [], []
+        for view in detector_views(w, h):
+            patch = crop(rgb, view, INPUT_SIZE).astype(np.float32) * (2.0 / 255.0) - 1.0
+            self._det.set_tensor(self._det_in, patch[None])
+            self._det.invoke()
+            b, k, s = decode_detections(
+                self._det.get_tensor(self._det_boxes)[0],
+                self._det.get_tensor(self._det_scores)[0],
+                self._anchors,
+                self.min_det,
+            )
+            x0, y0 = view.cx - view.size / 2, view.cy - view.size / 2
+            offset = np.array([x0, y0, x0, y0])
+            boxes.append(b * view.size + offset)
+            kps.append(k * view.size + offset[:2])
+            scores.append(s)
+        return weighted_nms(np.concatenate(boxes), np.concatenate(kps), np.concatenate(scores))
+
+    def _landmarks(self, rgb: np.ndarray, roi: Roi) -> tuple[float, np.ndarray, np.ndarray]:
+        """Landmark model on one ROI -> (pose flag, (39, 5) x y z vis pres with x, y in
+        continuous image px and vis/pres in [0, 1], (39, 3) world m)."""
+        patch = crop(rgb, roi, LANDMARK_INPUT).astype(np.float32) * (1.0 / 255.0)
+        self._lmk.set_tensor(self._lmk_in, patch[None])
+        self._lmk.invoke()
+        raw = self._lmk.get_tensor(self._lmk_out[0]).reshape(NUM_MODEL_LANDMARKS, 5)
+        flag = float(self._lmk.get_tensor(self._lmk_out[1]).reshape(-1)[0])
+        world = self._lmk.get_tensor(self._lmk_out[2]).reshape(NUM_MODEL_LANDMARKS, 3)
+        lm = np.array(raw, dtype=np.float64)
+        lm[:, :2] = roi.to_image(lm[:, :2] / LANDMARK_INPUT)
+        lm[:, 3:5] = _sigmoid(lm[:, 3:5])
+        return flag, lm, rotate_world(world, roi.angle)
+
+    def process_rgb(self, rgb: np.ndarray, timestamp_s: float | None = None) -> list[PoseResult]:
+        """Track and detect the people of one frame.
+
+        Args:
+            rgb: (H, W, 3) uint8 RGB image.
+            timestamp_s: frame time in s (unused: no smoothing filter; kept for the
+                BlazePoseEstimator interface).
+
+        Returns:
+            One PoseResult per person (track_id set), at most max_people.
+        """
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or rgb.size == 0:
+            raise InvalidInputError("image", f"{rgb.dtype}{rgb.shape}", "(H, W, 3) uint8")
+        if self.image_mode:
+            self._tracks = []
+        results: list[tuple[_Track, PoseResult]] = []
+        for track in self._tracks:
+            found = self._run(rgb, track.roi, track)
+            if found is not None:
+                results.append(found)
+        results = self._dedupe(results)
+        if len(results) < self.max_people:
+            for det in self.detect_people(rgb):
+                if len(results) >= self.max_people:
+                    break
+                if self._covered(det, [t for t, _ in results]):
+                    continue
+                roi = roi_from_points(det.keypoints[0], det.keypoints[1])
+                found = self._run(rgb, roi, None)
+                if found is not None and not self._duplicate(found[0], [t for t, _ in results]):
+                    results.append(found)
+        self._tracks = [t for t, _ in results]
+        return [r for _, r in results]
+
+    def _run(
+        self, rgb: np.ndarray, roi: Roi, track: _Track | None
+    ) -> tuple[_Track, PoseResult] | None:
+        if roi.size < 4:
+            return None
+        flag, lm, world = self._landmarks(rgb, roi)
+        if flag < self.min_trk:
+            return None
+        if track is None:
+            track = _Track(self._next_id, roi, lm[:NUM_LANDMARKS, :2])
+            self._next_id += 1
+        track.roi = roi_from_points(lm[33, :2], lm[34, :2])
+        track.landmarks = lm[:NUM_LANDMARKS, :2]
+        h, w = rgb.shape[:2]
+        kp = (lm[:NUM_LANDMARKS, :2] - 0.5).astype(np.float32)
+        box = np.array(
+            [
+                max(kp[:, 0].min(), -0.5),
+                max(kp[:, 1].min(), -0.5),
+                min(kp[:, 0].max(), w - 0.5),
+                min(kp[:, 1].max(), h - 0.5),
+            ],
+            dtype=np.float32,
+        )
+        result = PoseResult(
+            keypoints=kp,
+            confidence=np.clip(lm[:NUM_LANDMARKS, 3], 0, 1).astype(np.float32),
+            score=float(np.clip(flag, 0.0, 1.0)),
+            box=box,
+            world=world[:NUM_LANDMARKS].astype(np.float32),
+            track_id=track.track_id,
+        )
+        return track, result
+
+    @staticmethod
+    def _duplicate(track: _Track, others: list[_Track]) -> bool:
+        for other in others:
+            d = np.median(np.linalg.norm(track.landmarks - other.landmarks, axis=1))
+            if d < DUPLICATE_DIST * max(other.roi.size, 1.0):
+                return True
+        return False
+
+    def _dedupe(self, results: list[tuple[_Track, PoseResult]]) -> list[tuple[_Track, PoseResult]]:
+        """Two tracks that converged onto one person: keep the older (lower id)."""
+        kept: list[tuple[_Track, PoseResult]] = []
+        for item in sorted(results, key=lambda r: r[0].track_id):
+            if not self._duplicate(item[0], [t for t, _ in kept]):
+                kept.append(item)
+        return kept
+
+    @staticmethod
+    def _covered(det: PersonDetection, tracks: list[_Track]) -> bool:
+        for t in tracks:
+            hip = t.landmarks[[23, 24]].mean(axis=0)
+            if np.linalg.norm(det.keypoints[0] - hip) < COVERED_DIST * max(t.roi.size, 1.0):
+                return True
+        return False

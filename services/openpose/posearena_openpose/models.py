@@ -1,0 +1,136 @@
+"""Find and load the official OpenPose Caffe models.
+
+Files, relative to the models dir (OpenPose's own `models/` folder works as is):
+  body25: pose/body_25/pose_deploy.prototxt + pose/body_25/pose_iter_584000.caffemodel
+  coco:   pose/coco/pose_deploy_linevec.prototxt + pose/coco/pose_iter_440000.caffemodel
+The models dir is --models-dir, else env POSEARENA_OPENPOSE_MODELS, else
+services/openpose/models. Missing or unusable files never stop the service: the result says
+not loaded and the message names the exact files and where to put them.
+
+OpenCV 4.x reads Caffe models directly (`cv2.dnn.readNetFromCaffe`); OpenCV >= 5 has no Caffe
+importer, so the model is converted to ONNX in memory (`caffe_onnx`) and read with
+`cv2.dnn.readNetFromONNX`. Either way OpenCV DNN runs it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posearena_openpose.caffe_io import CaffeFormatError, parse_prototxt, read_caffemodel
+from posearena_openpose.caffe_onnx import caffe_to_onnx
+from posearena_openpose.spec import ModelSpec
+
+ENV_VAR = "POSEARENA_OPENPOSE_MODELS"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+_PROBE_HW = (64, 64)
+
+
+@dataclass
+class LoadedModel:
+    """The network the service runs, or why there is none.
+
+    Attributes:
+        net: OpenCV DNN network, None when not loaded.
+        status: "ready" or the reason (naming files and where to put them).
+        models_dir: the models dir used.
+        source: where models_dir came from ("--models-dir", the env var or "default").
+        backend: "caffe" (readNetFromCaffe) or "onnx (converted from caffe)".
+        files: "<prototxt> + <caffemodel>" as used in error messages.
+    """
+
+    net: cv2.dnn.Net | None
+    status: str
+    models_dir: Path
+    source: str
+    backend: str = ""
+    files: str = ""
+
+
+def resolve_models_dir(models_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """(models dir, source): explicit argument, then env POSEARENA_OPENPOSE_MODELS, then the
+    default services/openpose/models."""
+    if models_dir:
+        return Path(models_dir), "--models-dir"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env), ENV_VAR
+    return DEFAULT_MODELS_DIR, "default"
+
+
+def model_paths(spec: ModelSpec, models_dir: Path) -> tuple[Path, Path]:
+    """(prototxt, caffemodel) paths of `spec` under `models_dir`."""
+    return models_dir / spec.prototxt, models_dir / spec.caffemodel
+
+
+def _how_to(spec: ModelSpec, models_dir: Path) -> str:
+    return (
+        f"put OpenPose's official {spec.prototxt} and {spec.caffemodel} under {models_dir} "
+        f"(OpenPose's models/ folder layout; the weights come from its models/getModels.sh), "
+        f"or start the service with --models-dir DIR or env {ENV_VAR}=DIR"
+    )
+
+
+def _read_net(proto: Path, weights: Path) -> tuple[cv2.dnn.Net, str]:
+    if hasattr(cv2.dnn, "readNetFromCaffe"):
+        try:
+            return cv2.dnn.readNetFromCaffe(str(proto), str(weights)), "caffe"
+        except cv2.error as exc:
+            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cv2.error"
+            raise CaffeFormatError(
+                f"{proto} + {weights} ({weights.stat().st_size} bytes): OpenCV cannot read the "
+                f"model (truncated download or wrong file?): {first}"
+            ) from exc
+    net_def = parse_prototxt(proto)
+    blobs = read_caffemodel(weights)
+    onnx = caffe_to_onnx(net_def, blobs, f"{proto} + {weights}")
+    try:
+        net = cv2.dnn.readNetFromONNX(np.frombuffer(onnx, dtype=np.uint8))
+    except cv2.error as exc:
+        raise CaffeFormatError(f"{proto} + {weights}: OpenCV cannot load the converted "
+                               f"network: {str(exc).strip()[-300:]}") from exc
+    return net, "onnx (converted from caffe)"
+
+
+def load_model(spec: ModelSpec, models_dir: str | os.PathLike | None = None) -> LoadedModel:
+    """Load the network of `spec`, or say why not.
+
+    Checks both files exist, reads them (errors name the file), and runs a 64x64 probe
+    input to check the output has spec.num_channels channels.
+
+    Args:
+        spec: BODY25 or COCO.
+        models_dir: explicit models dir (None: env var, then the default).
+
+    Returns:
+        LoadedModel; net is None and status explains when anything is missing or wrong.
+    """
+    root, source = resolve_models_dir(models_dir)
+    proto, weights = model_paths(spec, root)
+    files = f"{proto} + {weights}"
+    missing = [str(p) for p in (proto, weights) if not p.is_file()]
+    if missing:
+        status = f"missing {' and '.join(missing)} (models dir from {source}): "
+        status += _how_to(spec, root)
+        return LoadedModel(None, status, root, source, files=files)
+    try:
+        net, backend = _read_net(proto, weights)
+        net.setInput(np.zeros((1, 3, *_PROBE_HW), np.float32))
+        out = np.asarray(net.forward())
+    except CaffeFormatError as exc:
+        return LoadedModel(None, f"{exc}; {_how_to(spec, root)}", root, source, files=files)
+    except cv2.error as exc:
+        msg = f"{files}: OpenCV cannot run the network: {str(exc).strip()[-300:]}"
+        return LoadedModel(None, msg, root, source, files=files)
+    if out.ndim != 4 or out.shape[1] != spec.num_channels:
+        msg = (
+            f"{proto}: network output {tuple(out.shape)}, expected (1, {spec.num_channels}, h, w) "
+            f"for {spec.name} ({spec.num_heatmaps} heatmaps incl. background + {spec.num_pafs} "
+            f"PAFs): wrong prototxt/caffemodel for this --model?"
+        )
+        return LoadedModel(None, msg, root, source, backend, files)
+    return LoadedModel(net, "ready", root, source, backend, files)

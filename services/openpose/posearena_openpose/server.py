@@ -1,0 +1,64 @@
+"""Entry point: `python -m posearena_openpose.server [--port P] [--models-dir DIR]
+[--model body25|coco] [--net-height 368] [--scales 1,0.75,0.5] [--upsample 1]`.
+
+Prints `openpose listening on <host>:<port>` on stdout once serving (port 0: a free one). With
+the model files missing the service still starts, NOT_SERVING, and GetInfo says which files
+to put where.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from posearena.service import base_parser, parse_config, serve
+from posearena_openpose.models import ENV_VAR
+from posearena_openpose.parsing import ParserConfig
+from posearena_openpose.servicer import OpenPoseService, OpenPoseSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags (shared service flags plus the ones below) and serve until SIGTERM/SIGINT.
+
+    Args:
+        argv: command-line arguments (None: sys.argv[1:]). Own flags: --models-dir DIR
+            (default env POSEARENA_OPENPOSE_MODELS, then services/openpose/models),
+            --model body25|coco, --net-height px (multiple of 16), --scales comma-separated
+            factors, --upsample integer factor, --nms-threshold, --min-parts.
+
+    Returns:
+        Process exit status.
+    """
+    parser = base_parser("posearena OpenPose service (BODY_25 / COCO Caffe models, OpenCV DNN)")
+    parser.add_argument("--models-dir", default=None, help=f"default: env {ENV_VAR}")
+    parser.add_argument("--model", choices=("body25", "coco"), default="body25")
+    parser.add_argument("--net-height", type=int, default=368)
+    parser.add_argument("--scales", default="1")
+    parser.add_argument("--upsample", type=int, default=1)
+    parser.add_argument("--nms-threshold", type=float, default=0.05)
+    parser.add_argument("--min-parts", type=int, default=3)
+    config = parse_config(parser, argv)
+    ns = config.extra
+    if ns.net_height < 32 or ns.net_height % 16:
+        parser.error(f"--net-height={ns.net_height}: expected a multiple of 16, >= 32")
+    try:
+        scales = tuple(float(x) for x in ns.scales.split(","))
+    except ValueError:
+        parser.error(f"--scales={ns.scales}: expected comma-separated numbers, e.g. 1,0.75,0.5")
+    if not scales or any(not 0 < x <= 4 for x in scales):
+        parser.error(f"--scales={ns.scales}: expected factors in (0, 4]")
+    if ns.upsample < 1:
+        parser.error(f"--upsample={ns.upsample}: expected an integer >= 1")
+    if not 0 < ns.nms_threshold < 1:
+        parser.error(f"--nms-threshold={ns.nms_threshold}: expected a value in (0, 1)")
+    if ns.min_parts < 1:
+        parser.error(f"--min-parts={ns.min_parts}: expected >= 1")
+    settings = OpenPoseSettings(
+        model=ns.model, models_dir=ns.models_dir, net_height=ns.net_height, scales=scales,
+        upsample=ns.upsample,
+        parser=ParserConfig(nms_threshold=ns.nms_threshold, min_parts=ns.min_parts),
+    )
+    return serve(OpenPoseService(settings), config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""OpenPose Pose API servicer: a thin adapter from the Detect stream to the network and parser.
+
+Kind DETECTOR_2D: every frame gives the people found (multi-person, no tracking), keypoints in
+px of the image, BODY_25 (`body25`) or COCO-18 (`coco18`) order, or converted to another
+registry skeleton on request (DetectOptions.output_skeleton).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import cv2
+import grpc
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.service import EstimatorService, grpc_errors
+from posearena.skeletons import convert, convert_confidence, get_skeleton
+from posearena.tensors import to_tensor
+from posearena.v1 import pose_pb2
+from posearena_openpose.frames import ACCEPTED_INPUTS, decode_image
+from posearena_openpose.models import load_model
+from posearena_openpose.network import infer
+from posearena_openpose.parsing import ParserConfig, Person, parse_maps, upsample_maps
+from posearena_openpose.spec import get_spec
+
+CONVERTIBLE = ("body25", "coco18", "coco17", "h36m17")
+
+
+@dataclass
+class OpenPoseSettings:
+    """Server-wide settings (flags of `server.py`).
+
+    Attributes:
+        model: "body25" or "coco".
+        models_dir: models dir (None: env POSEARENA_OPENPOSE_MODELS, then the default).
+        net_height: network input height in px (multiple of 16, OpenPose's default 368).
+        scales: input height factors averaged (OpenPose --scale_number/--scale_gap).
+        upsample: integer factor the maps are upsampled by before parsing (1 = parse the
+            network grid with sub-cell peak fitting; 8 = OpenPose's network-input resolution).
+        parser: parsing thresholds.
+    """
+
+    model: str = "body25"
+    models_dir: str | None = None
+    net_height: int = 368
+    scales: tuple[float, ...] = (1.0,)
+    upsample: int = 1
+    parser: ParserConfig = field(default_factory=ParserConfig)
+
+
+def _skeleton_msg(name: str) -> pose_pb2.Skeleton:
+    sk = get_skeleton(name)
+    return pose_pb2.Skeleton(name=sk.name, joint_names=list(sk.joints), parents=list(sk.parents),
+                             left_joints=list(sk.left), right_joints=list(sk.right))
+
+
+class OpenPoseService(EstimatorService):
+    """EstimatorService for OpenPose BODY_25 / COCO-18 (multi-person)."""
+
+    name = "openpose"
+
+    def __init__(self, settings: OpenPoseSettings | None = None) -> None:
+        self.settings = settings or OpenPoseSettings()
+        self.spec = get_spec(self.settings.model)
+        self.native = self.spec.skeleton
+        self.loaded = load_model(self.spec, self.settings.models_dir)
+        self._lock = threading.Lock()  # one forward at a time on the shared cv2.dnn.Net
+
+    def ready(self) -> tuple[bool, str]:
+        return self.loaded.net is not None, self.loaded.status
+
+    def info(self) -> pose_pb2.EstimatorInfo:
+        s, lm = self.settings, self.loaded
+        return pose_pb2.EstimatorInfo(
+            name=self.name,
+            version=f"OpenPose {self.spec.name} (Caffe) on OpenCV {cv2.__version__} DNN",
+            kind=pose_pb2.DETECTOR_2D,
+            output_skeleton=_skeleton_msg(self.native),
+            convertible_to=[n for n in CONVERTIBLE if n != self.native],
+            units="px",
+            coordinate_frame="image (px, origin at the top-left pixel centre)",
+            accepted_inputs=list(ACCEPTED_INPUTS),
+            receptive_field=1,
+            details={
+                "model": self.spec.name,
+                "files": lm.files,
+                "models_dir": f"{lm.models_dir} ({lm.source})",
+                "backend": lm.backend,
+                "net_height": str(s.net_height),
+                "scales": ",".join(f"{x:g}" for x in s.scales),
+                "upsample": str(s.upsample),
+                "nms_threshold": str(s.parser.nms_threshold),
+                "inter_threshold": str(s.parser.inter_threshold),
+                "inter_min_above": str(s.parser.inter_min_above),
+                "min_parts": str(s.parser.min_parts),
+                "min_mean_score": str(s.parser.min_mean_score),
+                "max_people": "unlimited (DetectOptions.max_people; 0 or 1: the best one)",
+                "confidence": "heatmap peak value",
+                "person_score": "OpenPose person score: (part + limb scores) / (parts + limbs)",
+                "tracking": "none (track_id -1)",
+            },
+        )
+
+    def _options(self, opts: pose_pb2.DetectOptions) -> pose_pb2.DetectOptions:
+        out = pose_pb2.DetectOptions()
+        out.CopyFrom(opts)
+        if out.max_people < 0:
+            raise InvalidInputError("options.max_people", out.max_people, ">= 0 (0 or 1: one)")
+        if not 0.0 <= out.min_person_score <= 1.0:
+            raise InvalidInputError("options.min_person_score", out.min_person_score, "[0, 1]")
+        name = out.output_skeleton or self.native
+        allowed = [self.native, *[n for n in CONVERTIBLE if n != self.native]]
+        if name not in allowed:
+            raise InvalidInputError("options.output_skeleton", name, f"one of {allowed} (or empty)")
+        out.output_skeleton = name
+        return out
+
+    def detect_image(self, image_bgr: np.ndarray) -> list[Person]:
+        """Run network and parser on one (H, W, 3) uint8 BGR image; people in native order."""
+        s = self.settings
+        net = self.loaded.net
+        if net is None:
+            self.require_ready()
+        with self._lock:
+            out = infer(net, image_bgr, self.spec, self.loaded.files, s.net_height, s.scales)
+        heat, pafs, mapping = upsample_maps(out.heatmaps, out.pafs, out.mapping, s.upsample)
+        return parse_maps(heat, pafs, self.spec, mapping, s.parser)
+
+    @grpc_errors
+    def Detect(
+        self, request_iterator: Iterable[pose_pb2.DetectRequest], context: grpc.ServicerContext
+    ) -> Iterator[pose_pb2.FramePoses]:
+        """Stream FramePoses, one per Frame, in order; see the Pose API for the messages."""
+        self.require_ready()
+        opts = self._options(pose_pb2.DetectOptions())
+        for pos, req in enumerate(request_iterator):
+            kind = req.WhichOneof("item")
+            if kind == "options":
+                if pos != 0:
+                    raise InvalidInputError(f"requests[{pos}].options", "options",
+                                            "options only in message 0")
+                opts = self._options(req.options)
+                continue
+            if kind != "frame":
+                raise InvalidInputError(f"requests[{pos}]", "empty request", "options or frame")
+            f = req.frame
+            which = f.WhichOneof("image")
+            image = decode_image(
+                f.encoded if which == "encoded" else None,
+                f.raw_bgr if which == "raw_bgr" else None,
+                f.width, f.height, f"frame[index={f.index}]",
+            )
+            yield self._frame_poses(f, image, self.detect_image(image), opts)
+
+    def _frame_poses(self, frame: pose_pb2.Frame, image: np.ndarray, people: list[Person],
+                     opts: pose_pb2.DetectOptions) -> pose_pb2.FramePoses:
+        dst = opts.output_skeleton
+        out = pose_pb2.FramePoses(
+            index=frame.index, timestamp_s=frame.timestamp_s, camera_id=frame.camera_id,
+            width=int(image.shape[1]), height=int(image.shape[0]), skeleton=dst,
+        )
+        if opts.min_person_score > 0:
+            people = [p for p in people if p.score >= opts.min_person_score]
+        people = people[: max(1, opts.max_people)]
+        for p in people:
+            kp, conf = p.keypoints, p.confidence
+            if dst != self.native:
+                kp = convert(kp, self.native, dst)
+                conf = convert_confidence(conf, self.native, dst)
+            out.people.add(
+                keypoints=to_tensor(np.asarray(kp, dtype=np.float32)),
+                confidence=to_tensor(np.asarray(conf, dtype=np.float32)),
+                score=p.score,
+                box=pose_pb2.Box(x0=p.box[0], y0=p.box[1], x1=p.box[2], y1=p.box[3]),
+                track_id=-1,
+            )
+        return out

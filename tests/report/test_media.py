@@ -1,0 +1,101 @@
+"""Overlay videos and the 3D skeleton animation."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from posearena.errors import InvalidInputError
+from posearena_gateway.report import animation, write_report
+from posearena_gateway.report.animation import Panel, bones_between, write_animation, z_up
+from posearena_gateway.report.overlay import write_overlay
+
+from .conftest import build_run, walking_h36m17
+
+
+def _frames(path) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(path))
+    out = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        out.append(f)
+    cap.release()
+    return out
+
+
+def test_overlay_has_every_frame_and_draws_the_keypoints(tmp_path):
+    run = build_run(tmp_path, frames=30)
+    write_report(run.rd, run.metrics, run.comparisons, run.reference, run.results, run.videos)
+    frames = _frames(run.rd.root / "overlays" / "alpha_cam01.mp4")
+    (video, dets), = run.videos.values()
+    assert len(frames) == dets.num_frames == len(_frames(video)) == 30
+    assert frames[0].shape == (240, 320, 3)
+    for t in (0, 17, 29):
+        u, v = np.round(dets.keypoints[t, 0, 11]).astype(int)  # left hip, a drawn joint
+        assert frames[t][v - 1:v + 2, u - 1:u + 2].mean() > 120  # white joint dot
+    assert frames[5][5:30, 5:30].mean() < 40  # the dark background is untouched elsewhere
+
+
+def test_overlay_stops_at_the_shorter_of_video_and_detections(tmp_path):
+    run = build_run(tmp_path, frames=20, video_frames=12)
+    (video, dets), = run.videos.values()
+    out = write_overlay(video, dets, tmp_path / "o.mp4")
+    assert len(_frames(out)) == 12
+    big = write_overlay(video, dets, tmp_path / "small.mp4", max_side=160)
+    assert _frames(big)[0].shape == (120, 160, 3)
+    with pytest.raises(InvalidInputError, match="min_score"):
+        write_overlay(video, dets, tmp_path / "x.mp4", min_score=2.0)
+
+
+def test_unreadable_video_becomes_a_note(tmp_path):
+    run = build_run(tmp_path, frames=15)
+    (_, dets), = run.videos.values()
+    path = write_report(run.rd, run.metrics, run.comparisons, run.reference, run.results,
+                        {"cam9": (str(tmp_path / "missing.mp4"), dets)})
+    assert "overlay of cam9 not written: InvalidInputError" in path.read_text()
+
+
+def test_animation_gif_is_subsampled_to_100_frames(tmp_path):
+    ref = walking_h36m17(150)
+    panel = Panel("walker", z_up(ref, np.array([0.0, 0.0, 1.0])),
+                  bones_between("h36m17", tuple(f"{j}" for j in _h36m())), "black")
+    path = write_animation([panel], 30.0, tmp_path / "anim", max_frames=100)
+    assert path.suffix == ".gif"
+    with Image.open(path) as im:
+        assert im.n_frames == 100
+        # played at the recording's speed: 150 frames at 30 Hz = 5 s over 100 GIF frames
+        assert im.info["duration"] == pytest.approx(5000 / 99, abs=10)
+
+
+def test_animation_falls_back_to_mp4_without_pillow(tmp_path, monkeypatch):
+    monkeypatch.setattr(animation, "pillow_available", lambda: False)
+    ref = walking_h36m17(24)
+    panel = Panel("walker", ref, bones_between("h36m17", _h36m()), "black", ghost=ref + 0.01)
+    path = write_animation([panel, panel], 30.0, tmp_path / "anim", max_frames=10)
+    assert path.suffix == ".mp4" and len(_frames(path)) == 10
+
+
+def test_bones_skip_missing_joints_to_the_nearest_ancestor():
+    names = ("hip", "left_knee", "left_foot", "thorax", "left_wrist")
+    # left_knee's parent left_hip is absent -> hip; left_wrist -> elbow, shoulder absent -> thorax
+    assert set(bones_between("h36m17", names)) == {(1, 0), (2, 1), (3, 0), (4, 3)}
+    with pytest.raises(InvalidInputError):
+        bones_between("h36m17", ("hip", "nose_tip"))
+
+
+@pytest.mark.parametrize("up", [(0, 1, 0), (0, -1, 0), (0, 0, 1), (1, 1, 0)])
+def test_z_up_maps_the_up_axis_to_z(up):
+    u = np.asarray(up, float)
+    r = z_up(np.stack([u / np.linalg.norm(u), [0.3, -0.2, 0.5]]), u)
+    np.testing.assert_allclose(r[0], [0, 0, 1], atol=1e-12)
+    assert np.linalg.norm(r[1]) == pytest.approx(np.linalg.norm([0.3, -0.2, 0.5]))
+
+
+def _h36m() -> tuple[str, ...]:
+    from posearena.skeletons import get_skeleton
+
+    return get_skeleton("h36m17").joints
