@@ -93,7 +93,8 @@ def synthetic_video(path: Path, ref: Sequence3D, frames: int, size: tuple[int, i
     """
     w, h = size
     xz = ref.points[:frames][..., [0, 2]]
-    u = 40 + (xz[..., 0] - xz[..., 0].min()) * 120.0
+    span = float(np.ptp(xz[..., 0]))
+    u = 40 + (xz[..., 0] - xz[..., 0].min()) * min(120.0, (w - 80) / max(span, 1e-6))
     v = h - 20 - xz[..., 1] * 110.0
     kp = convert(np.stack([u, v], axis=-1), "h36m17", "coco17")[:, None]  # (T, 1, 17, 2)
     scores = np.where(np.isfinite(kp).all(-1), 0.9, 0.0)

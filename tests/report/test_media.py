@@ -37,7 +37,9 @@ def test_overlay_has_every_frame_and_draws_the_keypoints(tmp_path):
     for t in (0, 17, 29):
         u, v = np.round(dets.keypoints[t, 0, 11]).astype(int)  # left hip, a drawn joint
         assert frames[t][v - 1:v + 2, u - 1:u + 2].mean() > 120  # white joint dot
-    assert frames[5][5:30, 5:30].mean() < 40  # the dark background is untouched elsewhere
+    # the input is kept elsewhere: dark background away from the walker, the grey marker
+    assert frames[5][100:140, 200:260].mean() < 40
+    assert 70 < frames[5][8:13, 302:308].mean() < 110
 
 
 def test_overlay_stops_at_the_shorter_of_video_and_detections(tmp_path):

@@ -5,6 +5,11 @@ One file per frame, "<prefix>_<frame:012d>_keypoints.json", holding
 with BODY_25 keypoints in px (order of the `body25` registry skeleton). Missing joints are
 written 0, 0, 0 as OpenPose does; a person whose joints are all missing in a frame is left
 out of that frame. Reading back turns (0, 0, 0) into NaN with score 0.
+
+Pixel convention: OpenPose's keypoints are offset by +0.5 px from ours (its peak refinement
+adds `nmsOffset` = 0.5, so the top-left pixel's centre is at 0.5), while posearena puts the
+top-left pixel centre at 0. Writing adds `OPENPOSE_PIXEL_OFFSET`, reading subtracts it, so
+files exchanged with the OpenPose binary line up with every other estimator.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ _EMPTY_KEYS = (
 _NAME = re.compile(r"^(?P<prefix>.*?)_?(?P<frame>\d+)_keypoints\.json$")
 #: pose_keypoints_2d length -> skeleton (OpenPose BODY_25 or COCO-18 models).
 _BY_LENGTH = {75: "body25", 54: "coco18"}
+#: OpenPose coordinates minus posearena coordinates, px.
+OPENPOSE_PIXEL_OFFSET = 0.5
 
 
 def openpose_json_name(prefix: str, frame: int) -> str:
@@ -50,6 +57,7 @@ def write_openpose_json(out_dir: str | Path, det: Detections, prefix: str = "vid
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     kp = convert(det.keypoints.astype(np.float64), det.skeleton, "body25")  # (T, P, 25, 2)
+    kp = kp + OPENPOSE_PIXEL_OFFSET
     sc = convert_confidence(det.scores.astype(np.float64), det.skeleton, "body25")
     ok = np.all(np.isfinite(kp), axis=-1) & np.isfinite(sc)
     flat = np.concatenate([kp, sc[..., None]], axis=-1)  # (T, P, 25, 3)
@@ -145,7 +153,7 @@ def read_openpose_json(
     for t, people in frames.items():
         for p, a in enumerate(people):
             present = ~np.all(a == 0.0, axis=1)
-            kp[t, p][present] = a[present, :2]
+            kp[t, p][present] = a[present, :2] - OPENPOSE_PIXEL_OFFSET
             sc[t, p] = np.where(present, a[:, 2], 0.0)
             if present.any():
                 ps[t, p] = float(np.mean(a[present, 2]))

@@ -1,0 +1,103 @@
+"""The `posearena` commands that talk to services, run as a user would (embedded mode)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posearena.npzio import Detections, save_detections
+from posearena_gateway.cli import main
+
+from .conftest import DATA
+
+FIXTURE = DATA.parent / "tests" / "data" / "pose2sim_blazepose33_2d.npz"
+
+
+def test_pipelines_lists_every_detector_and_marks_defaults(capsys):
+    assert main(["pipelines"]) == 0
+    out = capsys.readouterr().out
+    for name in ("blazepose+videopose3d", "openpose+stereo", "detectron+multiview",
+                 "blazepose-world"):
+        assert name in out
+    assert "* blazepose-world" in out
+
+
+def test_unknown_service_is_a_clear_error(capsys):
+    assert main(["services", "status", "nosuch"]) == 2
+    assert "nosuch" in capsys.readouterr().err
+
+
+def test_triangulate_calibrated_views_from_detect_files(tmp_path, demo_calib, capsys):
+    z = np.load(FIXTURE)
+    inputs = []
+    for c in (0, 1, 2):
+        det = Detections(z["keypoints"][c][:, None], z["visibility"][c][:, None],
+                         np.ones((100, 1)), "blazepose33", float(z["fps"]),
+                         int(z["width"][c]), int(z["height"][c]))
+        save_detections(tmp_path / f"{c}.npz", det)
+        inputs += ["--input", str(tmp_path / f"{c}.npz")]
+    out = tmp_path / "tri.npz"
+    assert main(["triangulate", "--calib", str(demo_calib), "--cameras", "cam01,cam02,cam03",
+                 *inputs, "--output", str(out)]) == 0
+    r = np.load(out)
+    assert r["points_3d"].shape == (100, 33, 3) and str(r["skeleton"]) == "blazepose33"
+    body = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
+    assert np.nanmedian(r["reprojection_error"][:, body]) < 15  # px
+    # a standing person: ankles ~1 m below the shoulders along the world Z axis
+    drop = np.nanmedian(r["points_3d"][:, [11, 12], 2]) - np.nanmedian(r["points_3d"][:, [27, 28], 2])
+    assert 1.0 < drop < 1.6
+
+
+def test_triangulate_parallel_rig_recovers_points(tmp_path):
+    rng = np.random.default_rng(0)
+    f, b, cx, cy = 525.0, 0.28, 320.0, 240.0
+    X = rng.uniform([-0.5, -0.5, 1.5], [0.5, 0.5, 4.0], size=(20, 17, 3))
+    left = np.stack([f * X[..., 0] / X[..., 2] + cx, f * X[..., 1] / X[..., 2] + cy], -1)
+    right = np.stack([f * (X[..., 0] - b) / X[..., 2] + cx, left[..., 1]], -1)
+    np.save(tmp_path / "l.npy", left)
+    np.save(tmp_path / "r.npy", right)
+    out = tmp_path / "p.npz"
+    assert main(["triangulate", "--rig", "parallel", "--focal", str(f), "--baseline", str(b),
+                 "--cx", str(cx), "--cy", str(cy), "--input", str(tmp_path / "l.npy"),
+                 "--input", str(tmp_path / "r.npy"), "--output", str(out)]) == 0
+    # .npy inputs travel as float32: ~1e-4 px rounding -> sub-millimetre depth error
+    assert np.abs(np.load(out)["points_3d"] - X).max() < 1e-3
+
+
+def test_triangulate_without_calibration_fails_before_any_work(tmp_path, capsys):
+    np.save(tmp_path / "a.npy", np.zeros((3, 17, 2)))
+    code = main(["triangulate", "--input", str(tmp_path / "a.npy"), "--input",
+                 str(tmp_path / "a.npy"), "--output", str(tmp_path / "o.npz")])
+    assert code == 2 and "--calib" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["missing.npz", "not_an_array.npy"])
+def test_lift_bad_input_is_a_clear_error(tmp_path, capsys, bad):
+    (tmp_path / "not_an_array.npy").write_text("hello")
+    code = main(["lift", "--input", str(tmp_path / bad), "--output", str(tmp_path / "o.npz"),
+                 "--width", "640", "--height", "480"])
+    assert code == 2 and bad in capsys.readouterr().err
+
+
+def test_detect_reads_openpose_json_in_our_pixel_convention(tmp_path):
+    import json
+
+    from posearena.npzio import load_detections
+
+    folder = tmp_path / "json"
+    folder.mkdir()
+    pose = [0.0] * 75
+    pose[0:3] = [100.5, 50.5, 0.9]  # nose, as the OpenPose binary writes it
+    pose[3:6] = [101.5, 80.5, 0.8]  # neck
+    for t in range(3):
+        people = [{"person_id": [-1], "pose_keypoints_2d": pose}] if t != 1 else []
+        (folder / f"clip_{t:012d}_keypoints.json").write_text(
+            json.dumps({"version": 1.3, "people": people}))
+    out = tmp_path / "op.npz"
+    assert main(["detect", "--estimator", "openpose-json", "--json-dir", str(folder),
+                 "--fps", "30", "--output", str(out)]) == 0
+    d = load_detections(out)
+    assert d.skeleton == "body25" and d.keypoints.shape == (3, 1, 25, 2)
+    np.testing.assert_allclose(d.keypoints[0, 0, 0], [100.0, 50.0])  # top-left centre = 0
+    assert np.isnan(d.keypoints[1]).all()  # empty frame kept, not dropped
+    assert np.isnan(d.keypoints[0, 0, 2]).all() and d.scores[0, 0, 2] == 0
