@@ -44,7 +44,8 @@ def test_triangulate_calibrated_views_from_detect_files(tmp_path, demo_calib, ca
     body = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
     assert np.nanmedian(r["reprojection_error"][:, body]) < 15  # px
     # a standing person: ankles ~1 m below the shoulders along the world Z axis
-    drop = np.nanmedian(r["points_3d"][:, [11, 12], 2]) - np.nanmedian(r["points_3d"][:, [27, 28], 2])
+    z = r["points_3d"][..., 2]
+    drop = np.nanmedian(z[:, [11, 12]]) - np.nanmedian(z[:, [27, 28]])
     assert 1.0 < drop < 1.6
 
 

@@ -59,7 +59,7 @@ def test_reference_and_metrics_are_plausible(run):
 
 
 def test_resume_reuses_every_detection(run):
-    out, _, _, job = run
+    _, _, _, job = run
     events = []
     job.resume = True
     Runner(job, events.append).run()
