@@ -48,7 +48,7 @@ class FileModelService(EstimatorService):
         if k.shape[1] != skel.num_joints:
             raise InvalidInputError("keypoints.shape", k.shape, f"(T, {skel.num_joints}, 2)")
         self.release.wait(10)
-        out = np.concatenate([k, np.zeros(k.shape[:2] + (1,), k.dtype)], axis=-1)
+        out = np.concatenate([k, np.zeros((*k.shape[:2], 1), k.dtype)], axis=-1)
         return pose_pb2.LiftResponse(poses_3d=to_tensor(out), skeleton=request.skeleton)
 
 

@@ -14,10 +14,10 @@ from posearena.v1 import pose_pb2, pose_pb2_grpc
 from posearena_gateway.runtime import open_channel, probe
 
 
-
 def _health(target: str) -> int:
     with open_channel(target) as ch:
-        return health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=5).status
+        stub = health_pb2_grpc.HealthStub(ch)
+        return stub.Check(health_pb2.HealthCheckRequest(), timeout=5).status
 
 
 def _lift(target: str, arr: np.ndarray, skeleton: str = "coco17", timeout: float = 5.0):

@@ -41,21 +41,21 @@ def walking_h36m17(frames: int, fps: float = FPS) -> np.ndarray:
     pelvis = np.stack([1.2 * t, np.zeros_like(t), 0.95 + 0.02 * np.cos(2 * w * t)], axis=-1)
     at = {"hip": pelvis}
     for side, sy, ph in (("left", 0.1, 0.0), ("right", -0.1, np.pi)):
-        hip = pelvis + [0.0, sy, 0.0]
+        hip = pelvis + np.array([0.0, sy, 0.0])
         flex = np.radians(25.0) * np.sin(w * t + ph)
         knee_flex = np.radians(30.0 - 30.0 * np.cos(w * t + ph + 0.5))
         knee = hip + 0.45 * _dir(flex)
         at[f"{side}_hip"], at[f"{side}_knee"] = hip, knee
         at[f"{side}_foot"] = knee + 0.43 * _dir(flex - knee_flex)
-        sho = pelvis + [0.0, 1.8 * sy, 0.5]
+        sho = pelvis + np.array([0.0, 1.8 * sy, 0.5])
         arm = np.radians(-20.0) * np.sin(w * t + ph)
         elbow = sho + 0.30 * _dir(arm)
         at[f"{side}_shoulder"], at[f"{side}_elbow"] = sho, elbow
         at[f"{side}_wrist"] = elbow + 0.27 * _dir(arm + np.radians(25.0 + 10.0 * np.sin(w * t)))
-    at["spine"] = pelvis + [0.0, 0.0, 0.25]
-    at["thorax"] = pelvis + [0.0, 0.0, 0.5]
-    at["neck_nose"] = pelvis + [0.05, 0.0, 0.62]
-    at["head"] = pelvis + [0.0, 0.0, 0.72]
+    at["spine"] = pelvis + np.array([0.0, 0.0, 0.25])
+    at["thorax"] = pelvis + np.array([0.0, 0.0, 0.5])
+    at["neck_nose"] = pelvis + np.array([0.05, 0.0, 0.62])
+    at["head"] = pelvis + np.array([0.0, 0.0, 0.72])
     for j, n in enumerate(names):
         pts[:, j] = at[n]
     return pts
@@ -99,7 +99,7 @@ def synthetic_video(path: Path, ref: Sequence3D, frames: int, size: tuple[int, i
     kp = convert(np.stack([u, v], axis=-1), "h36m17", "coco17")[:, None]  # (T, 1, 17, 2)
     scores = np.where(np.isfinite(kp).all(-1), 0.9, 0.0)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (w, h))
-    for t in range(frames):
+    for _ in range(frames):
         img = np.full((h, w, 3), 20, np.uint8)
         cv2.rectangle(img, (w - 20, 5), (w - 10, 15), (90, 90, 90), -1)
         writer.write(img)

@@ -68,7 +68,7 @@ def test_openpose_json_of_the_detections(exported):
 
 
 def test_exports_are_listed_in_the_report(exported):
-    run, seqs = exported
+    run, _ = exported
     html = (run.rd.root / "report.html").read_text()
     for stem in STEMS.values():
         for suffix in (".npz", ".csv", ".trc", ".kinect.txt"):

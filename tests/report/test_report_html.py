@@ -131,7 +131,7 @@ def test_bad_arguments_name_the_field(tmp_path):
     run = build_run(tmp_path, frames=20)
     with pytest.raises(InvalidInputError, match="comparisons"):
         write_report(run.rd, run.metrics, {"x": "not a comparison"}, run.reference, {})
-    with pytest.raises(InvalidInputError, match="metrics.pipelines"):
+    with pytest.raises(InvalidInputError, match=r"metrics\.pipelines"):
         write_report(run.rd, {"pipelines": []}, {}, run.reference, {})
     with pytest.raises(InvalidInputError, match="videos"):
         write_report(run.rd, run.metrics, {}, run.reference, {}, {"v": ("a.mp4", None)})

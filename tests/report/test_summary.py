@@ -64,5 +64,5 @@ def test_nan_and_missing_values_print_as_dash():
 
 @pytest.mark.parametrize("bad", [None, [], {"pipelines": None}, {"pipelines": {"a": 1}}])
 def test_bad_metrics(bad):
-    with pytest.raises(InvalidInputError, match="metrics.pipelines"):
+    with pytest.raises(InvalidInputError, match=r"metrics\.pipelines"):
         print_summary(bad)
