@@ -38,8 +38,8 @@ def test_same_frame_error_is_the_added_offset(vicon):
     assert m["mpjpe_mm"] == pytest.approx(10.0, abs=1e-6)
     assert m["p_mpjpe_mm"] == pytest.approx(0.0, abs=1e-6)
     assert m["pck150"] == 1.0
-    assert set(m["per_joint_mm"]) == {"right_hip", "right_knee", "right_foot", "left_hip",
-                                      "left_knee", "left_foot", "left_shoulder", "left_elbow",
+    assert set(m["per_joint_mm"]) == {"right_hip", "right_knee", "right_ankle", "left_hip",
+                                      "left_knee", "left_ankle", "left_shoulder", "left_elbow",
                                       "left_wrist", "right_shoulder", "right_elbow",
                                       "right_wrist"}
     assert all(a["rmse_deg"] < 1e-6 for a in m["angles"].values())

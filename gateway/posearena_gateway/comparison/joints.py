@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posearena.errors import InvalidInputError
-from posearena.skeletons import canonical_names, common_joint_indices, get_skeleton
+from posearena.skeletons import canonical_names, common_joint_indices
 from posearena_gateway.references.sequence import Sequence3D
 
 #: The joints every comparison is made on (canonical names): the 12 limb joints clinicians
@@ -22,7 +22,8 @@ def common_arrays(
     """Restrict both sequences to their exactly-corresponding BODY12 joints.
 
     Returns:
-        ref (T_r, K, 3) m, cand (T_c, K, 3) m, and the K joint names (reference's names).
+        ref (T_r, K, 3) m, cand (T_c, K, 3) m, and the K canonical joint names (registry
+        vocabulary, e.g. "left_ankle" for H36M's "left_foot" and UI-PRMD's "LeftFoot").
 
     Raises:
         InvalidInputError: fewer than 4 common joints (no meaningful comparison).
@@ -36,7 +37,7 @@ def common_arrays(
             "reference", f"{ref.skeleton} vs {cand.skeleton}",
             f">= 4 joints in common through the skeleton registry (found {len(ir)})",
         )
-    names = tuple(get_skeleton(ref.skeleton).joints[i] for i in ir)
+    names = tuple(canon[i] for i in ir)
     return ref.points[:, ir], cand.points[:, ic], names
 
 

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from posearena.errors import InvalidInputError
-from posearena.skeletons import get_skeleton
+from posearena.skeletons import canonical_names, get_skeleton
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.figures import REF_COLOUR, colour
@@ -43,22 +43,28 @@ class Panel:
 def bones_between(skeleton: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
     """Bones of `skeleton` restricted to the joints `names` (a subset of its joints).
 
-    A joint whose parent is not in the subset is linked to its nearest ancestor that is.
+    `names` may be the skeleton's own joint names or registry canonical names (as
+    comparisons report them). A joint whose parent is not in the subset is linked to its
+    nearest ancestor that is.
 
     Returns:
         (child, parent) index pairs into `names`.
     """
     skel = get_skeleton(skeleton)
-    where = {n: i for i, n in enumerate(names)}
-    bones = []
+    lookup = {c: i for i, c in enumerate(canonical_names(skeleton))}
+    lookup.update({n: i for i, n in enumerate(skel.joints)})
+    where = {}
     for k, name in enumerate(names):
-        if name not in skel.joints:
+        if name not in lookup:
             raise InvalidInputError("joints", name, f"joint names of skeleton {skeleton}")
-        p = skel.parents[skel.joints.index(name)]
-        while p >= 0 and skel.joints[p] not in where:
+        where[lookup[name]] = k
+    bones = []
+    for j, k in where.items():
+        p = skel.parents[j]
+        while p >= 0 and p not in where:
             p = skel.parents[p]
         if p >= 0:
-            bones.append((k, where[skel.joints[p]]))
+            bones.append((k, where[p]))
     return bones
 
 

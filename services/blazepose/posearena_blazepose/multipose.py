@@ -35,8 +35,9 @@ from posearena_blazepose.ssd import (
 
 LANDMARK_INPUT = 256
 NUM_MODEL_LANDMARKS = 39  # 33 body + 2 alignment (hip centre, body scale point) + 4 unused
-DUPLICATE_DIST = 0.08  # median landmark distance / ROI side under which two people are one
+DUPLICATE_DIST = 0.05  # median landmark distance / body extent under which two people are one
 RETRY_SCALE = 1.25  # a lost track is retried with its ROI this much larger
+MAX_RETRY_MOTION = 0.1  # a retried ROI's landmarks may move at most this * ROI side
 COVERED_DIST = 0.2  # detection hip centre within this * ROI side of a tracked hip: covered
 
 
@@ -49,6 +50,17 @@ class _Track:
     track_id: int
     roi: Roi  # for the next frame, from this frame's alignment landmarks
     landmarks: np.ndarray  # (33, 2) continuous px of the last frame
+    motion: float = 0.0  # median landmark displacement since the previous frame / ROI side
+
+
+def _height(landmarks: np.ndarray) -> float:
+    """Larger side (px) of the box around (33, 2) landmarks, at least 1."""
+    return float(max(np.ptp(landmarks[:, 0]), np.ptp(landmarks[:, 1]), 1.0))
+
+
+def _motion(landmarks: np.ndarray, track: _Track) -> float:
+    d = np.median(np.linalg.norm(landmarks - track.landmarks, axis=1))
+    return float(d / max(track.roi.size, 1.0))
 
 
 def detector_views(width: int, height: int) -> list[Roi]:
@@ -224,15 +236,19 @@ class MultiPoseEstimator:
         # less rotated before the track is given up (measured on cam03 of the two-person
         # clip: the pose flag of one ROI dips below 0.5 for a frame while a 1.25x larger one
         # stays above 0.98).
-        for attempt in _fallbacks(roi) if track is not None else (roi,):
+        attempts = _fallbacks(roi) if track is not None else (roi,)
+        for k, attempt in enumerate(attempts):
             flag, lm, world = self._landmarks(rgb, attempt)
-            if flag >= self.min_trk:
+            motion = 0.0 if track is None else _motion(lm[:NUM_LANDMARKS, :2], track)
+            # a retry must stay on the same person (a larger ROI may reach a neighbour)
+            if flag >= self.min_trk and (k == 0 or motion < MAX_RETRY_MOTION):
                 break
         else:
             return None
         if track is None:
             track = _Track(self._next_id, roi, lm[:NUM_LANDMARKS, :2])
             self._next_id += 1
+        track.motion = motion
         track.roi = roi_from_points(lm[33, :2], lm[34, :2])
         track.landmarks = lm[:NUM_LANDMARKS, :2]
         h, w = rgb.shape[:2]
@@ -260,14 +276,15 @@ class MultiPoseEstimator:
     def _duplicate(track: _Track, others: list[_Track]) -> bool:
         for other in others:
             d = np.median(np.linalg.norm(track.landmarks - other.landmarks, axis=1))
-            if d < DUPLICATE_DIST * max(other.roi.size, 1.0):
+            if d < DUPLICATE_DIST * min(_height(track.landmarks), _height(other.landmarks)):
                 return True
         return False
 
     def _dedupe(self, results: list[tuple[_Track, PoseResult]]) -> list[tuple[_Track, PoseResult]]:
-        """Two tracks that converged onto one person: keep the older (lower id)."""
+        """Two tracks that converged onto one person: keep the one that moved least (the
+        other jumped onto this person)."""
         kept: list[tuple[_Track, PoseResult]] = []
-        for item in sorted(results, key=lambda r: r[0].track_id):
+        for item in sorted(results, key=lambda r: (r[0].motion, r[0].track_id)):
             if not self._duplicate(item[0], [t for t, _ in kept]):
                 kept.append(item)
         return kept

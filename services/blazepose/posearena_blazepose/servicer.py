@@ -1,4 +1,6 @@
-"""BlazePose Pose API servicer: a thin adapter from the Detect stream to `BlazePoseEstimator`.
+"""BlazePose Pose API servicer: a thin adapter from the Detect stream to `BlazePoseEstimator`
+(max_people 0 or 1: MediaPipe's legacy single-person graph) or `MultiPoseEstimator`
+(max_people > 1: LiteRT detector on tiles + landmark model per tracked person, track_id set).
 
 Kind: VIDEO_TO_3D — every frame gives 2D keypoints (px, image) and, on request
 (`DetectOptions.world_landmarks`), metric hip-centred 3D landmarks in `Person.world`; the
@@ -27,10 +29,12 @@ from posearena_blazepose.estimator import (
     mediapipe_version,
 )
 from posearena_blazepose.frames import ACCEPTED_INPUTS, check_same_size, decode_image
+from posearena_blazepose.multipose import MultiPoseEstimator
 from posearena_blazepose.prefetch import prefetch
 
 NATIVE = "blazepose33"
 CONVERTIBLE = ("coco17", "body25", "h36m17")
+MAX_PEOPLE = 16
 WORLD_FRAME = "hip-centred (m), camera-aligned axes: x right, y down, z away from the camera"
 
 
@@ -59,8 +63,10 @@ def _options(opts: pose_pb2.DetectOptions) -> pose_pb2.DetectOptions:
     """Validate DetectOptions (named errors); empty output_skeleton -> the native one."""
     out = pose_pb2.DetectOptions()
     out.CopyFrom(opts)
-    if out.max_people < 0:
-        raise InvalidInputError("options.max_people", out.max_people, ">= 0 (0 or 1: one)")
+    if not 0 <= out.max_people <= MAX_PEOPLE:
+        raise InvalidInputError(
+            "options.max_people", out.max_people, f"0..{MAX_PEOPLE} (0 or 1: one person)"
+        )
     if not 0.0 <= out.min_person_score <= 1.0:
         raise InvalidInputError("options.min_person_score", out.min_person_score, "[0, 1]")
     name = out.output_skeleton or NATIVE
@@ -100,7 +106,8 @@ class BlazePoseService(EstimatorService):
                 "mediapipe": mediapipe_version(),
                 "api": "mediapipe.solutions.pose.Pose (legacy)",
                 "model_complexity": str(MODEL_COMPLEXITY),
-                "max_people": "1",
+                "max_people": f"{MAX_PEOPLE} (> 1: tflite multi-person pipeline)",
+                "multi_person": "ai-edge-litert: detector on tiles, landmark model per ROI",
                 "smooth_landmarks": str(s.smooth_landmarks),
                 "min_detection_confidence": str(s.min_detection_confidence),
                 "min_tracking_confidence": str(s.min_tracking_confidence),
@@ -118,7 +125,7 @@ class BlazePoseService(EstimatorService):
         self.require_ready()
         items = prefetch(enumerate(request_iterator), _decode_request, self.settings.prefetch_depth)
         opts = _options(pose_pb2.DetectOptions())
-        est: BlazePoseEstimator | None = None
+        est: BlazePoseEstimator | MultiPoseEstimator | None = None
         size: tuple[int, int] | None = None
         try:
             for pos, kind, payload in items:
@@ -143,8 +150,17 @@ class BlazePoseService(EstimatorService):
             if est is not None:
                 est.close()
 
-    def _estimator(self, opts: pose_pb2.DetectOptions) -> BlazePoseEstimator:
+    def _estimator(
+        self, opts: pose_pb2.DetectOptions
+    ) -> BlazePoseEstimator | MultiPoseEstimator:
         s = self.settings
+        if opts.max_people > 1:
+            return MultiPoseEstimator(
+                max_people=opts.max_people,
+                image_mode=opts.image_mode,
+                min_detection_confidence=s.min_detection_confidence,
+                min_tracking_confidence=s.min_tracking_confidence,
+            )
         return BlazePoseEstimator(
             image_mode=opts.image_mode,
             min_detection_confidence=s.min_detection_confidence,
@@ -182,7 +198,7 @@ class BlazePoseService(EstimatorService):
                 confidence=to_tensor(np.asarray(conf, dtype=np.float32)),
                 score=p.score,
                 box=pose_pb2.Box(x0=p.box[0], y0=p.box[1], x1=p.box[2], y1=p.box[3]),
-                track_id=-1,
+                track_id=p.track_id,
             )
             if opts.world_landmarks:
                 person.world.CopyFrom(to_tensor(np.asarray(world, dtype=np.float32)))

@@ -1,0 +1,1 @@
+"""posearena Keypoint R-CNN service: torchvision, Detectron2 and Detectron (v1) weights."""
