@@ -20,6 +20,12 @@ from posearena.skeletons import get_skeleton
 from posearena.tensors import from_tensor
 from posearena.v1 import pose_pb2
 from posearena_gateway.runtime import open_channel
+from posearena_gateway.tracking import (
+    FramePeople,
+    keep_best_tracks,
+    track_people,
+    tracks_to_arrays,
+)
 from posearena_gateway.video import (
     DEFAULT_JPEG_QUALITY,
     DEFAULT_TRANSPORT,
@@ -31,6 +37,7 @@ from posearena_gateway.video import (
 
 Progress = Callable[[int, int], None]
 DETECT_METHOD = "/posearena.v1.PoseEstimator/Detect"
+MAX_GAP_S = 1.0  # a person unseen this long (s) may still continue their track
 
 
 class DetectionInterrupted(RuntimeError):  # noqa: N818 (name given by the Pose API issue)
@@ -53,15 +60,24 @@ class DetectionInterrupted(RuntimeError):  # noqa: N818 (name given by the Pose 
 
 @dataclass
 class _Collector:
-    """Accumulates FramePoses into per-frame arrays (P slots, highest person score first)."""
+    """Accumulates FramePoses (every person of every frame), then tracks them into P slots.
+
+    Every estimator's output passes through `posearena_gateway.tracking`: slot p is one
+    person track for the whole video (NaN where absent), at most `max_people` tracks are
+    kept (the best, see `keep_best_tracks`; a note says which were dropped).
+    """
 
     max_people: int
-    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = field(
-        default_factory=list
-    )
+    frames: list[FramePeople] = field(default_factory=list)
+    person_scores: list[np.ndarray] = field(default_factory=list)
+    worlds: list[np.ndarray | None] = field(default_factory=list)
     skeleton: str = ""
     num_joints: int = 0
     has_world: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.frames)
 
     def add(self, fp: pose_pb2.FramePoses, expected_index: int) -> None:
         if fp.index != expected_index:
@@ -71,41 +87,55 @@ class _Collector:
             self.num_joints = len(get_skeleton(fp.skeleton).joints)
         elif fp.skeleton != self.skeleton:
             raise InvalidInputError("FramePoses.skeleton", fp.skeleton, self.skeleton)
-        P, J = self.max_people, self.num_joints
-        kp = np.full((P, J, 2), np.nan, dtype=np.float32)
-        sc = np.zeros((P, J), dtype=np.float32)
-        ps = np.full((P,), np.nan, dtype=np.float32)
+        N, J = len(fp.people), self.num_joints
+        kp = np.full((N, J, 2), np.nan, dtype=np.float32)
+        sc = np.zeros((N, J), dtype=np.float32)
+        ps = np.full((N,), np.nan, dtype=np.float32)
+        hints = np.full((N,), -1, dtype=np.int64)
         world = None
-        people = sorted(fp.people, key=lambda p: -p.score)[:P]
-        for slot, person in enumerate(people):
-            kp[slot] = from_tensor(person.keypoints, "keypoints", ndim=2, last_dim=2)
+        for i, person in enumerate(fp.people):
+            k = from_tensor(person.keypoints, "keypoints", ndim=2, last_dim=2)
+            if k.shape != (J, 2):
+                raise InvalidInputError("keypoints.shape", k.shape, f"({J}, 2)")
+            kp[i] = k
             c = from_tensor(person.confidence, "confidence", ndim=1)
             if c.shape != (J,):
                 raise InvalidInputError("confidence.shape", c.shape, f"({J},)")
-            sc[slot] = c
-            ps[slot] = person.score
+            sc[i] = c
+            ps[i] = person.score
+            hints[i] = person.track_id
             if person.HasField("world") and person.world.shape:
                 if world is None:
-                    world = np.full((P, J, 3), np.nan, dtype=np.float32)
-                world[slot] = from_tensor(person.world, "world", ndim=2, last_dim=3)
+                    world = np.full((N, J, 3), np.nan, dtype=np.float32)
+                world[i] = from_tensor(person.world, "world", ndim=2, last_dim=3)
                 self.has_world = True
         if fp.world_frame:  # the service answers world landmarks (none in empty frames)
             self.has_world = True
-        self.rows.append((kp, sc, ps, world))
+        self.frames.append(FramePeople(keypoints=kp, scores=sc, hint_ids=hints))
+        self.person_scores.append(ps)
+        self.worlds.append(world)
 
     def detections(self, info: VideoInfo) -> Detections:
-        T, P = len(self.rows), self.max_people
-        J = self.num_joints
+        T, P, J = len(self.frames), self.max_people, self.num_joints
+        assignments = track_people(self.frames, max_gap=max(1, round(info.fps * MAX_GAP_S)))
+        kp_all, sc_all, ps_all, world_all = tracks_to_arrays(
+            self.frames, self.person_scores, self.worlds, assignments, J
+        )
+        kept, note = keep_best_tracks(ps_all, P)
         kp = np.full((T, P, J, 2), np.nan, dtype=np.float32)
         sc = np.zeros((T, P, J), dtype=np.float32)
         ps = np.full((T, P), np.nan, dtype=np.float32)
-        extra: dict[str, np.ndarray] = {}
+        ids = np.full((P,), -1, dtype=np.int32)
+        n = len(kept)
+        kp[:, :n], sc[:, :n], ps[:, :n] = kp_all[:, kept], sc_all[:, kept], ps_all[:, kept]
+        ids[:n] = kept
+        extra: dict[str, np.ndarray] = {"tracks_found": np.array(kp_all.shape[1], np.int32)}
+        if note:
+            extra["tracking_note"] = np.array(note)
         if self.has_world:
             extra["world"] = np.full((T, P, J, 3), np.nan, dtype=np.float32)
-        for t, (k, s, p, w) in enumerate(self.rows):
-            kp[t], sc[t], ps[t] = k, s, p
-            if w is not None:
-                extra["world"][t] = w
+            if world_all is not None:
+                extra["world"][:, :n] = world_all[:, kept]
         return Detections(
             keypoints=kp,
             scores=sc,
@@ -114,6 +144,7 @@ class _Collector:
             fps=info.fps,
             width=info.width,
             height=info.height,
+            track_ids=ids,
             extra=extra,
         )
 
@@ -200,7 +231,10 @@ def detect_video(
     Args:
         target: service address "host:port".
         video_path: video file.
-        max_people: person slots P >= 1 per frame (highest person scores kept).
+        max_people: person slots P >= 1: every frame's people are tracked over the video
+            (`posearena_gateway.tracking`) and the P best tracks kept, slot p = one track
+            (NaN where absent), `track_ids` (P,) their ids (-1: empty slot);
+            extra["tracking_note"] says when tracks were dropped.
         image_mode: True: frames independent (no tracking).
         output_skeleton: registry name to answer in ("" = the estimator's native skeleton).
         min_person_score: people below this score in [0, 1] are dropped (0 = default).
@@ -248,9 +282,9 @@ def detect_video(
         )
         try:
             for fp in detect(requests, timeout=deadline_s):
-                collector.add(fp, len(collector.rows))
+                collector.add(fp, collector.count)
                 if progress is not None:
-                    progress(len(collector.rows), total)
+                    progress(collector.count, total)
         except grpc.RpcError as exc:
             partial = collector.detections(info)
             raise DetectionInterrupted(partial, exc.code(), exc.details() or "") from exc

@@ -102,3 +102,15 @@ def test_detect_reads_openpose_json_in_our_pixel_convention(tmp_path):
     np.testing.assert_allclose(d.keypoints[0, 0, 0], [100.0, 50.0])  # top-left centre = 0
     assert np.isnan(d.keypoints[1]).all()  # empty frame kept, not dropped
     assert np.isnan(d.keypoints[0, 0, 2]).all() and d.scores[0, 0, 2] == 0
+
+
+def test_mocap_joints_writes_metric_skeletons(tmp_path):
+    out = tmp_path / "mj.npz"
+    vicon = DATA / "ui_prmd" / "Vicon" / "Positions" / "m07_s01_e01_positions.txt.gz"
+    assert main(["mocap-joints", "--input", str(vicon), "--output", str(out)]) == 0
+    z = np.load(out)
+    assert z["h36m17"].shape == (229, 17, 3) and z["coco17"].shape == (229, 17, 3)
+    assert float(z["fps"]) == 100.0
+    # metres, Z up: the head (h36m 10) is ~0.6-0.8 m above the pelvis (h36m 0)
+    rise = np.nanmedian(z["h36m17"][:, 10, 2] - z["h36m17"][:, 0, 2])
+    assert 0.5 < rise < 0.9

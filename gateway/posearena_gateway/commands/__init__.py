@@ -6,6 +6,7 @@ from posearena_gateway.commands import (
     demo,
     detect,
     lift,
+    mocap,
     pipelines,
     record,
     services,
@@ -13,5 +14,6 @@ from posearena_gateway.commands import (
 )
 
 COMMANDS = [
-    demo, compare, detect, lift, triangulate, calibrate, record, pipelines, services,
+    demo, compare, detect, lift, triangulate, calibrate, record, mocap,
+    pipelines, services,
 ]

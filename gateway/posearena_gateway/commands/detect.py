@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from posearena.errors import InvalidInputError
-from posearena.npzio import save_detections
+from posearena.npzio import Detections, save_detections
 from posearena_gateway.commands._progress import frame_bar
 from posearena_gateway.detect_client import detect_video
 from posearena_gateway.exporters.openpose_json import read_openpose_json
 from posearena_gateway.runtime import EmbeddedServices
+from posearena_gateway.tracking import RULES, choose_person, put_first, track_detections
 from posearena_gateway.video import probe_video
 
 DETECTORS = ("blazepose", "openpose", "openpose-json")
@@ -25,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json-dir", help="openpose-json: folder of OpenPose --write_json files")
     p.add_argument("--fps", type=float, help="openpose-json without --video: frame rate")
     p.add_argument("--output", required=True)
-    p.add_argument("--max-people", type=int, default=1)
+    p.add_argument("--max-people", type=int, default=1, help="person tracks kept (the "
+                   "best ones when more people are seen; BlazePose > 1: multi-person model)")
+    p.add_argument("--person", default=None, help=f"the patient, put first (slot 0): one of "
+                   f"{RULES} (auto: present longest and most central) or a track id; "
+                   "the choice is saved as person_choice")
     p.add_argument("--skeleton", default="", help="answer in this registry skeleton "
                    "(coco17, body25, h36m17); default: the estimator's own")
     p.add_argument("--image-mode", action="store_true", help="no tracking between frames")
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                                 max_frames=args.max_frames, progress=progress)
         finally:
             bar.close()
-    return _save(args.output, dets)
+    return _save(args, dets)
 
 
 def _from_json(args: argparse.Namespace) -> int:
@@ -68,12 +73,21 @@ def _from_json(args: argparse.Namespace) -> int:
         raise InvalidInputError("--fps", None, "a frame rate (or --video)")
     dets = read_openpose_json(args.json_dir, fps, info.width if info else 0,
                               info.height if info else 0)
-    return _save(args.output, dets)
+    dets = track_detections(dets, args.max_people)  # per-frame people -> person tracks
+    return _save(args, dets)
 
 
-def _save(output: str, dets) -> int:
-    save_detections(output, dets)
+def _save(args: argparse.Namespace, dets: Detections) -> int:
+    note = dets.extra.get("tracking_note")
+    if note is not None:
+        print(str(note))
+    if args.person is not None:
+        slot, choice = choose_person(dets, args.person)
+        dets = put_first(dets, slot, choice)
+        print(f"patient: {choice}")
+    save_detections(args.output, dets)
     found = int((~(dets.person_scores != dets.person_scores)).any(axis=1).sum())
-    print(f"{output}: {dets.num_frames} frames, a person in {found}, "
+    tracks = int((dets.track_ids >= 0).sum())
+    print(f"{args.output}: {dets.num_frames} frames, a person in {found}, {tracks} track(s), "
           f"skeleton {dets.skeleton}, {dets.width}x{dets.height} px at {dets.fps:g} fps")
     return 0

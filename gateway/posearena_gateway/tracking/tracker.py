@@ -87,7 +87,7 @@ def track_people(frames: list[FramePeople], max_gap: int) -> list[np.ndarray]:
 
     Returns:
         T arrays (N_t,) int: the track index of each detection (0, 1, ... in order of first
-        appearance); every detection gets one.
+        appearance); -1 for a detection without any finite keypoint.
 
     Raises:
         InvalidInputError: max_gap < 0 or a frame with inconsistent shapes.
@@ -123,19 +123,15 @@ def track_people(frames: list[FramePeople], max_gap: int) -> list[np.ndarray]:
                     assign[i] = live[a].index
         for i in range(n):
             centre, size = cs[i]
-            if not np.isfinite(size):
-                assign[i] = -1 if assign[i] < 0 else assign[i]
-                if assign[i] < 0:
-                    assign[i] = len(tracks)
-                    tracks.append(_Track(len(tracks), kp[i].copy(), t, 1.0, centre=centre))
-                continue
-            if assign[i] < 0:
+            if not np.isfinite(size):  # no keypoint at all: nothing to track
+                assign[i] = -1
+            elif assign[i] < 0:
                 assign[i] = len(tracks)
                 tracks.append(
                     _Track(len(tracks), kp[i].copy(), t, size, centre=centre, hint=hints[i])
                 )
-                continue
-            _update(tracks[assign[i]], kp[i], ok[i], centre, size, t, int(hints[i]))
+            else:
+                _update(tracks[assign[i]], kp[i], ok[i], centre, size, t, int(hints[i]))
         out.append(assign)
     return out
 

@@ -150,9 +150,7 @@ class BlazePoseService(EstimatorService):
             if est is not None:
                 est.close()
 
-    def _estimator(
-        self, opts: pose_pb2.DetectOptions
-    ) -> BlazePoseEstimator | MultiPoseEstimator:
+    def _estimator(self, opts: pose_pb2.DetectOptions) -> BlazePoseEstimator | MultiPoseEstimator:
         s = self.settings
         if opts.max_people > 1:
             return MultiPoseEstimator(

@@ -163,14 +163,17 @@ def _move_stride_to_1x1(body: nn.Module) -> None:
         block.conv2.stride = (1, 1)
 
 
-def build_model(spec: ModelSpec) -> KeypointRCNN:
+def build_model(spec: ModelSpec, min_size: int = 800, max_size: int = 1333) -> KeypointRCNN:
     """Build the (randomly initialised, eval-mode) Keypoint R-CNN of `spec`; downloads nothing.
 
     Args:
         spec: the variant (depth, stride placement, normalisation, RoIAlign flavour).
+        min_size: shorter image side after the model's resize, px (800 in all three model
+            zoos; smaller is faster and less accurate).
+        max_size: cap on the longer side after resize, px (1333 in the model zoos).
 
     Returns:
-        torchvision KeypointRCNN with 2 classes and 17 keypoints, test-time size 800/1333.
+        torchvision KeypointRCNN with 2 classes and 17 keypoints.
         The state-dict keys are those of torchvision's keypointrcnn_resnet50_fpn (frozen
         batch norm), for ResNet-101 with 23 blocks in layer3.
     """
@@ -189,6 +192,6 @@ def build_model(spec: ModelSpec) -> KeypointRCNN:
     model = KeypointRCNN(
         backbone, num_classes=NUM_CLASSES, num_keypoints=NUM_KEYPOINTS,
         image_mean=list(spec.image_mean), image_std=list(spec.image_std),
-        min_size=800, max_size=1333, **kwargs,
+        min_size=min_size, max_size=max_size, **kwargs,
     )
     return model.eval()

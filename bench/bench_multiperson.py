@@ -1,0 +1,95 @@
+"""Multi-person BlazePose on the real two-person clip: frames/s, people found, identities.
+
+Run from the repository root with the main venv:
+    .venv/bin/python bench/bench_multiperson.py [--max-people 2] [--save OUT.npz]
+
+Starts `posearena_blazepose.server` (its own venv) and runs `detect_video(max_people=2)`
+(gRPC, raw frames, gateway tracker) on the four cameras of data/pose2sim_multi/. Prints per
+camera: frames/s of the whole call (decode + send + service + tracking), frames where each
+track is present, the number of tracks the gateway found (> 2: a person was split, i.e. an
+identity was lost), and the largest frame-to-frame jump of each track's hip centre in px
+(an identity switch jumps by the distance between the two people, hundreds of px).
+--save writes the cameras' keypoints (C, T, P, J, 2), scores and track ids to one .npz
+(the fixture of tests/multiperson/test_association_real.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from posearena.skeletons import get_skeleton
+from posearena_gateway.detect_client import detect_video
+
+ROOT = Path(__file__).resolve().parents[1]
+BP_PYTHON = ROOT / ".venvs" / "blazepose" / "bin" / "python"
+VIDEOS = ROOT / "data" / "pose2sim_multi" / "videos"
+CAMERAS = ("cam01", "cam02", "cam03", "cam04")
+
+
+def hip_centre(kp: np.ndarray) -> np.ndarray:
+    """(T, P, 33, 2) blazepose33 keypoints px -> (T, P, 2) midpoint of the hips px."""
+    joints = get_skeleton("blazepose33").joints
+    hips = [joints.index("left_hip"), joints.index("right_hip")]
+    return kp[:, :, hips].mean(axis=2)
+
+
+def main() -> int:
+    """Run the benchmark; see the module docstring."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--max-people", type=int, default=2)
+    ap.add_argument("--save", default=None)
+    args = ap.parse_args()
+    proc = subprocess.Popen(
+        [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    results = {}
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if "listening on" not in line:
+            print(f"service did not start: {line!r}")
+            return 1
+        target = line.rsplit(" ", 1)[-1].strip()
+        for cam in CAMERAS:
+            t0 = time.perf_counter()
+            det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=args.max_people)
+            dt = time.perf_counter() - t0
+            results[cam] = det
+            hip = hip_centre(det.keypoints)
+            present = np.isfinite(hip).all(axis=-1)
+            jumps = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
+            biggest = [float(np.nanmax(jumps[:, p], initial=0.0)) for p in range(hip.shape[1])]
+            print(
+                f"{cam}: {det.num_frames / dt:5.1f} frames/s, tracks found "
+                f"{int(det.extra['tracks_found'])}, frames present per slot "
+                f"{present.sum(axis=0).tolist()} of {det.num_frames}, largest hip jump "
+                f"{[round(b) for b in biggest]} px"
+            )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    if args.save:
+        dets = [results[c] for c in CAMERAS]
+        np.savez_compressed(
+            args.save,
+            cameras=np.array(CAMERAS),
+            keypoints=np.stack([d.keypoints for d in dets]).astype(np.float32),
+            scores=np.stack([d.scores for d in dets]).astype(np.float16),
+            track_ids=np.stack([d.track_ids for d in dets]),
+            fps=np.array(dets[0].fps),
+        )
+        print(f"saved {args.save}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
