@@ -2,8 +2,8 @@
 
 Per frame, as Pose2Sim's person association does: every combination of one track (or none)
 per view is triangulated (confidence-weighted DLT on undistorted points) and reprojected; a
-combination is acceptable when each of its views reprojects within `max_error_px` (mean over
-joints); the acceptable combination with the most views, then the lowest error, is one person,
+combination is acceptable when each of its views reprojects within `max_error_px` (median
+over joints: robust to the few joints a 2D model swaps left/right or misplaces); the acceptable combination with the most views, then the lowest error, is one person,
 its tracks are removed and the search repeats for the next person. Over a video the per-frame
 groups vote: tracks of two views that were grouped in enough frames are one person for the
 whole video (union-find, at most one track per view per person), so identities hold in 3D
@@ -13,6 +13,7 @@ as long as the 2D tracks hold.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 
@@ -122,8 +123,9 @@ def _best_combination(avail, norm, conf, keypoints, extr, cameras, max_error_px)
         d = np.linalg.norm(proj - obs, axis=-1)
         used = (wts[sel, :, c] > 0) & np.isfinite(d) & ((wts[sel] > 0).sum(-1) >= 2)
         n = used.sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            e = np.where(used, d, 0.0).sum(axis=1) / n
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            e = np.nanmedian(np.where(used, d, np.nan), axis=1)
         err[sel, c] = np.where(n >= MIN_JOINTS, e, np.inf)
     views = (combos >= 0).sum(axis=1)
     ok = np.all(np.where(combos >= 0, err <= max_error_px, True), axis=1)
