@@ -26,7 +26,7 @@ def rw() -> ModuleType:
 
 @pytest.fixture(scope="session")
 def test_image() -> "object":
-    """A (180, 240, 3) uint8 RGB frame: the first Pose2Sim demo frame, downscaled."""
+    """A (240, 135, 3) uint8 RGB frame (portrait video): the first Pose2Sim demo frame, downscaled."""
     import cv2
 
     cap = cv2.VideoCapture(str(ROOT / "data" / "pose2sim_demo" / "videos" / "cam01.mp4"))

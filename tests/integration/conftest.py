@@ -8,7 +8,9 @@ and 127.0.0.1 only, on ports 502xx so that services started elsewhere on 501xx d
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -48,14 +50,32 @@ def images() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(images: list[str]):
+def vp3d_models():
+    """A models folder holding an UNTRAINED VideoPose3D checkpoint (random weights, small
+    architecture) for the /models volume: it exercises the mount and the loading path only;
+    nothing checks lifting accuracy with it."""
+    from posearena_videopose3d.checkpoint import save_checkpoint
+    from posearena_videopose3d.model import TemporalModel
+
+    with tempfile.TemporaryDirectory(prefix="pa-vp3d-") as d:
+        folder = Path(d)
+        folder.chmod(0o755)  # read by uid 10001 in the container
+        model = TemporalModel(17, 2, 17, [3, 3, 3], channels=64)
+        ckpt = save_checkpoint(folder / "default.pt", model, "untrained (container test)")
+        ckpt.chmod(0o644)
+        yield folder
+
+
+@pytest.fixture(scope="session")
+def stack(images: list[str], vp3d_models: Path):
     """stereo + blazepose + videopose3d + gateway on host networking, torn down at the end."""
-    s = Stack("pa-it", TEST_PORTS)
+    s = Stack("pa-it", {**TEST_PORTS, "POSEARENA_VIDEOPOSE3D_MODELS": str(vp3d_models)})
     try:
         start = time.monotonic()
-        s.up(["stereo", "blazepose", "videopose3d", "gateway"])
+        s.up(["stereo", "blazepose", "videopose3d"])
+        TIMES["healthy"] = s.wait_healthy(["stereo", "blazepose", "videopose3d"])
+        s.up(["gateway"])  # depends_on: service_healthy, checked by compose
         TIMES["up"] = time.monotonic() - start
-        TIMES["healthy"] = s.wait_healthy(["stereo", "blazepose"])
         yield s
     finally:
         s.down()

@@ -7,6 +7,7 @@ so a `.pkl` cannot run code. Python 2 pickles (Detectron v1) are read with latin
 
 from __future__ import annotations
 
+import codecs
 import collections
 import io
 import os
@@ -30,6 +31,8 @@ for _mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
 for _mod in ("numpy", "numpy.core.numeric", "numpy._core.numeric"):
     _ALLOWED[(_mod, "ndarray")] = np.ndarray
     _ALLOWED[(_mod, "dtype")] = np.dtype
+# Python 3 pickles of protocol < 3 spell bytes as _codecs.encode(str, "latin1")
+_ALLOWED[("_codecs", "encode")] = codecs.encode
 for _mod in ("collections", "builtins", "__builtin__"):
     _ALLOWED[(_mod, "OrderedDict")] = collections.OrderedDict
 for _name, _obj in (("dict", dict), ("list", list), ("tuple", tuple), ("set", set),

@@ -3,11 +3,12 @@
 Per frame, as Pose2Sim's person association does: every combination of one track (or none)
 per view is triangulated (confidence-weighted DLT on undistorted points) and reprojected; a
 combination is acceptable when each of its views reprojects within `max_error_px` (median
-over joints: robust to the few joints a 2D model swaps left/right or misplaces); the acceptable combination with the most views, then the lowest error, is one person,
-its tracks are removed and the search repeats for the next person. Over a video the per-frame
-groups vote: tracks of two views that were grouped in enough frames are one person for the
-whole video (union-find, at most one track per view per person), so identities hold in 3D
-as long as the 2D tracks hold.
+over joints: robust to the few joints a 2D model swaps left/right or misplaces); the
+acceptable combination with the most views, then the lowest error, is one person, its tracks
+are removed and the search repeats for the next person. Over a video the per-frame groups
+vote: tracks of two views grouped in enough of the frames where both are present are one
+person for the whole video (union-find, at most one track per view per person), so
+identities hold in 3D as long as the 2D tracks hold.
 """
 
 from __future__ import annotations
