@@ -53,6 +53,7 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             pipelines=parse_pipelines(",".join(r.pipelines)),
             calib=Path(r.calibration) if r.calibration else None,
             cameras=list(r.cameras) or None, reference=reference, resume=r.resume,
+            max_people=max(1, r.max_people), person=r.person or "auto",
         )
 
     def Compare(self, request: gateway_pb2.CompareRequest,

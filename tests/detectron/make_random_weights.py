@@ -40,7 +40,6 @@ def tame(model: torch.nn.Module, seed: int) -> torch.nn.Module:
         model.rpn.head.bbox_pred.weight.mul_(1e-4)
         pred = model.roi_heads.box_predictor
         pred.bbox_pred.weight.mul_(1e-4)
-        pred.cls_score.weight.mul_(1.0)
         pred.cls_score.bias.copy_(torch.tensor([0.0, 3.0]))
     return model
 

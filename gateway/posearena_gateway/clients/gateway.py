@@ -14,6 +14,7 @@ def remote_compare(
     target: str, videos: Sequence[str], out_dir: str, calibration: str = "",
     cameras: Sequence[str] = (), reference: str = "multiview", pipelines: Sequence[str] = (),
     resume: bool = False, sink: EventSink = ignore, timeout_s: float = 3600.0,
+    max_people: int = 1, person: str = "auto",
 ) -> tuple[dict, str]:
     """Run `Compare` on the gateway at `target`; return (metrics dict, report path).
 
@@ -22,7 +23,8 @@ def remote_compare(
     """
     req = gateway_pb2.CompareRequest(
         videos=list(videos), calibration=calibration, cameras=list(cameras),
-        reference=reference, pipelines=list(pipelines), out_dir=out_dir, resume=resume)
+        reference=reference, pipelines=list(pipelines), out_dir=out_dir, resume=resume,
+        max_people=max_people, person=person)
     metrics, report = {}, ""
     with open_channel(target) as ch:
         for e in gateway_pb2_grpc.GatewayStub(ch).Compare(req, timeout=timeout_s):

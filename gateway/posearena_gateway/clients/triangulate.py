@@ -18,11 +18,13 @@ class TriangulationOutput:
     """Output of a triangulator.
 
     Attributes:
-        points_3d: (T, J, 3) float64 m, world frame of the calibration (or left camera frame).
-        reprojection_error: (T, J) px, NaN where not triangulated.
-        views_used: (T, J) int number of views kept.
-        flags: (T, J) uint8 bit flags (see the proto).
+        points_3d: (T, J, 3) float64 m, world frame of the calibration (or left camera frame);
+            (T, P, J, 3) when several people were sent per view.
+        reprojection_error: (T, [P,] J) px, NaN where not triangulated.
+        views_used: (T, [P,] J) int number of views kept.
+        flags: (T, [P,] J) uint8 bit flags (see the proto).
         coordinate_frame: in words.
+        person_tracks: several people: (P, N views) track index of each person, -1 unseen.
     """
 
     points_3d: np.ndarray
@@ -31,6 +33,7 @@ class TriangulationOutput:
     flags: np.ndarray
     coordinate_frame: str
     details: dict[str, str] = field(default_factory=dict)
+    person_tracks: np.ndarray | None = None
 
 
 def triangulate(
@@ -48,11 +51,12 @@ def triangulate(
 
     Args:
         target: "host:port" of a TRIANGULATOR service.
-        keypoints: N arrays (T, J, 2) px, one per view, same T.
+        keypoints: N arrays (T, J, 2) px, one per view, same T; or (T, K, J, 2) person tracks
+            per view, to associate and triangulate everyone.
         camera_ids: N names matching `cameras` (or "left"/"right" for a parallel rig).
         skeleton: registry name of the keypoints (for left/right swaps).
         cameras: calibrated cameras, one per view (omit with `parallel`).
-        confidence: N arrays (T, J) in [0, 1], optional.
+        confidence: N arrays (T, [K,] J) in [0, 1], optional.
         parallel: (focal px, baseline m, cx px, cy px) of a parallel two-camera rig.
         options: TriangulationOptions (thresholds, refinement, filtering).
         timeout_s: deadline of the call.
@@ -74,10 +78,12 @@ def triangulate(
     with open_channel(target) as ch:
         resp = pose_pb2_grpc.PoseEstimatorStub(ch).Triangulate(req, timeout=timeout_s)
     return TriangulationOutput(
-        points_3d=from_tensor(resp.points_3d, "points_3d", ndim=3, last_dim=3),
-        reprojection_error=from_tensor(resp.reprojection_error, "reprojection_error", ndim=2),
-        views_used=from_tensor(resp.views_used, "views_used", ndim=2),
-        flags=from_tensor(resp.flags, "flags", ndim=2),
+        points_3d=from_tensor(resp.points_3d, "points_3d", last_dim=3),
+        reprojection_error=from_tensor(resp.reprojection_error, "reprojection_error"),
+        views_used=from_tensor(resp.views_used, "views_used"),
+        flags=from_tensor(resp.flags, "flags"),
         coordinate_frame=resp.coordinate_frame,
         details=dict(resp.details),
+        person_tracks=(from_tensor(resp.person_tracks, "person_tracks", ndim=2)
+                       if resp.HasField("person_tracks") else None),
     )

@@ -9,16 +9,19 @@ import numpy as np
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections, load_detections
 from posearena.skeletons import convert, convert_confidence
+from posearena_gateway.tracking.patient import choose_person, put_first
 
 
-def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17",
+def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17", person: str = "",
             ) -> tuple[np.ndarray, np.ndarray | None, Detections | None]:
-    """Keypoints of the main person in `skeleton`.
+    """Keypoints of the patient (one person) in `skeleton`.
 
     Args:
         path: `.npy` of shape (T, J, 2) px (taken as `default_skeleton`), or a detections npz.
         skeleton: registry name wanted.
         default_skeleton: what a bare `.npy` holds.
+        person: for an npz with several tracks: auto|largest|central|longest|ID (see
+            `posearena_gateway.tracking.patient`); "" keeps the file's first slot.
 
     Returns:
         keypoints (T, J, 2) px, confidence (T, J) or None, and the Detections (npz) or None.
@@ -33,6 +36,10 @@ def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17",
             raise InvalidInputError("--input", f"{p.name} shape {k.shape}", "(T, J, 2) px")
         return convert(k.astype(np.float32), default_skeleton, skeleton), None, None
     dets = load_detections(p)
+    if person and dets.keypoints.shape[1] > 1:
+        slot, choice = choose_person(dets, person)
+        dets = put_first(dets, slot, choice)
+        print(f"{p.name}: {choice}")
     k, s = dets.person(0)
     return (convert(k, dets.skeleton, skeleton),
             convert_confidence(s, dets.skeleton, skeleton), dets)

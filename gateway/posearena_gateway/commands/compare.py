@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pipelines", help="comma-separated (see `posearena pipelines`)")
     p.add_argument("--out", required=True)
     p.add_argument("--resume", action="store_true", help="reuse outputs already in --out")
+    p.add_argument("--max-people", type=int, default=1,
+                   help="people tracked per video (several: the patient is chosen by --person)")
+    p.add_argument("--person", default="auto",
+                   help="the patient: auto|largest|central|longest|ID (auto = present longest "
+                   "and most central); matched across cameras by the stereo service")
     p.add_argument("--gateway", help="host:port of a gateway service to run it on (paths are "
                    "the gateway's own); default: run here")
     p.set_defaults(func=run_compare)
@@ -46,7 +51,8 @@ def run_compare(args: argparse.Namespace) -> int:
         metrics, report = remote_compare(
             args.gateway, args.video, args.out, args.calib or "",
             args.cameras.split(",") if args.cameras else (), args.reference,
-            args.pipelines.split(",") if args.pipelines else (), args.resume, EventPrinter())
+            args.pipelines.split(",") if args.pipelines else (), args.resume, EventPrinter(),
+            max_people=args.max_people, person=args.person)
         from posearena_gateway.report import print_summary
 
         print(print_summary(metrics))
@@ -60,7 +66,8 @@ def run_compare(args: argparse.Namespace) -> int:
         pipelines=parse_pipelines(args.pipelines),
         calib=Path(args.calib) if args.calib else None,
         cameras=args.cameras.split(",") if args.cameras else None,
-        reference=reference, resume=args.resume,
+        reference=reference, resume=args.resume, max_people=args.max_people,
+        person=args.person,
     )
     runner = Runner(job, EventPrinter())
     metrics = runner.run()

@@ -28,11 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channels", type=int)
     p.add_argument("--causal", action="store_true")
     p.add_argument("--no-flip-tta", action="store_true")
+    p.add_argument("--person", default="auto",
+                   help="the patient when the npz holds several tracks: auto|largest|central|"
+                   "longest|ID")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    k, _, dets = load_2d(args.input, "coco17")
+    k, _, dets = load_2d(args.input, "coco17", person=args.person)
     width = args.width or (dets.width if dets else None)
     height = args.height or (dets.height if dets else None)
     if not width or not height:

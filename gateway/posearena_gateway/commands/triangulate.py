@@ -8,7 +8,7 @@ import numpy as np
 
 from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
-from posearena.npzio import atomic_save_npz
+from posearena.npzio import atomic_save_npz, load_detections
 from posearena.v1 import pose_pb2
 from posearena_gateway.clients.triangulate import triangulate
 from posearena_gateway.commands._inputs import load_2d
@@ -34,22 +34,76 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-refine", action="store_true")
     p.add_argument("--filter-hz", type=float, default=0.0)
     p.add_argument("--max-gap", type=int, default=0)
+    p.add_argument("--person", default="auto",
+                   help="the patient in each npz with several tracks: auto|largest|central|"
+                   "longest|ID (auto = present longest and most central)")
+    p.add_argument("--all-people", action="store_true",
+                   help="associate every person across views and triangulate each: "
+                   "points_3d (T,P,J,3), person_tracks (P, views)")
     p.set_defaults(func=run)
 
 
+def _options(args: argparse.Namespace, fps: float) -> pose_pb2.TriangulationOptions:
+    return pose_pb2.TriangulationOptions(
+        max_reprojection_error_px=args.max_error, min_views=2, refine=not args.no_refine,
+        try_swap_left_right=True, filter_cutoff_hz=args.filter_hz, max_gap_frames=args.max_gap,
+        fps=fps)
+
+
+def _calibrated(args: argparse.Namespace, n: int) -> tuple[list[str], list]:
+    if not args.calib or not args.cameras:
+        raise InvalidInputError("--calib/--cameras", (args.calib, args.cameras),
+                                "a calibration and a camera name per input")
+    cams = load_calibration(args.calib)
+    names = args.cameras.split(",")
+    missing = [n for n in names if n not in cams]
+    if missing or len(names) != n:
+        raise InvalidInputError("--cameras", names, f"{n} names from {sorted(cams)}")
+    return names, [cams[n] for n in names]
+
+
+def run_all_people(args: argparse.Namespace) -> int:
+    """Every tracked person of every view, associated across views and triangulated."""
+    dets = [load_detections(p) for p in args.input]
+    if args.rig:
+        raise InvalidInputError("--all-people", "--rig parallel", "calibrated cameras")
+    names, cams = _calibrated(args, len(dets))
+    with EmbeddedServices(["stereo"]) as es:
+        target = es.target("stereo")
+        if target is None:
+            print(es.errors["stereo"])
+            return 1
+        out = triangulate(target, [d.keypoints for d in dets], names, dets[0].skeleton,
+                          cameras=cams, confidence=[d.scores for d in dets],
+                          options=_options(args, dets[0].fps))
+    tracks = out.person_tracks
+    track_ids = np.array([[d.track_ids[k] if k >= 0 else -1 for d, k in zip(dets, row,
+                                                                           strict=True)]
+                          for row in tracks], dtype=np.int32).reshape(-1, len(dets))
+    atomic_save_npz(args.output, points_3d=out.points_3d,
+                    reprojection_error=out.reprojection_error, views_used=out.views_used,
+                    flags=out.flags, person_tracks=track_ids, cameras=np.array(names),
+                    skeleton=np.array(dets[0].skeleton), fps=np.array(dets[0].fps),
+                    frame=np.array(out.coordinate_frame))
+    seen = np.isfinite(out.points_3d).all(-1).any(-1).mean(axis=0) * 100
+    people = ", ".join(f"person {p} (tracks {track_ids[p].tolist()}): {s:.0f}% of frames"
+                       for p, s in enumerate(seen))
+    print(f"{args.output}: {len(tracks)} people triangulated; {people}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.all_people:
+        return run_all_people(args)
     loaded = [load_2d(p, args.skeleton or "coco17") for p in args.input]
     dets = [d for _, _, d in loaded]
     skeleton = args.skeleton or (dets[0].skeleton if dets[0] else "coco17")
     if dets[0] is not None:  # keep the detector's own skeleton for npz inputs
-        loaded = [load_2d(p, skeleton) for p in args.input]
+        loaded = [load_2d(p, skeleton, person=args.person) for p in args.input]
     ks = [k for k, _, _ in loaded]
     confs = [c for _, c, _ in loaded]
     fps = dets[0].fps if dets[0] else 30.0
-    opts = pose_pb2.TriangulationOptions(
-        max_reprojection_error_px=args.max_error, min_views=2, refine=not args.no_refine,
-        try_swap_left_right=True, filter_cutoff_hz=args.filter_hz, max_gap_frames=args.max_gap,
-        fps=fps)
+    opts = _options(args, fps)
     kwargs: dict = {}
     if args.rig == "parallel":
         vals = (args.focal, args.baseline, args.cx, args.cy)
@@ -59,16 +113,7 @@ def run(args: argparse.Namespace) -> int:
         kwargs["parallel"] = vals
         names = ["left", "right"]
     else:
-        if not args.calib or not args.cameras:
-            raise InvalidInputError("--calib/--cameras", (args.calib, args.cameras),
-                                    "a calibration and a camera name per input")
-        cams = load_calibration(args.calib)
-        names = args.cameras.split(",")
-        missing = [n for n in names if n not in cams]
-        if missing or len(names) != len(ks):
-            raise InvalidInputError("--cameras", names,
-                                    f"{len(ks)} names from {sorted(cams)}")
-        kwargs["cameras"] = [cams[n] for n in names]
+        names, kwargs["cameras"] = _calibrated(args, len(ks))
     if all(c is not None for c in confs):
         kwargs["confidence"] = confs
     with EmbeddedServices(["stereo"]) as es:

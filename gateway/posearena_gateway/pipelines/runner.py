@@ -24,6 +24,7 @@ from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.stages import (
     detect_stage,
     lift_stage,
+    patient_first,
     triangulate_stage,
     world_stage,
 )
@@ -43,6 +44,8 @@ class CompareJob:
         cameras: camera name per video (default: matched by file name).
         reference: "multiview", "none", or a `Sequence3D` already loaded (kinect/mocap).
         resume: reuse outputs already in the run directory.
+        max_people: people tracked per video (1: the most prominent person only).
+        person: the patient among several: auto|largest|central|longest|ID.
     """
 
     videos: list[Path]
@@ -52,6 +55,8 @@ class CompareJob:
     cameras: list[str] | None = None
     reference: str | Sequence3D = "multiview"
     resume: bool = False
+    max_people: int = 1
+    person: str = "auto"
 
 
 @dataclass
@@ -116,7 +121,7 @@ class Runner:
                 self.sink(Event("detect", item, "progress", fraction=done / max(total, 1)))
 
         dets, cached = detect_stage(target, str(self.inputs.videos[vi].path), cam, det,
-                                    self.rd, self.job.resume, progress)
+                                    self.rd, self.job.resume, progress, self.job.max_people)
         self.sink(Event("detect", item, "cached" if cached else "ok",
                         f"{dets.num_frames} frames"))
         return dets
@@ -127,11 +132,14 @@ class Runner:
         n = {"lift": 1, "world": 1, "stereo": 2, "multiview": len(self.inputs.videos)}[spec.stage]
         dets = [self._detections(pool, es, spec.detector, i).result() for i in range(n)]
         dets = [_trim(d, self.inputs.frames) for d in dets]
-        if spec.stage == "lift":
-            return lift_stage(es.target("videopose3d"), dets[0], spec.name)
-        if spec.stage == "world":
-            return world_stage(dets[0], spec.name)
-        seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras[:n], spec.name)
+        if spec.stage in ("lift", "world"):
+            first = patient_first(dets[0], self.job.person)
+            seq = (lift_stage(es.target("videopose3d"), first, spec.name) if spec.stage == "lift"
+                   else world_stage(first, spec.name))
+            seq.extra["person_choice"] = str(first.extra.get("person_choice", ""))
+            return seq
+        seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras[:n], spec.name,
+                                   person=self.job.person)
         return seq
 
     def _run_pipeline(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
@@ -177,7 +185,7 @@ class Runner:
             dets = [_trim(self._detections(pool, es, "blazepose", i).result(), self.inputs.frames)
                     for i in range(n)]
             seq, tri = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
-                                         "multiview reference")
+                                         "multiview reference", person=self.job.person)
             self.rd.save_poses("reference", seq.points, seq.skeleton, seq.fps, seq.frame,
                                reprojection_error=tri.reprojection_error,
                                views_used=tri.views_used)
@@ -230,9 +238,13 @@ class Runner:
         if ref.result is not None:
             reference.update(skeleton=ref.result.skeleton, fps=ref.result.fps,
                              frame=ref.result.frame, source=ref.result.source)
+            if ref.result.extra.get("person_choice"):
+                reference["person_choice"] = ref.result.extra["person_choice"]
         pipelines = {}
         for name, out in self.outcomes.items():
             entry = {"status": out.status, "reason": out.reason}
+            if out.result is not None and out.result.extra.get("person_choice"):
+                entry["person_choice"] = out.result.extra["person_choice"]
             if out.comparison is not None:
                 entry.update(out.comparison.metrics)
             elif out.result is not None:

@@ -22,6 +22,7 @@ from posearena_gateway.clients.triangulate import TriangulationOutput, triangula
 from posearena_gateway.detect_client import detect_video
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.tracking.patient import choose_person, put_first
 
 #: Vertical of OpenCV camera frames (y down) and of BlazePose world landmarks (same axes).
 CAMERA_UP = (0.0, -1.0, 0.0)
@@ -30,15 +31,28 @@ WORLD_UP_Z = (0.0, 0.0, 1.0)
 
 def detect_stage(
     target: str, video: str, camera: str, detector: str, rd: RunDir, resume: bool,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, max_people: int = 1,
 ) -> tuple[Detections, bool]:
-    """2D detections of one video, from the run dir when resuming; returns (dets, cached)."""
+    """2D detections of one video, from the run dir when resuming; returns (dets, cached).
+
+    With `max_people` > 1 every person is tracked (slots = tracks); the patient is chosen
+    later (`patient_first`, or across views by `triangulate_stage`).
+    """
     path = rd.detections(detector, camera)
     if resume and path.exists():
         return load_detections(path), True
-    dets = detect_video(target, video, camera_id=camera, world_landmarks=True, progress=progress)
+    dets = detect_video(target, video, camera_id=camera, world_landmarks=True,
+                        progress=progress, max_people=max_people)
     save_detections(path, dets)
     return dets, False
+
+
+def patient_first(dets: Detections, person: str) -> Detections:
+    """`dets` with the patient (rule auto|largest|central|longest|ID) in slot 0."""
+    if dets.keypoints.shape[1] == 1:
+        return dets
+    slot, choice = choose_person(dets, person)
+    return put_first(dets, slot, choice)
 
 
 def main_person(dets: Detections, skeleton: str) -> tuple[np.ndarray, np.ndarray]:
@@ -58,26 +72,51 @@ def lift_stage(target: str, dets: Detections, source: str) -> Sequence3D:
 
 def triangulate_stage(
     target: str, dets: Sequence[Detections], cameras: Sequence[Camera], source: str,
-    options: pose_pb2.TriangulationOptions | None = None,
+    options: pose_pb2.TriangulationOptions | None = None, person: str = "auto",
 ) -> tuple[Sequence3D, TriangulationOutput]:
-    """Triangulate the main person of N synchronised views in the calibration's world frame.
+    """Triangulate the patient of N synchronised views in the calibration's world frame.
 
-    Frames are cut to the shortest view. The world's up axis is taken as +Z (Qualisys,
-    Vicon, Pose2Sim calibrations); the report says so.
+    With one person slot per view, slot 0 is triangulated. With several tracks per view,
+    every person is associated across views and triangulated, and the patient is the 3D
+    person whose first-view track is the one `person` picks in the first view (else the
+    person triangulated in most frames). Frames are cut to the shortest view. The world's
+    up axis is taken as +Z (Qualisys, Vicon, Pose2Sim calibrations); the report says so.
     """
     t = min(d.num_frames for d in dets)
     skeleton = dets[0].skeleton
-    ks, cs = zip(*(d.person(0) for d in dets), strict=True)
-    out = triangulate(
-        target, [k[:t] for k in ks], [c.name for c in cameras], skeleton,
-        cameras=cameras, confidence=[c[:t] for c in cs],
-        options=options or default_triangulation_options(dets[0].fps),
-    )
+    opts = options or default_triangulation_options(dets[0].fps)
+    names = [c.name for c in cameras]
+    note = ""
+    if all(d.keypoints.shape[1] == 1 for d in dets):
+        ks, cs = zip(*(d.person(0) for d in dets), strict=True)
+        out = triangulate(target, [k[:t] for k in ks], names, skeleton, cameras=cameras,
+                          confidence=[c[:t] for c in cs], options=opts)
+    else:
+        out = triangulate(target, [d.keypoints[:t] for d in dets], names, skeleton,
+                          cameras=cameras, confidence=[d.scores[:t] for d in dets],
+                          options=opts)
+        p, note = _patient_in_3d(dets[0], out, person)
+        out.points_3d, out.reprojection_error = out.points_3d[:, p], out.reprojection_error[:, p]
+        out.views_used, out.flags = out.views_used[:, p], out.flags[:, p]
     seq = Sequence3D(out.points_3d, skeleton, dets[0].fps, "calibration world (Z up)",
                      np.array(WORLD_UP_Z), source=source,
                      extra={"reprojection_error": out.reprojection_error,
-                            "views_used": out.views_used})
+                            "views_used": out.views_used, "person_choice": note})
     return seq, out
+
+
+def _patient_in_3d(first: Detections, out: TriangulationOutput, person: str) -> tuple[int, str]:
+    """Index of the patient among the triangulated people, and a sentence saying why."""
+    tracks = out.person_tracks
+    if tracks is None or len(tracks) == 0:
+        raise ValueError("nobody could be associated across the views")
+    slot, choice = choose_person(first, person)
+    hits = [p for p in range(len(tracks)) if tracks[p, 0] == slot]
+    if hits:
+        return hits[0], f"{choice}; matched across views as 3D person {hits[0]}"
+    frames = np.isfinite(out.points_3d).all(-1).any(-1).sum(axis=0)
+    p = int(np.argmax(frames))
+    return p, f"{choice}, not seen in 3D; took the person triangulated longest ({p})"
 
 
 def default_triangulation_options(fps: float) -> pose_pb2.TriangulationOptions:

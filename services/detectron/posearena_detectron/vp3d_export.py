@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,9 +140,10 @@ def load_vp3d(path: str | os.PathLike) -> tuple[dict[str, Vp3dVideo], dict]:
         with zipfile.ZipFile(path) as zf:
             positions = _read_object_member(zf, "positions_2d.npy")
             metadata = _read_object_member(zf, "metadata.npy")
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
-        raise InvalidInputError("path", str(path),
-                                f"a VideoPose3D custom 2D .npz ({type(exc).__name__}: {exc})") from exc
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, pickle.UnpicklingError) as exc:
+        raise InvalidInputError(
+            "path", str(path), f"a VideoPose3D custom 2D .npz ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(metadata, dict) or metadata.get("num_joints") != 17 or (
         metadata.get("layout_name") != "coco"
     ):

@@ -17,12 +17,28 @@ from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2
 from posearena_stereo import __version__
 from posearena_stereo.parallel import triangulate_parallel
+from posearena_stereo.people import triangulate_people
 from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 
 DEFAULT_MAX_ERROR_PX = 20.0
 DROP_CRITERION = "max"
 WORLD_FRAME = "world (the calibration's frame), m"
 LEFT_FRAME = "left camera (OpenCV axes: x right, y down, z forward), m"
+
+
+def _people_views(request: pose_pb2.TriangulateRequest) -> tuple[list, list]:
+    """Per view (T, K, J, 2) px tracks and (T, K, J) confidences (1 where not given)."""
+    kps, confs = [], []
+    for i, view in enumerate(request.views):
+        kp = from_tensor(view.keypoints, f"views[{i}].keypoints", ndim=4, last_dim=2)
+        conf = (from_tensor(view.confidence, f"views[{i}].confidence", ndim=3)
+                if view.HasField("confidence") else np.ones(kp.shape[:3]))
+        if conf.shape != kp.shape[:3]:
+            raise InvalidInputError(f"views[{i}].confidence", conf.shape,
+                                    f"shape {kp.shape[:3]} (T, K, J)")
+        kps.append(kp.astype(np.float64))
+        confs.append(conf.astype(np.float64))
+    return kps, confs
 
 
 def _views(request: pose_pb2.TriangulateRequest) -> tuple[np.ndarray, np.ndarray]:
@@ -131,10 +147,33 @@ class StereoService(EstimatorService):
         """Always ready: triangulation needs no model."""
         return True, "ready (no model needed)"
 
+    def _people(self, request: pose_pb2.TriangulateRequest) -> pose_pb2.TriangulateResponse:
+        """Several people per view: associate tracks across views, triangulate each person."""
+        if request.HasField("parallel"):
+            raise InvalidInputError("parallel", "set", "calibrated cameras for several people")
+        if len(request.views) < 2:
+            raise InvalidInputError("views", f"{len(request.views)} views", "at least 2 views")
+        kps, conf = _people_views(request)
+        cams = _cameras(request)
+        r = triangulate_people(kps, conf, cams, _options(request, kps[0].shape[2]))
+        return pose_pb2.TriangulateResponse(
+            points_3d=to_tensor(r.points_3d),
+            reprojection_error=to_tensor(r.reprojection_error),
+            views_used=to_tensor(r.views_used),
+            flags=to_tensor(r.flags),
+            person_tracks=to_tensor(r.person_tracks),
+            coordinate_frame=WORLD_FRAME,
+            details={"mode": "multi-view, several people",
+                     "cameras": ",".join(c.name for c in cams),
+                     "people": str(len(r.person_tracks))},
+        )
+
     @grpc_errors
     def Triangulate(self, request: pose_pb2.TriangulateRequest,
                     context: grpc.ServicerContext) -> pose_pb2.TriangulateResponse:
         """Triangulate N synchronised 2D views (see the Pose API comments)."""
+        if request.views and len(request.views[0].keypoints.shape) == 4:
+            return self._people(request)
         kps, conf = _views(request)
         opts = _options(request, kps.shape[2])
         if request.HasField("parallel"):
