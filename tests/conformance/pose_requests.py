@@ -102,6 +102,7 @@ def valid_call(info: pose_pb2.EstimatorInfo, size: int = 1) -> tuple[Call, Calla
 
         return lambda stub, t: stub.Lift(req, timeout=t), check_lift
     ok, jpg = cv2.imencode(".jpg", real_frame())
+    assert ok, "JPEG encoding failed"
     frame = pose_pb2.Frame(index=7, timestamp_s=7 / 60, camera_id="cam01", encoded=jpg.tobytes())
 
     def check_detect(replies: list[pose_pb2.FramePoses]) -> None:

@@ -95,7 +95,7 @@ def test_tensor_with_wrong_byte_length_is_invalid_argument(stub, info):
 def test_deadline_is_honoured_and_service_stays_responsive(stub, info):
     if not info.model_loaded:
         pytest.skip(f"model not loaded: {info.model_status}")
-    call, check = valid_call(info, size=200)
+    call, _ = valid_call(info, size=200)
     start = time.monotonic()
     code, _ = code_of(call, stub, 0.001)
     assert code == grpc.StatusCode.DEADLINE_EXCEEDED

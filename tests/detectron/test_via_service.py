@@ -28,7 +28,8 @@ if not PY.exists():
 def _start(models_dir: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [str(PY), "-m", "posearena_detectron.server", "--port", "0", "--models-dir",
-         str(models_dir), "--min-size", "320", "--max-size", "576", "--threads", "2"],
+         str(models_dir), "--min-size", "320", "--max-size", "576", "--threads", "2",
+         "--max-detections", "3"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     line = proc.stdout.readline() if proc.stdout else ""

@@ -12,6 +12,7 @@ from posearena_gateway.pipelines.catalog import parse_pipelines
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
+from posearena_gateway.report import print_summary, write_report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,8 +54,6 @@ def run_compare(args: argparse.Namespace) -> int:
             args.cameras.split(",") if args.cameras else (), args.reference,
             args.pipelines.split(",") if args.pipelines else (), args.resume, EventPrinter(),
             max_people=args.max_people, person=args.person)
-        from posearena_gateway.report import print_summary
-
         print(print_summary(metrics))
         print(f"report (on the gateway): {report}")
         return 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1
@@ -77,14 +76,21 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=None,
            reference=None, results=None, title: str = "posearena comparison") -> None:
-    """Write the report (when the report package is present) and print the summary."""
-    from posearena_gateway.report import print_summary, write_report
+    """Write the report and print the summary table.
 
+    Args:
+        rd: the run directory; metrics: the metrics dict (already in metrics.json).
+        runner: a finished Runner (its comparisons, results, reference and detections are
+            reported), or None with `comparisons`, `reference`, `results` given directly.
+    """
+    videos = None
     if runner is not None:
         comparisons = {n: o.comparison for n, o in runner.outcomes.items() if o.comparison}
         results = {n: o.result for n, o in runner.outcomes.items() if o.result is not None}
         reference = runner.reference.result
-    path = write_report(rd, metrics, comparisons or {}, reference, results or {}, title=title)
+        videos = runner.detections_done()
+    path = write_report(rd, metrics, comparisons or {}, reference, results or {},
+                        videos=videos, title=title)
     print(print_summary(metrics))
     print(f"report: {path}")
 

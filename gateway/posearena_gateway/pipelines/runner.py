@@ -22,9 +22,11 @@ from posearena_gateway.pipelines.events import Event, EventSink, ignore
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.stages import (
+    REFERENCE_FILTER_HZ,
     detect_stage,
     lift_stage,
     patient_first,
+    reference_triangulation_options,
     triangulate_stage,
     world_stage,
 )
@@ -185,7 +187,9 @@ class Runner:
             dets = [_trim(self._detections(pool, es, "blazepose", i).result(), self.inputs.frames)
                     for i in range(n)]
             seq, tri = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
-                                         "multiview reference", person=self.job.person)
+                                         "multiview reference", person=self.job.person,
+                                         options=reference_triangulation_options(
+                                             self.inputs.fps))
             self.rd.save_poses("reference", seq.points, seq.skeleton, seq.fps, seq.frame,
                                reprojection_error=tri.reprojection_error,
                                views_used=tri.views_used)
@@ -215,6 +219,15 @@ class Runner:
         self._compare_all()
         return self.write_metrics()
 
+    def detections_done(self) -> dict[str, tuple[str, Detections]]:
+        """Every 2D detection set computed, as {"<detector> <camera>": (video path, dets)}."""
+        out = {}
+        for (det, vi), fut in sorted(self._dets.items()):
+            if fut.done() and fut.exception() is None:
+                out[f"{det} {self.inputs.camera_ids[vi]}"] = (
+                    str(self.inputs.videos[vi].path), fut.result())
+        return out
+
     def _compare_all(self) -> None:
         ref = self.reference.result
         synchronised = self.job.reference == "multiview"
@@ -238,6 +251,11 @@ class Runner:
         if ref.result is not None:
             reference.update(skeleton=ref.result.skeleton, fps=ref.result.fps,
                              frame=ref.result.frame, source=ref.result.source)
+            if reference["kind"] == "multiview":
+                reference["method"] = (
+                    f"all {len(self.inputs.camera_ids)} calibrated views, BlazePose 2D, robust "
+                    f"DLT (views over 15 px dropped, L/R swaps tried), refined, gaps <= 10 "
+                    f"frames filled, Butterworth {REFERENCE_FILTER_HZ:g} Hz low-pass")
             if ref.result.extra.get("person_choice"):
                 reference["person_choice"] = ref.result.extra["person_choice"]
         pipelines = {}

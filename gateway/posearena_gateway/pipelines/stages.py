@@ -119,6 +119,19 @@ def _patient_in_3d(first: Detections, out: TriangulationOutput, person: str) -> 
     return p, f"{choice}, not seen in 3D; took the person triangulated longest ({p})"
 
 
+#: Low-pass cut-off of the multi-view reference (Hz): Butterworth, zero phase, as
+#: biomechanics filters marker data and Pose2Sim filters its triangulation by default.
+REFERENCE_FILTER_HZ = 6.0
+
+
+def reference_triangulation_options(fps: float) -> pose_pb2.TriangulationOptions:
+    """`default_triangulation_options` plus the reference's 6 Hz low-pass filter."""
+    opts = default_triangulation_options(fps)
+    if fps > 2 * REFERENCE_FILTER_HZ:
+        opts.filter_cutoff_hz = REFERENCE_FILTER_HZ
+    return opts
+
+
 def default_triangulation_options(fps: float) -> pose_pb2.TriangulationOptions:
     """Robust multi-view settings: drop views over 15 px, refine, L/R swaps, 10-frame gaps."""
     return pose_pb2.TriangulationOptions(

@@ -33,6 +33,7 @@ from posearena_gateway.report.figures import (
 from posearena_gateway.report.html import ReportParts, render_html
 from posearena_gateway.report.overlay import write_overlay
 from posearena_gateway.report.tables import pipelines_of
+from posearena_gateway.report.thumbnails import write_track_thumbnails
 
 #: Most frames of the 3D animation.
 ANIMATION_FRAMES = 100
@@ -121,6 +122,10 @@ def write_report(
     for name, (video, dets) in (videos or {}).items():
         parts.files.append((f"{name} 2D (OpenPose JSON)", export_detections(rd.exports, name,
                                                                               dets)))
+        thumbs = write_track_thumbnails(video, dets,
+                                        rd.figures / f"tracks_{safe_name(name)}.png")
+        if thumbs is not None:
+            parts.figures.append((f"who was tracked: {name}", thumbs))
         try:
             out = write_overlay(video, dets, rd.root / "overlays" / f"{safe_name(name)}.mp4")
             parts.files.append((f"{name} overlay video", out))

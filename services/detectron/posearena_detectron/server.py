@@ -25,6 +25,7 @@ def build_service(ns: object) -> DetectronService:
     try:
         loaded = load_model(ns.models_dir, ns.variant, ns.weights, pick_device(ns.device),
                             ns.min_size, ns.max_size)
+        loaded.model.roi_heads.detections_per_img = ns.max_detections
         status = f"loaded {loaded.path} ({loaded.report.summary()})"
     except (ModelNotLoadedError, InvalidInputError) as exc:
         status = str(exc)
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             POSEARENA_DETECTRON_MODELS), --variant (auto or a model variant), --weights (a
             file instead of the variant's), --device (auto/cpu/cuda), --min-size/--max-size
             (px, 800/1333), --min-person-score (0.5), --min-iou (0.3), --threads (torch CPU
-            threads, 0 = torch's default).
+            threads, 0 = torch's default), --max-detections (100).
 
     Returns:
         Process exit status.
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-person-score", type=float, default=DEFAULT_MIN_PERSON_SCORE)
     parser.add_argument("--min-iou", type=float, default=DEFAULT_MIN_IOU)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--max-detections", type=int, default=100,
+                        help="people kept per frame before selection (the keypoint head runs "
+                        "once per detection; 100 as in the model zoos)")
     config = parse_config(parser, argv)
     ns = config.extra
     if not 0.0 <= ns.min_person_score <= 1.0:
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if ns.min_size < 32 or ns.max_size < ns.min_size:
         parser.error(f"--min-size={ns.min_size} --max-size={ns.max_size}: expected "
                      "32 <= min-size <= max-size")
+    if ns.max_detections < 1:
+        parser.error(f"--max-detections={ns.max_detections}: expected >= 1")
     if ns.threads < 0:
         parser.error(f"--threads={ns.threads}: expected >= 0")
     if ns.threads:
