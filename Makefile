@@ -4,13 +4,19 @@
 PYTHON ?= python3
 VENV := .venv
 BP_VENV := .venvs/blazepose
+DT_VENV := .venvs/detectron
 PROTOC_VENV := .venvs/protoc
 PIP_FLAGS := --disable-pip-version-check --quiet
 GEN := common/posearena/v1/pose_pb2.py
 
-.PHONY: setup protos demo test lint bench clean
+.PHONY: setup setup-detectron protos demo test lint bench clean
 
 setup: $(VENV)/.installed $(BP_VENV)/.installed
+
+# Keypoint R-CNN needs torchvision, whose only build for this Python beside pip's torch cap is
+# torch 2.14.1's CUDA build (~5.7 GB installed, runs on CPU): its own environment, set up for
+# the tests and on demand, not for the demo.
+setup-detectron: $(DT_VENV)/.installed
 
 $(PROTOC_VENV)/.installed: tools/protoc-requirements.txt
 	$(PYTHON) -m venv $(PROTOC_VENV)
@@ -36,10 +42,17 @@ $(BP_VENV)/.installed: $(GEN) services/blazepose/requirements.txt common/pyproje
 	$(BP_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e common -e services/blazepose
 	touch $@
 
+$(DT_VENV)/.installed: $(GEN) services/detectron/requirements.txt common/pyproject.toml services/detectron/pyproject.toml
+	$(PYTHON) -m venv $(DT_VENV)
+	$(DT_VENV)/bin/pip install $(PIP_FLAGS) --upgrade 'setuptools>=77' wheel
+	$(DT_VENV)/bin/pip install $(PIP_FLAGS) -r services/detectron/requirements.txt
+	$(DT_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e common -e services/detectron
+	touch $@
+
 demo: setup
 	$(VENV)/bin/posearena demo
 
-test: setup
+test: setup setup-detectron
 	bash tools/run_tests.sh
 
 lint: $(VENV)/.installed

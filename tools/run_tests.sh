@@ -8,6 +8,12 @@ $PY -m pytest -q -m "not integration" tests "$@"
 status=$?
 if [ "$status" -eq 5 ]; then echo "run_tests: pytest collected no unit tests" >&2; exit 1; fi
 if [ "$status" -ne 0 ]; then exit "$status"; fi
+# Keypoint R-CNN's own environment runs its model-level tests (torchvision lives only there).
+if [ -x .venvs/detectron/bin/python ]; then
+  .venvs/detectron/bin/python -m pytest -q tests/detectron
+  status=$?
+  if [ "$status" -ne 0 ]; then exit "$status"; fi
+fi
 # CI (CI=true) runs them by default; elsewhere set POSEARENA_INTEGRATION=1 (needs root for
 # installing and starting dockerd when it is absent).
 if [ "${POSEARENA_INTEGRATION:-${CI:-0}}" = "1" ] || [ "${POSEARENA_INTEGRATION:-${CI:-0}}" = "true" ]; then

@@ -25,8 +25,8 @@ def rw() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def test_image() -> "object":
-    """A (240, 135, 3) uint8 RGB frame (portrait video): the first Pose2Sim demo frame, downscaled."""
+def test_image() -> object:
+    """(240, 135, 3) uint8 RGB: the first Pose2Sim demo frame (portrait), downscaled."""
     import cv2
 
     cap = cv2.VideoCapture(str(ROOT / "data" / "pose2sim_demo" / "videos" / "cam01.mp4"))

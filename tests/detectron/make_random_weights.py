@@ -95,9 +95,11 @@ def to_detectron2_layout(state: dict) -> dict[str, np.ndarray]:
         out[f"roi_heads.box_head.fc2.{wb}"] = s[f"roi_heads.box_head.fc7.{wb}"]
         cls = s[f"roi_heads.box_predictor.cls_score.{wb}"]
         out[f"roi_heads.box_predictor.cls_score.{wb}"] = np.concatenate([cls[1:], cls[:1]])
-        out[f"roi_heads.box_predictor.bbox_pred.{wb}"] = s[f"roi_heads.box_predictor.bbox_pred.{wb}"][4:]
+        box = s[f"roi_heads.box_predictor.bbox_pred.{wb}"]
+        out[f"roi_heads.box_predictor.bbox_pred.{wb}"] = box[4:]
         for k in range(8):
-            out[f"roi_heads.keypoint_head.conv_fcn{k + 1}.{wb}"] = s[f"roi_heads.keypoint_head.{2 * k}.{wb}"]
+            out[f"roi_heads.keypoint_head.conv_fcn{k + 1}.{wb}"] = s[
+                f"roi_heads.keypoint_head.{2 * k}.{wb}"]
         out[f"roi_heads.keypoint_head.score_lowres.{wb}"] = s[
             f"roi_heads.keypoint_predictor.kps_score_lowres.{wb}"]
     out["pixel_mean"] = np.array([103.53, 116.28, 123.675], dtype=np.float32).reshape(3, 1, 1)

@@ -9,20 +9,20 @@ pytest.importorskip(
     ".venvs/detectron/bin/python -m pytest tests/detectron)"
 )
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import cv2
+import numpy as np
+import torch
 
-from posearena.errors import InvalidInputError  # noqa: E402
-from posearena_detectron.detector import (  # noqa: E402
+from posearena.errors import InvalidInputError
+from posearena_detectron.detector import (
     KeypointDetector,
     MainPersonSelector,
     PersonDetection,
     box_iou,
     logit_to_confidence,
 )
-from posearena_detectron.frames import decode_rgb  # noqa: E402
-from posearena_detectron.model import get_spec  # noqa: E402
+from posearena_detectron.frames import decode_rgb
+from posearena_detectron.model import get_spec
 
 
 def _person(score: float, box: tuple[float, float, float, float]) -> PersonDetection:
@@ -116,3 +116,25 @@ def test_detector_output_and_pixel_convention(rw, test_image) -> None:
     assert det.detect(test_image, min_score=1.0) == []
     with pytest.raises(InvalidInputError, match="image"):
         det.detect(test_image[..., 0])
+
+
+def test_aligned_pooler_samples_the_fpn_level_with_half_pixel_offset() -> None:
+    from collections import OrderedDict
+
+    from torchvision.ops import roi_align
+
+    from posearena_detectron.model import AlignedMultiScaleRoIAlign
+
+    g = torch.Generator().manual_seed(0)
+    feats = OrderedDict((str(i), torch.randn(1, 4, 64 >> i, 64 >> i, generator=g))
+                        for i in range(4))
+    pool = AlignedMultiScaleRoIAlign(["0", "1", "2", "3"], 7, 0)
+    boxes = torch.tensor([[10.0, 20.0, 234.0, 244.0], [3.0, 5.0, 40.0, 50.0]])
+    out = pool(feats, [boxes], [(256, 256)])
+    # 224 px box -> level 4 (stride 16, key "2"); a ~40 px box -> level 2 (stride 4, key "0")
+    for i, (key, scale) in enumerate((("2", 1 / 16), ("0", 1 / 4))):
+        rois = torch.cat([torch.zeros(1, 1), boxes[i : i + 1]], dim=1)
+        want = roi_align(feats[key], rois, 7, spatial_scale=scale, sampling_ratio=0, aligned=True)
+        torch.testing.assert_close(out[i : i + 1], want)
+        plain = roi_align(feats[key], rois, 7, spatial_scale=scale, sampling_ratio=0)
+        assert not torch.allclose(out[i : i + 1], plain)

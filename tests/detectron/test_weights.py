@@ -11,12 +11,12 @@ pytest.importorskip(
     ".venvs/detectron/bin/python -m pytest tests/detectron)"
 )
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from posearena.errors import InvalidInputError, ModelNotLoadedError  # noqa: E402
-from posearena_detectron.model import VARIANTS, get_spec  # noqa: E402
-from posearena_detectron.weights import (  # noqa: E402
+from posearena.errors import InvalidInputError, ModelNotLoadedError
+from posearena_detectron.model import VARIANTS, get_spec
+from posearena_detectron.weights import (
     WeightsMismatchError,
     find_weights,
     load_model,
@@ -88,7 +88,7 @@ def test_missing_weights_names_every_file_and_the_folder(tmp_path) -> None:
     for spec in VARIANTS.values():
         assert spec.files[0] in msg
     assert "model_final_997cc7.pkl" in msg and "model_final_a6e10b.pkl" in msg
-    with pytest.raises(ModelNotLoadedError, match="model_final_a6e10b.pkl"):
+    with pytest.raises(ModelNotLoadedError, match=r"model_final_a6e10b\.pkl"):
         load_model(tmp_path, "detectron2_r50")
 
 
@@ -120,7 +120,8 @@ def test_torchvision_pth_and_family_check(rw, tmp_path) -> None:
     got = load_model(tmp_path, "auto", min_size=128, max_size=224)
     assert got.spec.name == "torchvision_r50"
     assert all(k.endswith("num_batches_tracked") for k in got.report.ignored)
-    with pytest.raises(WeightsMismatchError, match=r"255 model tensors missing from the checkpoint: backbone.body.layer3.1\d"):
+    with pytest.raises(WeightsMismatchError,
+                       match=r"255 model tensors missing from the checkpoint: .*layer3\.1\d"):
         load_model(tmp_path, "torchvision_r101", weights=path)
     rw.save_pickle(tmp_path / "x.pkl", {"model": {}}, 4)
     with pytest.raises(InvalidInputError, match="detectron2 layout"):

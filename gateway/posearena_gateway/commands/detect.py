@@ -13,7 +13,7 @@ from posearena_gateway.runtime import EmbeddedServices
 from posearena_gateway.tracking import RULES, choose_person, put_first, track_detections
 from posearena_gateway.video import probe_video
 
-DETECTORS = ("blazepose", "openpose", "openpose-json")
+DETECTORS = ("blazepose", "openpose", "detectron", "openpose-json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -67,6 +67,8 @@ SERVICES: dict[str, ServiceSpec] = {
                     "2D -> 3D lifting (VideoPose3D)"),
         ServiceSpec("openpose", "posearena_openpose.server", "", 50154,
                     "2D multi-person (OpenPose BODY_25/COCO via OpenCV DNN)"),
+        ServiceSpec("detectron", "posearena_detectron.server", ".venvs/detectron", 50155,
+                    "2D Keypoint R-CNN (torchvision; Detectron/Detectron2 weights)"),
     )
 }
 

@@ -102,7 +102,9 @@ _D2_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"roi_heads.keypoint_predictor.kps_score_lowres.\1"),
     )
 )
-_D2_BLOCK = re.compile(r"^backbone\.bottom_up\.res(\d)\.(\d+)\.(conv[123]|shortcut)(\.norm)?\.(\w+)$")
+_D2_BLOCK = re.compile(
+    r"^backbone\.bottom_up\.res(\d)\.(\d+)\.(conv[123]|shortcut)(\.norm)?\.(\w+)$"
+)
 _D2_KP_CONV = re.compile(r"^roi_heads\.keypoint_head\.conv_fcn(\d+)\.(weight|bias)$")
 _D2_IGNORE = (
     (re.compile(r"^pixel_(mean|std)$"), "input normalisation lives in the model spec"),

@@ -82,7 +82,8 @@ VARIANTS: dict[str, ModelSpec] = {
         ModelSpec(
             "detectron_r101", "detectron", 101, True, _MSRA_MEAN_RGB_D1, _UNIT_STD, False, 2,
             0.0,
-            ("e2e_keypoint_rcnn_R-101-FPN_s1x.pkl", "e2e_keypoint_rcnn_R-101-FPN_s1x/model_final.pkl"),
+            ("e2e_keypoint_rcnn_R-101-FPN_s1x.pkl",
+             "e2e_keypoint_rcnn_R-101-FPN_s1x/model_final.pkl"),
             "Detectron (v1) model zoo e2e_keypoint_rcnn_R-101-FPN_s1x model_final.pkl",
         ),
         ModelSpec(
@@ -128,7 +129,7 @@ class AlignedMultiScaleRoIAlign(MultiScaleRoIAlign):
         )
         levels = self.map_levels(boxes)
         out = feats[0].new_zeros((len(rois), feats[0].shape[1], *self.output_size))
-        for level, (feat, scale) in enumerate(zip(feats, self.scales)):
+        for level, (feat, scale) in enumerate(zip(feats, self.scales, strict=True)):
             idx = torch.where(levels == level)[0]
             if len(idx):
                 out[idx] = roi_align(
