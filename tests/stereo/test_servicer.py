@@ -113,7 +113,7 @@ def test_real_data_through_the_service(stub):
     sk = get_skeleton("blazepose33")
     direct = triangulate_views(d["keypoints"], cams, d["visibility"], TriangulationOptions(
         max_reprojection_error_px=20.0, drop_criterion="max", try_swap_left_right=True,
-        left_right=(sk.left, sk.right), refine=True))
+        left_right=(sk.left, sk.right), parents=sk.parents, refine=True))
     assert np.allclose(pts, direct.points_3d, equal_nan=True, atol=1e-9)
     assert (from_tensor(resp.flags, "f") & 8).any()  # cam02's left/right swaps were found
 

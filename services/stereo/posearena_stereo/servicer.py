@@ -93,6 +93,7 @@ def _options(request: pose_pb2.TriangulateRequest, n_joints: int) -> Triangulati
     if o.filter_cutoff_hz > 0 and not o.fps > 0:
         raise InvalidInputError("options.fps", o.fps, "> 0 when filter_cutoff_hz is set")
     left_right = None
+    parents = None
     if request.skeleton:
         try:
             sk = get_skeleton(request.skeleton)
@@ -102,6 +103,7 @@ def _options(request: pose_pb2.TriangulateRequest, n_joints: int) -> Triangulati
             raise InvalidInputError("skeleton", request.skeleton,
                                     f"a skeleton of {n_joints} joints (the views' J)")
         left_right = (list(sk.left), list(sk.right))
+        parents = list(sk.parents)
     if o.try_swap_left_right and left_right is None:
         raise InvalidInputError("skeleton", request.skeleton,
                                 "a registry name (needed by try_swap_left_right)")
@@ -112,6 +114,7 @@ def _options(request: pose_pb2.TriangulateRequest, n_joints: int) -> Triangulati
         refine=o.refine,
         try_swap_left_right=o.try_swap_left_right,
         left_right=left_right,
+        parents=parents,
         filter_cutoff_hz=o.filter_cutoff_hz,
         max_gap_frames=o.max_gap_frames,
         fps=o.fps,
@@ -136,7 +139,9 @@ class StereoService(EstimatorService):
             receptive_field=1,
             details={
                 "method": "confidence-weighted DLT (depth re-weighted), worst-view drop, "
-                          "optional L/R swap, Gauss-Newton refinement, gap fill, Butterworth",
+                          "optional L/R swap (Viterbi over the sequence: reprojection, bone "
+                          "symmetry, 3D continuity), Gauss-Newton refinement, gap fill, "
+                          "Butterworth",
                 "default_max_reprojection_error_px": str(DEFAULT_MAX_ERROR_PX),
                 "drop_criterion": DROP_CRITERION,
                 "parallel_rig": "Z = f T / d, left camera frame",

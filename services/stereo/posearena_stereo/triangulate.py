@@ -17,9 +17,10 @@ from posearena_stereo.flags import (
     NOT_ENOUGH_VIEWS,
     VIEW_DROPPED,
 )
+from posearena_stereo.leftright import resolve_left_right
 from posearena_stereo.refine import refine_points
 from posearena_stereo.reprojection import mean_error, view_errors
-from posearena_stereo.robust import ViewSet, drop_worst_views, swap_left_right
+from posearena_stereo.robust import ViewSet, apply_swaps, drop_worst_views, swap_left_right
 
 
 @dataclass
@@ -35,6 +36,11 @@ class TriangulationOptions:
         refine: Gauss-Newton refinement of the reprojection error after the DLT.
         try_swap_left_right: undo left/right label swaps per view (needs ``left_right``).
         left_right: (left indices, right indices) of mirrored joints, e.g. from the skeleton.
+        swap_method: "sequence" (hypotheses scored by reprojection, bone symmetry and 3D
+            continuity, Viterbi over the sequence: posearena_stereo.leftright), "frame"
+            (per-frame reprojection test only) or "both" (sequence, then frame).
+        parents: (J,) parent joint per joint (-1 = root), for the bone-symmetry term of
+            "sequence"; None = no symmetry term.
         filter_cutoff_hz: zero-phase Butterworth low-pass cutoff, Hz (0 = off; needs fps).
         max_gap_frames: fill NaN gaps up to this many frames (0 = off).
         fps: frame rate, Hz (for the filter).
@@ -49,6 +55,8 @@ class TriangulationOptions:
     refine: bool = False
     try_swap_left_right: bool = False
     left_right: tuple[Sequence[int], Sequence[int]] | None = None
+    swap_method: str = "sequence"
+    parents: Sequence[int] | None = None
     filter_cutoff_hz: float = 0.0
     max_gap_frames: int = 0
     fps: float = 0.0
@@ -105,17 +113,38 @@ def _validate(keypoints: np.ndarray, cameras: Sequence[Camera],
     limit = opts.max_reprojection_error_px
     if limit is not None and not limit > 0:
         raise InvalidInputError("max_reprojection_error_px", limit, "a value > 0 or None")
-    if opts.try_swap_left_right and opts.left_right is None:
-        raise InvalidInputError("left_right", None, "left/right joint pairs to try swaps")
+    if opts.try_swap_left_right:
+        _validate_swap_options(opts, J)
     return kp, conf
+
+
+def _validate_swap_options(opts: TriangulationOptions, n_joints: int) -> None:
+    if opts.left_right is None:
+        raise InvalidInputError("left_right", None, "left/right joint pairs to try swaps")
+    if opts.swap_method not in SWAP_METHODS:
+        raise InvalidInputError("swap_method", opts.swap_method, f"one of {SWAP_METHODS}")
+    left, right = (np.asarray(a, dtype=int) for a in opts.left_right)
+    if left.shape != right.shape or left.ndim != 1:
+        raise InvalidInputError("left_right", opts.left_right, "two index lists of equal length")
+    if left.size and (min(left.min(), right.min()) < 0
+                      or max(left.max(), right.max()) >= n_joints):
+        raise InvalidInputError("left_right", opts.left_right, f"joint indices in [0, {n_joints})")
+    if opts.parents is not None:
+        par = np.asarray(opts.parents)
+        if par.shape != (n_joints,) or ((par < -1) | (par >= n_joints)).any():
+            raise InvalidInputError("parents", par.tolist(),
+                                    f"{n_joints} parent indices in [-1, {n_joints})")
+
+
+SWAP_METHODS = ("sequence", "frame", "both")
 
 
 CHUNK_POINTS = 8192
 
 
-def _triangulate_block(kp: np.ndarray, conf: np.ndarray, cameras: Sequence[Camera],
-                       opts: TriangulationOptions) -> tuple[np.ndarray, ...]:
-    """Steps 1-5 of :func:`triangulate_views` on (C, t, J, 2) px; flattened per-point outputs."""
+def _view_set(kp: np.ndarray, conf: np.ndarray, cameras: Sequence[Camera],
+              opts: TriangulationOptions) -> tuple[ViewSet, np.ndarray]:
+    """Undistorted observations of (C, t, J, 2) px and their (C, t·J) weights (0 = unused)."""
     C, T, J, _ = kp.shape
     N = T * J
     xn = np.stack([cam.normalize_points(kp[c].reshape(N, 2)) for c, cam in enumerate(cameras)])
@@ -124,10 +153,19 @@ def _triangulate_block(kp: np.ndarray, conf: np.ndarray, cameras: Sequence[Camer
                  & (w > 0), w, 0.0)
     extr = np.stack([cam.extrinsic_matrix for cam in cameras])
     fxy = np.array([[cam.K[0, 0], cam.K[1, 1]] for cam in cameras])
+    return ViewSet(xn, extr, fxy, opts.passes), w
+
+
+def _triangulate_block(kp: np.ndarray, conf: np.ndarray, cameras: Sequence[Camera],
+                       opts: TriangulationOptions) -> tuple[np.ndarray, ...]:
+    """Steps 1-5 of :func:`triangulate_views` on (C, t, J, 2) px; flattened per-point outputs."""
+    _, T, J, _ = kp.shape
+    N = T * J
+    views, w = _view_set(kp, conf, cameras, opts)
+    xn, extr, fxy = views.xn, views.extrinsics, views.fxy
     flags = np.zeros(N, np.uint8)
-    views = ViewSet(xn, extr, fxy, opts.passes)
     swapped = None
-    if opts.try_swap_left_right:
+    if opts.try_swap_left_right and opts.swap_method != "sequence":
         left, right = opts.left_right  # type: ignore[misc]
         xn, w, swapped = swap_left_right(views, w, J, left, right)
         views = ViewSet(xn, extr, fxy, opts.passes)
@@ -160,9 +198,11 @@ def triangulate_views(
 ) -> TriangulationResult:
     """Triangulate synchronised 2D keypoint sequences from calibrated cameras.
 
-    Steps: undistort → (optional) left/right swap per view → confidence-weighted DLT with a
-    depth re-weighting pass → (optional) drop the worst view while the error exceeds the
-    threshold → (optional) Gauss-Newton refinement → (optional) gap filling and low-pass.
+    Steps: undistort → (optional) left/right swaps per view (by default decided over the
+    whole sequence: :func:`posearena_stereo.leftright.resolve_left_right`) → confidence-
+    weighted DLT with a depth re-weighting pass → (optional) drop the worst view while the
+    error exceeds the threshold → (optional) Gauss-Newton refinement → (optional) gap
+    filling and low-pass.
 
     Args:
         keypoints: (C, T, J, 2) px per view (NaN = not detected), view c seen by cameras[c].
@@ -172,7 +212,7 @@ def triangulate_views(
 
     Returns:
         TriangulationResult with points_3d (T, J, 3) m, reprojection_error (T, J) px,
-        views_used (T, J), flags (T, J) uint8.
+        views_used (T, J), flags (T, J) uint8, swapped (C, T, J) bool (with swaps).
 
     Raises:
         InvalidInputError: wrong shapes, camera count not matching the views, a view with
@@ -187,6 +227,13 @@ def triangulate_views(
     views_used = np.empty(N, np.int32)
     flags = np.zeros(N, np.uint8)
     swapped = np.zeros((C, T, J), bool) if opts.try_swap_left_right else None
+    if swapped is not None and opts.swap_method != "frame":
+        # whole-sequence decision first (needs every frame), applied to the inputs
+        left, right = opts.left_right  # type: ignore[misc]
+        views, w = _view_set(kp, conf, cameras, opts)
+        swapped = resolve_left_right(views, w, J, left, right, opts.parents)
+        kp = apply_swaps(kp, swapped, left, right)
+        conf = apply_swaps(conf[..., None], swapped, left, right)[..., 0]
     # frames in blocks of ~CHUNK_POINTS points: every step is per point (swaps per frame),
     # and small blocks keep numpy's temporaries in the CPU cache
     step = max(1, CHUNK_POINTS // J)
@@ -194,10 +241,11 @@ def triangulate_views(
     def run(t0: int) -> None:
         t1 = min(T, t0 + step)
         sl = slice(t0 * J, t1 * J)
-        X[sl], err[sl], views_used[sl], flags[sl], sw = _triangulate_block(
+        X[sl], err[sl], views_used[sl], block_flags, sw = _triangulate_block(
             kp[:, t0:t1], conf[:, t0:t1], cameras, opts)
-        if swapped is not None:
-            swapped[:, t0:t1] = sw
+        flags[sl] |= block_flags
+        if swapped is not None and sw is not None:
+            swapped[:, t0:t1] ^= sw
 
     starts = range(0, T, step)
     if opts.threads > 1 and len(starts) > 1:  # numpy releases the GIL: blocks run in parallel
@@ -206,6 +254,9 @@ def triangulate_views(
     else:
         for t0 in starts:
             run(t0)
+    if swapped is not None:  # both stages combined: exchanged an odd number of times
+        flags &= np.uint8(~LEFT_RIGHT_SWAPPED & 0xFF)
+        flags[swapped.any(axis=0).reshape(N)] |= LEFT_RIGHT_SWAPPED
     points = X.reshape(T, J, 3)
     if opts.max_gap_frames > 0:
         points, filled = interpolate_gaps(points, opts.max_gap_frames)
