@@ -13,9 +13,13 @@ class PoseArenaError(Exception):
     """Base class of every error posearena raises on purpose."""
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def _short(value: Any, limit: int = 120) -> str:
+    """repr(value), shortened in the middle so that both ends (e.g. a file name) stay."""
     text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) // 2
+    return text[:head] + "..." + text[len(text) - (limit - 3 - head):]
 
 
 class InvalidInputError(PoseArenaError, ValueError):

@@ -43,3 +43,9 @@ def test_validation_messages_name_field_and_expectation():
         from_tensor(t, "keypoints")
     with pytest.raises(InvalidInputError, match="dtype"):
         from_tensor(pose_pb2.Tensor(shape=[1], dtype=0, data=b"1234"), "x")
+
+
+def test_long_values_keep_both_ends_in_messages():
+    path = "/a/very/long/temporary/folder/" + "x" * 200 + "/the_file_name.npy"
+    msg = str(InvalidInputError("--input", path, "a readable .npy"))
+    assert "the_file_name.npy" in msg and "/a/very/long" in msg and len(msg) < 200
