@@ -68,21 +68,6 @@ def _inprocess_subprocess(video: Path, frames: int) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1])["fps"])
 
 
-def _start_service() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    line = proc.stdout.readline() if proc.stdout else ""
-    if "listening on" not in line:
-        proc.kill()
-        raise RuntimeError(f"service did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1].strip()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print one line per figure; returns 0."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -96,10 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from posearena_gateway.detect_client import detect_video
+    from posearena_gateway.runtime import EmbeddedServices
 
     rates: dict[str, list[float]] = {"in-process": [], "service raw": [], "service jpeg": []}
-    proc, target = _start_service()
-    try:
+    with EmbeddedServices(["blazepose"], fresh=True) as services:
+        target = services.target("blazepose")
+        if target is None:
+            raise RuntimeError(f"service did not start: {services.errors['blazepose']}")
         detect_video(target, args.video, max_frames=5)  # warm the channel and the service
         for _ in range(args.rounds):
             rates["in-process"].append(_inprocess_subprocess(args.video, args.frames))
@@ -107,9 +95,6 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 det = detect_video(target, args.video, max_frames=args.frames, transport=transport)
                 rates[f"service {transport}"].append(det.num_frames / (time.perf_counter() - t0))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     med = {k: statistics.median(v) for k, v in rates.items()}
     print(f"clip {args.video.name}, {args.frames} frames, {args.rounds} rounds (median frames/s)")
     for name, values in rates.items():

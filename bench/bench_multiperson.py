@@ -16,7 +16,6 @@ identity was lost), and the largest frame-to-frame jump of each track's hip cent
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,9 +24,9 @@ import numpy as np
 
 from posearena.skeletons import get_skeleton
 from posearena_gateway.detect_client import detect_video
+from posearena_gateway.runtime import EmbeddedServices
 
 ROOT = Path(__file__).resolve().parents[1]
-BP_PYTHON = ROOT / ".venvs" / "blazepose" / "bin" / "python"
 VIDEOS = ROOT / "data" / "pose2sim_multi" / "videos"
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
 
@@ -39,44 +38,47 @@ def hip_centre(kp: np.ndarray) -> np.ndarray:
     return kp[:, :, hips].mean(axis=2)
 
 
+def run_cameras(target: str, max_people: int) -> dict:
+    """detect_video on each camera through the service at `target`, printing its figures.
+
+    Args:
+        target: "host:port" of the BlazePose service.
+        max_people: DetectOptions.max_people.
+
+    Returns:
+        {camera: Detections} with keypoints (T, P, 33, 2) px.
+    """
+    results = {}
+    for cam in CAMERAS:
+        t0 = time.perf_counter()
+        det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=max_people)
+        dt = time.perf_counter() - t0
+        results[cam] = det
+        hip = hip_centre(det.keypoints)
+        present = np.isfinite(hip).all(axis=-1)
+        jumps = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
+        biggest = [float(np.nanmax(jumps[:, p], initial=0.0)) for p in range(hip.shape[1])]
+        print(
+            f"{cam}: {det.num_frames / dt:5.1f} frames/s, tracks found "
+            f"{int(det.extra['tracks_found'])}, frames present per slot "
+            f"{present.sum(axis=0).tolist()} of {det.num_frames}, largest hip jump "
+            f"{[round(b) for b in biggest]} px"
+        )
+    return results
+
+
 def main() -> int:
     """Run the benchmark; see the module docstring."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-people", type=int, default=2)
     ap.add_argument("--save", default=None)
     args = ap.parse_args()
-    proc = subprocess.Popen(
-        [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    results = {}
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        if "listening on" not in line:
-            print(f"service did not start: {line!r}")
+    with EmbeddedServices(["blazepose"], fresh=True) as services:
+        target = services.target("blazepose")
+        if target is None:
+            print(f"service did not start: {services.errors['blazepose']}")
             return 1
-        target = line.rsplit(" ", 1)[-1].strip()
-        for cam in CAMERAS:
-            t0 = time.perf_counter()
-            det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=args.max_people)
-            dt = time.perf_counter() - t0
-            results[cam] = det
-            hip = hip_centre(det.keypoints)
-            present = np.isfinite(hip).all(axis=-1)
-            jumps = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
-            biggest = [float(np.nanmax(jumps[:, p], initial=0.0)) for p in range(hip.shape[1])]
-            print(
-                f"{cam}: {det.num_frames / dt:5.1f} frames/s, tracks found "
-                f"{int(det.extra['tracks_found'])}, frames present per slot "
-                f"{present.sum(axis=0).tolist()} of {det.num_frames}, largest hip jump "
-                f"{[round(b) for b in biggest]} px"
-            )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        results = run_cameras(target, args.max_people)
     if args.save:
         dets = [results[c] for c in CAMERAS]
         np.savez_compressed(

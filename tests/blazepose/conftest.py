@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from _helpers.services import service_target
 
 ROOT = Path(__file__).resolve().parents[2]
 BP_PYTHON = ROOT / ".venvs" / "blazepose" / "bin" / "python"
@@ -16,28 +16,9 @@ VIDEOS = ROOT / "data" / "pose2sim_demo" / "videos"
 
 
 @pytest.fixture(scope="session")
-def blazepose_target() -> Iterator[str]:
+def blazepose_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `python -m posearena_blazepose.server --port 0`; yield "host:port"."""
-    if not BP_PYTHON.exists():
-        pytest.skip(f"BlazePose venv missing: {BP_PYTHON} (run make setup)")
-    proc = subprocess.Popen(
-        [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert "listening on" in line, f"service did not start: {line!r}"
-        yield line.rsplit(" ", 1)[-1].strip()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    yield from service_target("blazepose", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

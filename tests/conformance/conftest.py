@@ -2,17 +2,14 @@
 
 The address comes from env POSEARENA_CONFORMANCE_TARGET ("host:port") or the option
 --conformance-target (registered when pytest is pointed at tests/conformance). Without one,
-the stereo service is started from this interpreter as a local process on a free 127.0.0.1
-port (`python -m posearena_stereo.server --port 0`) and stopped afterwards.
+the stereo service is started as a local process on a free 127.0.0.1 port by the gateway
+runtime (`python -m posearena_stereo.server --port 0`, this interpreter) and stopped afterwards.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 
 import grpc
@@ -29,30 +26,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help=f"host:port of a Pose API service (or env {ENV})")
 
 
-def _start_stereo() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "posearena_stereo.server", "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    found: list[str] = []
-
-    def read() -> None:
-        for line in proc.stdout:  # type: ignore[union-attr]
-            if " listening on " in line:
-                found.append(line.rsplit(" ", 1)[1].strip())
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT_S)
-    if not found:
-        proc.kill()
-        err = proc.stderr.read() if proc.stderr else ""  # type: ignore[union-attr]
-        raise RuntimeError(f"stereo service did not start within {START_TIMEOUT_S:.0f} s: {err}")
-    return proc, found[0]
-
-
 @pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest) -> Iterator[str]:
+def target(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """host:port of the service under test."""
     given = os.environ.get(ENV) or request.config.getoption("conformance_target", default=None)
     if given:
@@ -61,16 +37,11 @@ def target(request: pytest.FixtureRequest) -> Iterator[str]:
     if importlib.util.find_spec("posearena_stereo") is None or importlib.util.find_spec(
             "posearena_stereo.server") is None:
         pytest.skip(f"no {ENV} given and posearena_stereo.server is not importable yet")
-    proc, address = _start_stereo()
-    try:
-        yield address
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    from _helpers.services import running_service  # only here: a given target needs no gateway
+
+    with running_service("stereo", tmp_path_factory.mktemp("stereo-log"),
+                         timeout_s=START_TIMEOUT_S, grace_s=10.0) as rs:
+        yield rs.target
 
 
 @pytest.fixture(scope="session")

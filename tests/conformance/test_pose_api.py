@@ -105,3 +105,15 @@ def test_deadline_is_honoured_and_service_stays_responsive(stub, info):
     small, check_small = valid_call(info)
     check_small(small(stub, 60))
     assert time.monotonic() - start < 30
+
+
+def test_request_without_model_is_failed_precondition(stub, info):
+    """A service whose weights are missing stays up, NOT_SERVING, and answers a valid request
+    with FAILED_PRECONDITION whose message says what is missing, never a crash or a result."""
+    if info.model_loaded:
+        pytest.skip("model loaded: the valid request is checked by the tests above")
+    call, _ = valid_call(info)
+    code, details = code_of(call, stub, 30)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION, f"{code}: {details}"
+    assert details, "the message must say which model files are missing"
+    stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=5)  # still answering afterwards

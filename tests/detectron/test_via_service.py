@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import cv2
 import grpc
 import numpy as np
 import pytest
+from _helpers.services import RunningService, running_service
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from posearena.tensors import from_tensor
@@ -25,27 +27,11 @@ if not PY.exists():
                 allow_module_level=True)
 
 
-def _start(models_dir: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [str(PY), "-m", "posearena_detectron.server", "--port", "0", "--models-dir",
-         str(models_dir), "--min-size", "320", "--max-size", "576", "--threads", "2",
-         "--max-detections", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    line = proc.stdout.readline() if proc.stdout else ""
-    if "listening on" not in line:
-        proc.kill()
-        raise AssertionError(f"service did not start: {line!r} {proc.stderr.read()}")
-    return proc, line.rsplit(" ", 1)[-1].strip()
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def _service(models_dir: Path, log_dir: Path) -> AbstractContextManager[RunningService]:
+    """The Detectron service (its own venv) on a free port, reading weights from models_dir."""
+    return running_service("detectron", log_dir, [
+        "--models-dir", str(models_dir), "--min-size", "320", "--max-size", "576",
+        "--threads", "2", "--max-detections", "3"])
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +41,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pth = models / "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"
     subprocess.run([str(PY), str(HERE / "make_random_weights.py"), str(pth)], check=True,
                    cwd=ROOT, timeout=120)
-    proc, target = _start(models)
-    yield target
-    _stop(proc)
+    with _service(models, tmp_path_factory.mktemp("detectron-log")) as rs:
+        yield rs.target
 
 
 def _stub(target: str) -> pose_pb2_grpc.PoseEstimatorStub:
@@ -126,12 +111,14 @@ def test_bad_frames_are_invalid_argument(loaded: str) -> None:
 
 
 def test_missing_weights_not_serving(tmp_path: Path) -> None:
-    proc, target = _start(tmp_path)
-    try:
+    models = tmp_path / "models"
+    models.mkdir()
+    with _service(models, tmp_path) as rs:
+        target = rs.target
         assert _health(target) == health_pb2.HealthCheckResponse.NOT_SERVING
         info = _stub(target).GetInfo(pose_pb2.GetInfoRequest(), timeout=10)
         assert not info.model_loaded
-        assert str(tmp_path.resolve()) in info.model_status
+        assert str(models.resolve()) in info.model_status
         for name in ("model_final_997cc7.pkl", "model_final_a6e10b.pkl",
                      "e2e_keypoint_rcnn_R-101-FPN_s1x.pkl",
                      "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"):
@@ -140,5 +127,3 @@ def test_missing_weights_not_serving(tmp_path: Path) -> None:
             _detect(target, [_frame(0, raw_bgr=bytes(12), width=2, height=2)])
         assert exc.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert "model_final_997cc7.pkl" in exc.value.details()
-    finally:
-        _stop(proc)

@@ -99,14 +99,15 @@ def test_skeleton_vertical_order_and_units() -> None:
         assert h.shape == c.shape == (len(m), 17, 3)
         z = {n: h[:, i, 2] for i, n in enumerate(H36M17_JOINTS)}
         assert np.all(z["head"] > z["neck_nose"])
-        assert np.all(z["neck_nose"] > z["l_shoulder"]) and np.all(z["neck_nose"] > z["r_shoulder"])
-        assert np.all(z["l_shoulder"] > z["l_hip"]) and np.all(z["r_shoulder"] > z["r_hip"])
-        assert 0.6 < np.median(z["pelvis"]) < 1.2  # metres
+        for side in ("left", "right"):
+            assert np.all(z["neck_nose"] > z[f"{side}_shoulder"])
+            assert np.all(z[f"{side}_shoulder"] > z[f"{side}_hip"])
+        assert 0.6 < np.median(z["hip"]) < 1.2  # metres
         cz = {n: c[:, i, 2] for i, n in enumerate(COCO17_JOINTS)}
-        assert np.all(cz["l_eye"] > cz["nose"]) and np.all(cz["l_ear"] > cz["l_shoulder"])
+        assert np.all(cz["left_eye"] > cz["nose"]) and np.all(cz["left_ear"] > cz["left_shoulder"])
         # shared joints are identical between the two skeletons
-        np.testing.assert_allclose(c[:, COCO17_JOINTS.index("l_knee")],
-                                   h[:, H36M17_JOINTS.index("l_knee")])
+        np.testing.assert_allclose(c[:, COCO17_JOINTS.index("left_knee")],
+                                   h[:, H36M17_JOINTS.index("left_knee")])
 
 
 def test_missing_markers_become_nan(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ def test_missing_markers_become_nan(tmp_path: Path) -> None:
     m2 = read_vicon_positions(path)
     assert np.isnan(m2[10:20, MARKER_INDEX["LKNE"]]).all()
     h = to_h36m17(m2)
-    li, la, ri = (H36M17_JOINTS.index(n) for n in ("l_knee", "l_ankle", "r_knee"))
+    li, la, ri = (H36M17_JOINTS.index(n) for n in ("left_knee", "left_foot", "right_knee"))
     assert np.isnan(h[10:20, [li, la]]).all()
     assert np.isfinite(h[:, ri]).all() and np.isfinite(h[:10]).all() and np.isfinite(h[20:]).all()
 

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers.services import service_target
 
 from posearena.skeletons import get_skeleton
 from posearena_gateway.detect_client import detect_video
 
 ROOT = Path(__file__).resolve().parents[2]
-BP_PYTHON = ROOT / ".venvs" / "blazepose" / "bin" / "python"
 VIDEOS = ROOT / "data" / "pose2sim_multi" / "videos"
 
 
 @pytest.fixture(scope="module")
-def target() -> Iterator[str]:
-    if not BP_PYTHON.exists():
-        pytest.skip(f"BlazePose venv missing: {BP_PYTHON}")
-    proc = subprocess.Popen(
-        [str(BP_PYTHON), "-m", "posearena_blazepose.server", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert "listening on" in line, line
-        yield line.rsplit(" ", 1)[-1].strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from service_target("blazepose", tmp_path_factory)
 
 
 def _hips(kp: np.ndarray) -> np.ndarray:

@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import re
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import cv2
 import grpc
 import numpy as np
 import pytest
+from _helpers.grpc_server import serve_in_process
+from _helpers.services import running_service
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from openpose_testkit import draw_blocks, write_stamp_model
 
-from posearena.service import ServiceConfig, build_server
 from posearena.tensors import from_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
 from posearena_openpose.servicer import OpenPoseService, OpenPoseSettings
 from posearena_openpose.spec import BODY25
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _serve(models: Path) -> Iterator[pose_pb2_grpc.PoseEstimatorStub]:
-    svc = OpenPoseService(OpenPoseSettings(models_dir=str(models)))
-    server, port = build_server(svc, ServiceConfig(port=0))
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    try:
-        yield channel
-    finally:
-        channel.close()
-        server.stop(0).wait()
+def _serve(models: Path) -> AbstractContextManager[grpc.Channel]:
+    return serve_in_process(OpenPoseService(OpenPoseSettings(models_dir=str(models))))
 
 
 @pytest.fixture
 def channel(tmp_path: Path, stamp_offsets: np.ndarray) -> Iterator[grpc.Channel]:
     write_stamp_model(tmp_path, BODY25, stamp_offsets)
-    yield from _serve(tmp_path)
+    with _serve(tmp_path) as channel:
+        yield channel
 
 
 def _frame(i: int, img: np.ndarray, png: bool) -> pose_pb2.DetectRequest:
@@ -105,7 +98,7 @@ def test_bad_requests_are_invalid_argument(channel: grpc.Channel) -> None:
 
 
 def test_missing_model_not_serving(tmp_path: Path) -> None:
-    for channel in _serve(tmp_path / "empty"):
+    with _serve(tmp_path / "empty") as channel:
         health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
                                                            timeout=5)
         assert health.status == health_pb2.HealthCheckResponse.NOT_SERVING
@@ -119,14 +112,9 @@ def test_missing_model_not_serving(tmp_path: Path) -> None:
 
 
 def test_entry_point_starts_without_models(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "posearena_openpose.server", "--port", "0", "--models-dir",
-         str(tmp_path), "--model", "coco"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-    )
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("openpose listening on 127.0.0.1:"), line
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=15) == 0
+    with running_service("openpose", tmp_path / "log",
+                         ["--models-dir", str(tmp_path), "--model", "coco"]) as rs:
+        log = rs.log_path.read_text()
+        assert re.search(r"^openpose listening on 127\.0\.0\.1:\d+$", log, re.M), log
+        assert rs.target.startswith("127.0.0.1:")
+    assert rs.process.returncode == 0

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import numpy as np
 import pytest
+from _helpers.grpc_server import serve_in_process
+from _helpers.services import running_service
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from posearena.service import ServiceConfig, build_server
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
 from posearena_videopose3d.checkpoint import save_checkpoint
@@ -19,16 +21,6 @@ from posearena_videopose3d.loader import ENV_VAR, load_service_model
 from posearena_videopose3d.servicer import VideoPose3DService
 
 W, H = 640, 480
-
-
-def _serve(service: VideoPose3DService) -> Iterator[grpc.Channel]:
-    server, port = build_server(service, ServiceConfig(host="127.0.0.1", port=0))
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    try:
-        yield channel
-    finally:
-        channel.close()
-        server.stop(0).wait()
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def ckpt(make_model, tmp_path: Path) -> tuple[Path, object]:
 @pytest.fixture
 def stub(ckpt) -> Iterator[pose_pb2_grpc.PoseEstimatorStub]:
     service = VideoPose3DService(load_service_model(ckpt[0]), max_frames=500)
-    for channel in _serve(service):
+    with serve_in_process(service) as channel:
         yield pose_pb2_grpc.PoseEstimatorStub(channel)
 
 
@@ -94,7 +86,7 @@ def test_no_model_not_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv(ENV_VAR, raising=False)
     monkeypatch.setattr("posearena_videopose3d.loader.DEFAULT_CHECKPOINT", tmp_path / "none.pt")
     service = VideoPose3DService(load_service_model())
-    for channel in _serve(service):
+    with serve_in_process(service) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         state = health.Check(health_pb2.HealthCheckRequest(service="")).status
         assert state == health_pb2.HealthCheckResponse.NOT_SERVING
@@ -121,21 +113,13 @@ def test_env_var_and_corrupt_checkpoint(ckpt, tmp_path: Path,
     assert wrong.lifter is None and "expand_bn.weight" in wrong.status
 
 
-def test_server_entry_point(ckpt) -> None:
+def test_server_entry_point(ckpt, tmp_path: Path) -> None:
     """`python -m posearena_videopose3d.server` starts, serves Lift, stops on SIGTERM."""
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "posearena_videopose3d.server", "--port", "0",
-         "--checkpoint", str(ckpt[0]), "--arch", "3,3", "--channels", "32", "--threads", "1"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("videopose3d listening on 127.0.0.1:"), line
-        with grpc.insecure_channel(line.split()[-1]) as channel:
+    args = ["--checkpoint", str(ckpt[0]), "--arch", "3,3", "--channels", "32", "--threads", "1"]
+    with running_service("videopose3d", tmp_path / "log", args, grace_s=20.0) as rs:
+        log = rs.log_path.read_text()
+        assert re.search(r"^videopose3d listening on 127\.0\.0\.1:\d+$", log, re.M), log
+        with grpc.insecure_channel(rs.target) as channel:
             info = pose_pb2_grpc.PoseEstimatorStub(channel).GetInfo(pose_pb2.GetInfoRequest())
         assert info.model_loaded and info.receptive_field == 9
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=20) == 0
+    assert rs.process.returncode == 0

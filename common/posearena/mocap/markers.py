@@ -8,16 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from posearena.errors import InvalidInputError
+from posearena.skeletons import get_skeleton
 
-#: The 39 Plug-in-Gait full-body markers in UI-PRMD Vicon column order.
-PIG39_MARKERS: tuple[str, ...] = (
-    "LFHD", "RFHD", "LBHD", "RBHD", "C7", "T10", "CLAV", "STRN", "RBAK",
-    "LSHO", "LUPA", "LELB", "LFRM", "LWRA", "LWRB", "LFIN",
-    "RSHO", "RUPA", "RELB", "RFRM", "RWRA", "RWRB", "RFIN",
-    "LASI", "RASI", "LPSI", "RPSI",
-    "LTHI", "LKNE", "LTIB", "LANK", "LHEE", "LTOE",
-    "RTHI", "RKNE", "RTIB", "RANK", "RHEE", "RTOE",
-)  # fmt: skip
+#: The 39 Plug-in-Gait full-body markers in UI-PRMD Vicon column order (the registry's "pig39").
+PIG39_MARKERS: tuple[str, ...] = tuple(get_skeleton("pig39").joints)
 MARKER_INDEX: dict[str, int] = {name: i for i, name in enumerate(PIG39_MARKERS)}
 #: UI-PRMD Vicon frame rate (Hz).
 VICON_FPS: float = 100.0

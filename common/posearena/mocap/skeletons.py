@@ -18,15 +18,19 @@ import numpy as np
 
 from posearena.mocap.joint_centres import JointCentreParams, _unit, joint_centres
 from posearena.mocap.markers import MARKER_INDEX, check_markers
+from posearena.skeletons import get_skeleton
 
-H36M17_JOINTS: tuple[str, ...] = (
+_H36M_KEYS: tuple[str, ...] = (
     "pelvis", "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "spine", "thorax",
     "neck_nose", "head", "l_shoulder", "l_elbow", "l_wrist", "r_shoulder", "r_elbow", "r_wrist",
 )  # fmt: skip
-COCO17_JOINTS: tuple[str, ...] = (
+_COCO_KEYS: tuple[str, ...] = (
     "nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow",
     "r_elbow", "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle",
 )  # fmt: skip
+#: Joint names of the outputs, as in the skeleton registry (same order as the keys above).
+H36M17_JOINTS: tuple[str, ...] = tuple(get_skeleton("h36m17").joints)
+COCO17_JOINTS: tuple[str, ...] = tuple(get_skeleton("coco17").joints)
 
 
 def head_landmarks(markers: np.ndarray) -> dict[str, np.ndarray]:
@@ -81,7 +85,7 @@ def to_h36m17(markers: np.ndarray, params: JointCentreParams | None = None) -> n
         marker is missing.
     """
     pts = _all_points(markers, params)
-    return np.stack([pts[n] for n in H36M17_JOINTS], axis=1) / 1000.0
+    return np.stack([pts[n] for n in _H36M_KEYS], axis=1) / 1000.0
 
 
 def to_coco17(markers: np.ndarray, params: JointCentreParams | None = None) -> np.ndarray:
@@ -95,4 +99,4 @@ def to_coco17(markers: np.ndarray, params: JointCentreParams | None = None) -> n
         (T, 17, 3) joints in METRES, file frame, COCO17_JOINTS order; NaN where missing.
     """
     pts = _all_points(markers, params)
-    return np.stack([pts[n] for n in COCO17_JOINTS], axis=1) / 1000.0
+    return np.stack([pts[n] for n in _COCO_KEYS], axis=1) / 1000.0

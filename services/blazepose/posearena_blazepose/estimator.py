@@ -59,6 +59,28 @@ class PoseResult:
     track_id: int = -1
 
 
+def keypoint_box(kp: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Box around keypoints, clipped to the image.
+
+    Args:
+        kp: (J, 2) keypoints px.
+        width: image width px.
+        height: image height px.
+
+    Returns:
+        (4,) float32 x0, y0, x1, y1 px, within [-0.5, width - 0.5] x [-0.5, height - 0.5].
+    """
+    return np.array(
+        [
+            max(kp[:, 0].min(), -0.5),
+            max(kp[:, 1].min(), -0.5),
+            min(kp[:, 0].max(), width - 0.5),
+            min(kp[:, 1].max(), height - 0.5),
+        ],
+        dtype=np.float32,
+    )
+
+
 def mediapipe_version() -> str:
     """Installed mediapipe version, or "" when it cannot be imported."""
     try:
@@ -201,15 +223,7 @@ class BlazePoseEstimator:
         world = np.full((NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
         if res.pose_world_landmarks:
             world[:] = [(p.x, p.y, p.z) for p in res.pose_world_landmarks.landmark]
-        box = np.array(
-            [
-                max(kp[:, 0].min(), -0.5),
-                max(kp[:, 1].min(), -0.5),
-                min(kp[:, 0].max(), w - 0.5),
-                min(kp[:, 1].max(), h - 0.5),
-            ],
-            dtype=np.float32,
-        )
+        box = keypoint_box(kp, w, h)
         return [
             PoseResult(
                 keypoints=kp,

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from posearena.errors import InvalidInputError, ModelNotLoadedError
-from posearena_blazepose.estimator import NUM_LANDMARKS, PoseResult, _check_confidence
+from posearena_blazepose.estimator import (
+    NUM_LANDMARKS,
+    PoseResult,
+    _check_confidence,
+    keypoint_box,
+)
 from posearena_blazepose.roi import Roi, crop, roi_from_points, rotate_world
 from posearena_blazepose.ssd import (
     INPUT_SIZE,
@@ -253,15 +258,7 @@ class MultiPoseEstimator:
         track.landmarks = lm[:NUM_LANDMARKS, :2]
         h, w = rgb.shape[:2]
         kp = (lm[:NUM_LANDMARKS, :2] - 0.5).astype(np.float32)
-        box = np.array(
-            [
-                max(kp[:, 0].min(), -0.5),
-                max(kp[:, 1].min(), -0.5),
-                min(kp[:, 0].max(), w - 0.5),
-                min(kp[:, 1].max(), h - 0.5),
-            ],
-            dtype=np.float32,
-        )
+        box = keypoint_box(kp, w, h)
         result = PoseResult(
             keypoints=kp,
             confidence=np.clip(lm[:NUM_LANDMARKS, 3], 0, 1).astype(np.float32),

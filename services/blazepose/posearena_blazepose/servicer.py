@@ -16,10 +16,15 @@ import cv2
 import grpc
 import numpy as np
 
-from posearena.errors import InvalidInputError
 from posearena.service import EstimatorService, grpc_errors
-from posearena.skeletons import convert, convert_confidence, get_skeleton
-from posearena.tensors import to_tensor
+from posearena.service.detect import (
+    add_person,
+    check_detect_options,
+    detect_stream,
+    frame_poses,
+    skeleton_message,
+)
+from posearena.service.frames import ACCEPTED_INPUTS, decode_frame, frame_field
 from posearena.v1 import pose_pb2
 from posearena_blazepose.estimator import (
     MODEL_COMPLEXITY,
@@ -28,7 +33,7 @@ from posearena_blazepose.estimator import (
     check_model,
     mediapipe_version,
 )
-from posearena_blazepose.frames import ACCEPTED_INPUTS, check_same_size, decode_image
+from posearena_blazepose.frames import check_same_size
 from posearena_blazepose.multipose import MultiPoseEstimator
 from posearena_blazepose.prefetch import prefetch
 
@@ -48,34 +53,9 @@ class EstimatorSettings:
     prefetch_depth: int = 2
 
 
-def _skeleton_msg(name: str) -> pose_pb2.Skeleton:
-    sk = get_skeleton(name)
-    return pose_pb2.Skeleton(
-        name=sk.name,
-        joint_names=list(sk.joints),
-        parents=list(sk.parents),
-        left_joints=list(sk.left),
-        right_joints=list(sk.right),
-    )
-
-
 def _options(opts: pose_pb2.DetectOptions) -> pose_pb2.DetectOptions:
     """Validate DetectOptions (named errors); empty output_skeleton -> the native one."""
-    out = pose_pb2.DetectOptions()
-    out.CopyFrom(opts)
-    if not 0 <= out.max_people <= MAX_PEOPLE:
-        raise InvalidInputError(
-            "options.max_people", out.max_people, f"0..{MAX_PEOPLE} (0 or 1: one person)"
-        )
-    if not 0.0 <= out.min_person_score <= 1.0:
-        raise InvalidInputError("options.min_person_score", out.min_person_score, "[0, 1]")
-    name = out.output_skeleton or NATIVE
-    if name not in (NATIVE, *CONVERTIBLE):
-        raise InvalidInputError(
-            "options.output_skeleton", name, f"one of {[NATIVE, *CONVERTIBLE]} (or empty)"
-        )
-    out.output_skeleton = name
-    return out
+    return check_detect_options(opts, NATIVE, CONVERTIBLE, max_people=MAX_PEOPLE)
 
 
 class BlazePoseService(EstimatorService):
@@ -96,7 +76,7 @@ class BlazePoseService(EstimatorService):
             name=self.name,
             version=f"mediapipe {mediapipe_version()} pose_landmark_full",
             kind=pose_pb2.VIDEO_TO_3D,
-            output_skeleton=_skeleton_msg(NATIVE),
+            output_skeleton=skeleton_message(NATIVE),
             convertible_to=list(CONVERTIBLE),
             units="px",
             coordinate_frame="image (px); Person.world: " + WORLD_FRAME,
@@ -123,25 +103,16 @@ class BlazePoseService(EstimatorService):
     ) -> Iterator[pose_pb2.FramePoses]:
         """Stream FramePoses, one per Frame, in order; see the Pose API for the messages."""
         self.require_ready()
-        items = prefetch(enumerate(request_iterator), _decode_request, self.settings.prefetch_depth)
-        opts = _options(pose_pb2.DetectOptions())
+        items = prefetch(detect_stream(request_iterator, _options), _decode_frame,
+                         self.settings.prefetch_depth)
         est: BlazePoseEstimator | MultiPoseEstimator | None = None
         size: tuple[int, int] | None = None
         try:
-            for pos, kind, payload in items:
-                if kind == "options":
-                    if pos != 0:
-                        raise InvalidInputError(
-                            f"requests[{pos}].options", "options", "options only in message 0"
-                        )
-                    opts = _options(payload)
-                    continue
-                frame, image = payload
-                field = f"frame[index={frame.index}]"
+            for opts, frame, image in items:
                 if est is None:
                     est = self._estimator(opts)
                 if not opts.image_mode:
-                    size = check_same_size(size, image, field)
+                    size = check_same_size(size, image, frame_field(frame))
                 ts = frame.timestamp_s if frame.timestamp_s > 0 else None
                 people = est.process_rgb(image, ts)
                 yield self._frame_poses(frame, image, people, opts)
@@ -173,55 +144,23 @@ class BlazePoseService(EstimatorService):
         people: list[PoseResult],
         opts: pose_pb2.DetectOptions,
     ) -> pose_pb2.FramePoses:
-        dst = opts.output_skeleton
-        out = pose_pb2.FramePoses(
-            index=frame.index,
-            timestamp_s=frame.timestamp_s,
-            camera_id=frame.camera_id,
-            width=int(image.shape[1]),
-            height=int(image.shape[0]),
-            skeleton=dst,
-            world_frame=WORLD_FRAME if opts.world_landmarks else "",
-        )
+        out = frame_poses(frame, image, opts.output_skeleton,
+                          WORLD_FRAME if opts.world_landmarks else "")
         for p in people:
             if opts.min_person_score > 0 and p.score < opts.min_person_score:
                 continue
-            kp, conf, world = p.keypoints, p.confidence, p.world
-            if dst != NATIVE:
-                kp = convert(kp, NATIVE, dst)
-                conf = convert_confidence(conf, NATIVE, dst)
-                world = convert(world, NATIVE, dst)
-            person = out.people.add(
-                keypoints=to_tensor(np.asarray(kp, dtype=np.float32)),
-                confidence=to_tensor(np.asarray(conf, dtype=np.float32)),
-                score=p.score,
-                box=pose_pb2.Box(x0=p.box[0], y0=p.box[1], x1=p.box[2], y1=p.box[3]),
-                track_id=p.track_id,
-            )
-            if opts.world_landmarks:
-                person.world.CopyFrom(to_tensor(np.asarray(world, dtype=np.float32)))
+            add_person(out, NATIVE, p.keypoints, p.confidence, p.score, p.box, p.track_id,
+                       p.world if opts.world_landmarks else None)
         return out
 
 
-def _decode_request(item: tuple[int, pose_pb2.DetectRequest]) -> tuple[int, str, object]:
-    """(position, request) -> (position, "options", DetectOptions) or
-    (position, "frame", (Frame without image bytes, RGB image)); runs in the prefetch thread."""
-    pos, req = item
-    kind = req.WhichOneof("item")
-    if kind == "options":
-        return pos, kind, req.options
-    if kind != "frame":
-        raise InvalidInputError(f"requests[{pos}]", "empty request", "options or frame")
-    f = req.frame
-    which = f.WhichOneof("image")
-    field = f"frame[index={f.index}]"
-    image = decode_image(
-        f.encoded if which == "encoded" else None,
-        f.raw_bgr if which == "raw_bgr" else None,
-        f.width,
-        f.height,
-        field,
-    )
+def _decode_frame(
+    item: tuple[pose_pb2.DetectOptions, pose_pb2.Frame],
+) -> tuple[pose_pb2.DetectOptions, pose_pb2.Frame, np.ndarray]:
+    """(options, frame) -> (options, Frame without image bytes, (H, W, 3) uint8 RGB image);
+    runs in the prefetch thread."""
+    opts, f = item
+    image = decode_frame(f)
     meta = pose_pb2.Frame(
         index=f.index,
         timestamp_s=f.timestamp_s,
@@ -230,4 +169,4 @@ def _decode_request(item: tuple[int, pose_pb2.DetectRequest]) -> tuple[int, str,
         height=f.height,
     )
     # BGR -> RGB here too, so that the estimator thread only runs the graph.
-    return pos, "frame", (meta, cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    return opts, meta, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -1,8 +1,9 @@
 """Frame bytes (JPEG/PNG file bytes or raw BGR) -> RGB images, with named errors; no gRPC.
 
-Grayscale images are replicated to three channels, an alpha channel is dropped and 16-bit
-PNGs are scaled to 8 bits (value / 257), so that any ordinary image works; everything else
-is refused with the frame and field named.
+Decoding and the size checks are `posearena.service.frames`; this module adds the conversion
+to 8-bit RGB: grayscale images are replicated to three channels, an alpha channel is dropped
+and 16-bit PNGs are scaled to 8 bits (value / 257), so that any ordinary image works;
+everything else is refused with the frame and field named.
 """
 
 from __future__ import annotations
@@ -11,12 +12,25 @@ import cv2
 import numpy as np
 
 from posearena.errors import InvalidInputError
+from posearena.service.frames import ACCEPTED_INPUTS, decode_frame, decode_image
+from posearena.v1 import pose_pb2
 
-ACCEPTED_INPUTS = ("image/jpeg", "image/png", "raw/bgr24")
+__all__ = ["ACCEPTED_INPUTS", "decode_frame_rgb", "decode_rgb", "to_rgb8"]
 
 
-def _to_rgb8(img: np.ndarray, field: str) -> np.ndarray:
-    """Any decoded OpenCV image (gray, BGR, BGRA; 8 or 16 bit) -> (H, W, 3) uint8 RGB."""
+def to_rgb8(img: np.ndarray, field: str) -> np.ndarray:
+    """Any decoded OpenCV image -> RGB.
+
+    Args:
+        img: (H, W) gray, (H, W, 1) gray, (H, W, 3) BGR or (H, W, 4) BGRA; uint8 or uint16.
+        field: the frame's name in error messages.
+
+    Returns:
+        (H, W, 3) uint8 RGB.
+
+    Raises:
+        InvalidInputError: another pixel type or channel count.
+    """
     if img.dtype == np.uint16:
         img = (img.astype(np.uint32) // 257).astype(np.uint8)
     elif img.dtype != np.uint8:
@@ -51,28 +65,10 @@ def decode_rgb(encoded: bytes | None, raw_bgr: bytes | None, width: int, height:
         InvalidInputError: no image, zero size, undecodable bytes, raw length not
             width * height * 3, or a declared size not matching the encoded image.
     """
-    if raw_bgr is not None:
-        if width <= 0 or height <= 0:
-            raise InvalidInputError(f"{field}.width/height", (width, height), "> 0 with raw_bgr")
-        expected = width * height * 3
-        if len(raw_bgr) != expected:
-            raise InvalidInputError(
-                f"{field}.raw_bgr", f"{len(raw_bgr)} bytes",
-                f"width*height*3 = {width}*{height}*3 = {expected} bytes (BGR24)",
-            )
-        bgr = np.frombuffer(raw_bgr, dtype=np.uint8).reshape(height, width, 3)
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    if not encoded:
-        raise InvalidInputError(f"{field}.image", "empty", "encoded (JPEG/PNG) or raw_bgr bytes")
-    img = cv2.imdecode(np.frombuffer(encoded, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None or img.size == 0:
-        raise InvalidInputError(
-            f"{field}.encoded", f"{len(encoded)} bytes {bytes(encoded[:8])!r}", "JPEG or PNG bytes"
-        )
-    rgb = _to_rgb8(img, field)
-    h, w = rgb.shape[:2]
-    if (width > 0 and width != w) or (height > 0 and height != h):
-        raise InvalidInputError(
-            f"{field}.width/height", (width, height), f"the encoded image's size ({w}, {h})"
-        )
-    return rgb
+    return decode_image(encoded, raw_bgr, width, height, field, convert=to_rgb8, unchanged=True)
+
+
+def decode_frame_rgb(frame: pose_pb2.Frame) -> np.ndarray:
+    """A Pose API Frame's image as (height, width, 3) uint8 RGB; errors as `decode_rgb`,
+    naming the frame "frame[index=<index>]"."""
+    return decode_frame(frame, convert=to_rgb8, unchanged=True)

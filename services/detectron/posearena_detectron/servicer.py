@@ -17,10 +17,14 @@ import numpy as np
 import torch
 import torchvision
 
-from posearena.errors import InvalidInputError
 from posearena.service import EstimatorService, grpc_errors
-from posearena.skeletons import convert, convert_confidence, get_skeleton
-from posearena.tensors import to_tensor
+from posearena.service.detect import (
+    add_person,
+    check_detect_options,
+    detect_stream,
+    frame_poses,
+    skeleton_message,
+)
 from posearena.v1 import pose_pb2
 from posearena_detectron.detector import (
     DEFAULT_MIN_IOU,
@@ -29,7 +33,7 @@ from posearena_detectron.detector import (
     MainPersonSelector,
     PersonDetection,
 )
-from posearena_detectron.frames import ACCEPTED_INPUTS, decode_rgb
+from posearena_detectron.frames import ACCEPTED_INPUTS, decode_frame_rgb
 from posearena_detectron.weights import LoadedModel
 
 NATIVE = "coco17"
@@ -44,26 +48,9 @@ class DetectorSettings:
     min_iou: float = DEFAULT_MIN_IOU
 
 
-def _skeleton_msg(name: str) -> pose_pb2.Skeleton:
-    sk = get_skeleton(name)
-    return pose_pb2.Skeleton(name=sk.name, joint_names=list(sk.joints), parents=list(sk.parents),
-                             left_joints=list(sk.left), right_joints=list(sk.right))
-
-
 def _options(opts: pose_pb2.DetectOptions) -> pose_pb2.DetectOptions:
     """Validate DetectOptions (named errors); empty output_skeleton -> coco17."""
-    out = pose_pb2.DetectOptions()
-    out.CopyFrom(opts)
-    if out.max_people < 0:
-        raise InvalidInputError("options.max_people", out.max_people, ">= 0 (0 or 1: one)")
-    if not 0.0 <= out.min_person_score <= 1.0:
-        raise InvalidInputError("options.min_person_score", out.min_person_score, "[0, 1]")
-    name = out.output_skeleton or NATIVE
-    if name not in (NATIVE, *CONVERTIBLE):
-        raise InvalidInputError("options.output_skeleton", name,
-                                f"one of {[NATIVE, *CONVERTIBLE]} (or empty)")
-    out.output_skeleton = name
-    return out
+    return check_detect_options(opts, NATIVE, CONVERTIBLE)
 
 
 class DetectronService(EstimatorService):
@@ -108,7 +95,7 @@ class DetectronService(EstimatorService):
             })
         return pose_pb2.EstimatorInfo(
             name=self.name, version=version, kind=pose_pb2.DETECTOR_2D,
-            output_skeleton=_skeleton_msg(NATIVE), convertible_to=list(CONVERTIBLE), units="px",
+            output_skeleton=skeleton_message(NATIVE), convertible_to=list(CONVERTIBLE), units="px",
             coordinate_frame="image (px, origin at the top-left pixel centre)",
             accepted_inputs=list(ACCEPTED_INPUTS), receptive_field=1, details=details,
         )
@@ -119,23 +106,9 @@ class DetectronService(EstimatorService):
     ) -> Iterator[pose_pb2.FramePoses]:
         """Stream FramePoses, one per Frame, in order; see the Pose API for the messages."""
         self.require_ready()
-        opts = _options(pose_pb2.DetectOptions())
         selector: MainPersonSelector | None = None
-        for pos, req in enumerate(request_iterator):
-            kind = req.WhichOneof("item")
-            if kind == "options":
-                if pos != 0:
-                    raise InvalidInputError(f"requests[{pos}].options", "options",
-                                            "options only in message 0")
-                opts = _options(req.options)
-                continue
-            if kind != "frame":
-                raise InvalidInputError(f"requests[{pos}]", "empty request", "options or frame")
-            f = req.frame
-            which = f.WhichOneof("image")
-            rgb = decode_rgb(f.encoded if which == "encoded" else None,
-                             f.raw_bgr if which == "raw_bgr" else None, f.width, f.height,
-                             f"frame[index={f.index}]")
+        for opts, f in detect_stream(request_iterator, _options):
+            rgb = decode_frame_rgb(f)
             min_score = opts.min_person_score or self.settings.min_person_score
             if selector is None:
                 selector = MainPersonSelector(min_score, not opts.image_mode,
@@ -148,10 +121,7 @@ class DetectronService(EstimatorService):
     def _frame_poses(frame: pose_pb2.Frame, rgb: np.ndarray, people: list[PersonDetection],
                      opts: pose_pb2.DetectOptions,
                      selector: MainPersonSelector) -> pose_pb2.FramePoses:
-        dst = opts.output_skeleton
-        out = pose_pb2.FramePoses(index=frame.index, timestamp_s=frame.timestamp_s,
-                                  camera_id=frame.camera_id, width=int(rgb.shape[1]),
-                                  height=int(rgb.shape[0]), skeleton=dst)
+        out = frame_poses(frame, rgb, opts.output_skeleton)
         if opts.max_people <= 1:
             main = selector.select(people)
             chosen = [] if main is None else [people[main]]
@@ -159,14 +129,5 @@ class DetectronService(EstimatorService):
         else:
             chosen, track_id = people[: opts.max_people], -1
         for p in chosen:
-            kp, conf = p.keypoints, p.confidence
-            if dst != NATIVE:
-                kp, conf = convert(kp, NATIVE, dst), convert_confidence(conf, NATIVE, dst)
-            out.people.add(
-                keypoints=to_tensor(np.asarray(kp, dtype=np.float32)),
-                confidence=to_tensor(np.asarray(conf, dtype=np.float32)),
-                score=p.score,
-                box=pose_pb2.Box(x0=p.box[0], y0=p.box[1], x1=p.box[2], y1=p.box[3]),
-                track_id=track_id,
-            )
+            add_person(out, NATIVE, p.keypoints, p.confidence, p.score, p.box, track_id)
         return out

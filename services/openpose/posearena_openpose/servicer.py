@@ -15,12 +15,16 @@ import cv2
 import grpc
 import numpy as np
 
-from posearena.errors import InvalidInputError
 from posearena.service import EstimatorService, grpc_errors
-from posearena.skeletons import convert, convert_confidence, get_skeleton
-from posearena.tensors import to_tensor
+from posearena.service.detect import (
+    add_person,
+    check_detect_options,
+    detect_stream,
+    frame_poses,
+    skeleton_message,
+)
+from posearena.service.frames import ACCEPTED_INPUTS, decode_frame
 from posearena.v1 import pose_pb2
-from posearena_openpose.frames import ACCEPTED_INPUTS, decode_image
 from posearena_openpose.models import load_model
 from posearena_openpose.network import infer
 from posearena_openpose.parsing import ParserConfig, Person, parse_maps, upsample_maps
@@ -51,12 +55,6 @@ class OpenPoseSettings:
     parser: ParserConfig = field(default_factory=ParserConfig)
 
 
-def _skeleton_msg(name: str) -> pose_pb2.Skeleton:
-    sk = get_skeleton(name)
-    return pose_pb2.Skeleton(name=sk.name, joint_names=list(sk.joints), parents=list(sk.parents),
-                             left_joints=list(sk.left), right_joints=list(sk.right))
-
-
 class OpenPoseService(EstimatorService):
     """EstimatorService for OpenPose BODY_25 / COCO-18 (multi-person)."""
 
@@ -78,7 +76,7 @@ class OpenPoseService(EstimatorService):
             name=self.name,
             version=f"OpenPose {self.spec.name} (Caffe) on OpenCV {cv2.__version__} DNN",
             kind=pose_pb2.DETECTOR_2D,
-            output_skeleton=_skeleton_msg(self.native),
+            output_skeleton=skeleton_message(self.native),
             convertible_to=[n for n in CONVERTIBLE if n != self.native],
             units="px",
             coordinate_frame="image (px, origin at the top-left pixel centre)",
@@ -105,18 +103,7 @@ class OpenPoseService(EstimatorService):
         )
 
     def _options(self, opts: pose_pb2.DetectOptions) -> pose_pb2.DetectOptions:
-        out = pose_pb2.DetectOptions()
-        out.CopyFrom(opts)
-        if out.max_people < 0:
-            raise InvalidInputError("options.max_people", out.max_people, ">= 0 (0 or 1: one)")
-        if not 0.0 <= out.min_person_score <= 1.0:
-            raise InvalidInputError("options.min_person_score", out.min_person_score, "[0, 1]")
-        name = out.output_skeleton or self.native
-        allowed = [self.native, *[n for n in CONVERTIBLE if n != self.native]]
-        if name not in allowed:
-            raise InvalidInputError("options.output_skeleton", name, f"one of {allowed} (or empty)")
-        out.output_skeleton = name
-        return out
+        return check_detect_options(opts, self.native, CONVERTIBLE)
 
     def detect_image(self, image_bgr: np.ndarray) -> list[Person]:
         """Run network and parser on one (H, W, 3) uint8 BGR image; people in native order."""
@@ -135,46 +122,15 @@ class OpenPoseService(EstimatorService):
     ) -> Iterator[pose_pb2.FramePoses]:
         """Stream FramePoses, one per Frame, in order; see the Pose API for the messages."""
         self.require_ready()
-        opts = self._options(pose_pb2.DetectOptions())
-        for pos, req in enumerate(request_iterator):
-            kind = req.WhichOneof("item")
-            if kind == "options":
-                if pos != 0:
-                    raise InvalidInputError(f"requests[{pos}].options", "options",
-                                            "options only in message 0")
-                opts = self._options(req.options)
-                continue
-            if kind != "frame":
-                raise InvalidInputError(f"requests[{pos}]", "empty request", "options or frame")
-            f = req.frame
-            which = f.WhichOneof("image")
-            image = decode_image(
-                f.encoded if which == "encoded" else None,
-                f.raw_bgr if which == "raw_bgr" else None,
-                f.width, f.height, f"frame[index={f.index}]",
-            )
+        for opts, f in detect_stream(request_iterator, self._options):
+            image = decode_frame(f)
             yield self._frame_poses(f, image, self.detect_image(image), opts)
 
     def _frame_poses(self, frame: pose_pb2.Frame, image: np.ndarray, people: list[Person],
                      opts: pose_pb2.DetectOptions) -> pose_pb2.FramePoses:
-        dst = opts.output_skeleton
-        out = pose_pb2.FramePoses(
-            index=frame.index, timestamp_s=frame.timestamp_s, camera_id=frame.camera_id,
-            width=int(image.shape[1]), height=int(image.shape[0]), skeleton=dst,
-        )
+        out = frame_poses(frame, image, opts.output_skeleton)
         if opts.min_person_score > 0:
             people = [p for p in people if p.score >= opts.min_person_score]
-        people = people[: max(1, opts.max_people)]
-        for p in people:
-            kp, conf = p.keypoints, p.confidence
-            if dst != self.native:
-                kp = convert(kp, self.native, dst)
-                conf = convert_confidence(conf, self.native, dst)
-            out.people.add(
-                keypoints=to_tensor(np.asarray(kp, dtype=np.float32)),
-                confidence=to_tensor(np.asarray(conf, dtype=np.float32)),
-                score=p.score,
-                box=pose_pb2.Box(x0=p.box[0], y0=p.box[1], x1=p.box[2], y1=p.box[3]),
-                track_id=-1,
-            )
+        for p in people[: max(1, opts.max_people)]:
+            add_person(out, self.native, p.keypoints, p.confidence, p.score, p.box, -1)
         return out
