@@ -3,8 +3,9 @@
 #
 #   docker/build_images.sh [--gpu] [--no-cache] [NAME ...]
 #
-# NAME: stereo, videopose3d, blazepose, gateway (default: each of those whose code exists;
-# openpose and detectron once they have a Dockerfile). Images are tagged
+# NAME: stereo, videopose3d, blazepose, openpose, gateway, detectron. Default: the first five
+# (each whose Dockerfile and server exist); detectron only when named (its torch 2.14.1 +
+# torchvision from PyTorch's CPU index, or a 4+ GB CUDA build from PyPI). Images are tagged
 # ${POSEARENA_REGISTRY:-posearena}/NAME:${POSEARENA_TAG:-latest} (GPU variant: TAG-gpu).
 # Idempotent and cached: the base image is made only when missing, layers come from the
 # daemon's build cache, so a rebuild with nothing changed takes seconds.
@@ -21,7 +22,8 @@ ROOT="$(dirname "$HERE")"
 BASE="${POSEARENA_BASE_IMAGE:-posearena/base:bookworm-py311}"
 REGISTRY="${POSEARENA_REGISTRY:-posearena}"
 TAG="${POSEARENA_TAG:-latest}"
-ALL=(stereo videopose3d blazepose openpose detectron gateway)
+ALL=(stereo videopose3d blazepose openpose gateway)
+ON_REQUEST=(detectron)  # built only when named
 
 gpu=0
 cache=()
@@ -30,7 +32,7 @@ for arg in "$@"; do
     case "$arg" in
         --gpu) gpu=1 ;;
         --no-cache) cache=(--no-cache) ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         -*) echo "build_images.sh: unknown option $arg" >&2; exit 2 ;;
         *) names+=("$arg") ;;
     esac
@@ -48,6 +50,7 @@ explicit=1
 if [[ ${#names[@]} -eq 0 ]]; then
     explicit=0
     names=("${ALL[@]}")
+    echo "skip ${ON_REQUEST[*]}: built only when named (docker/build_images.sh ${ON_REQUEST[*]})"
 fi
 todo=()
 for name in "${names[@]}"; do
@@ -104,7 +107,7 @@ for name in "${todo[@]}"; do
     start=$(date +%s)
     echo "=== building $image"
     log="$(mktemp)"
-    if ! DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}" docker build --network host "${cache[@]}" \
+    if ! DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}" docker build --network host --force-rm "${cache[@]}" \
             -f "$(dockerfile_of "$name")" --build-arg "BASE_IMAGE=$BASE" \
             "${variant_args[@]}" -t "$image" . >"$log" 2>&1; then
         echo "build_images.sh: building $image failed; last lines:" >&2

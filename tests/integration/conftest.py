@@ -8,26 +8,32 @@ and 127.0.0.1 only, on ports 502xx so that services started elsewhere on 501xx d
 from __future__ import annotations
 
 import os
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.integration.stack import Stack, build_images, ensure_daemon
+from tests.integration.stack import (
+    TIMES,
+    Stack,
+    build_images,
+    daemon_running,
+    ensure_daemon,
+    stop_daemon,
+)
 
 ENABLED = os.environ.get("POSEARENA_INTEGRATION") == "1"
-IMAGES = ["stereo", "videopose3d", "blazepose", "gateway"]
+IMAGES = ["stereo", "videopose3d", "blazepose", "openpose", "gateway"]  # not detectron
+ESTIMATORS = ["stereo", "videopose3d", "blazepose", "openpose"]
 TEST_PORTS = {"POSEARENA_GATEWAY_PORT": "50250", "POSEARENA_BLAZEPOSE_PORT": "50251",
-              "POSEARENA_STEREO_PORT": "50252", "POSEARENA_VIDEOPOSE3D_PORT": "50253"}
-TIMES: dict[str, float] = {}
+              "POSEARENA_STEREO_PORT": "50252", "POSEARENA_VIDEOPOSE3D_PORT": "50253",
+              "POSEARENA_OPENPOSE_PORT": "50254", "POSEARENA_DETECTRON_PORT": "50255"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if ENABLED:
         return
     skip = pytest.mark.skip(reason="compose integration tests: set POSEARENA_INTEGRATION=1 "
-                                   "(needs root for docker/debootstrap, ~10 min cold)")
+                                   "(needs root for docker/debootstrap, ~8 min cold)")
     for item in items:
         if item.get_closest_marker("integration") is not None:
             item.add_marker(skip)
@@ -40,42 +46,35 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def images() -> list[str]:
-    """Daemon up and images built; returns the image names built."""
+def images():
+    """Daemon up and images built; yields the image names. A daemon this session started is
+    stopped at the end (one that was already running is left alone)."""
     start = time.monotonic()
+    was_running = daemon_running()
     ensure_daemon()
     TIMES["daemon"] = time.monotonic() - start
-    TIMES["build"] = build_images(IMAGES)
-    return IMAGES
+    try:
+        TIMES["build"] = build_images(IMAGES)
+        yield IMAGES
+    finally:
+        if not was_running:
+            stop_daemon()
 
 
 @pytest.fixture(scope="session")
-def vp3d_models():
-    """A models folder holding an UNTRAINED VideoPose3D checkpoint (random weights, small
-    architecture) for the /models volume: it exercises the mount and the loading path only;
-    nothing checks lifting accuracy with it."""
-    from posearena_videopose3d.checkpoint import save_checkpoint
-    from posearena_videopose3d.model import TemporalModel
-
-    with tempfile.TemporaryDirectory(prefix="pa-vp3d-") as d:
-        folder = Path(d)
-        folder.chmod(0o755)  # read by uid 10001 in the container
-        model = TemporalModel(17, 2, 17, [3, 3, 3], channels=64)
-        ckpt = save_checkpoint(folder / "default.pt", model, "untrained (container test)")
-        ckpt.chmod(0o644)
-        yield folder
-
-
-@pytest.fixture(scope="session")
-def stack(images: list[str], vp3d_models: Path):
-    """stereo + blazepose + videopose3d + gateway on host networking, torn down at the end."""
-    s = Stack("pa-it", {**TEST_PORTS, "POSEARENA_VIDEOPOSE3D_MODELS": str(vp3d_models)})
+def stack(images: list[str]):
+    """The whole stack on host networking, as users start it: one `docker-compose up -d` of
+    the gateway and its dependencies. videopose3d reads the shipped trained model (the default
+    volume, services/videopose3d/posearena_videopose3d/models); openpose has an empty models
+    volume (no weights here), so it runs NOT_SERVING and compose must still start the gateway.
+    Torn down at the end, also after failures."""
+    s = Stack("pa-it", dict(TEST_PORTS))
+    s.env["POSEARENA_OPENPOSE_MODELS"] = str(s.empty_dir("openpose-models"))
     try:
         start = time.monotonic()
-        s.up(["stereo", "blazepose", "videopose3d"])
-        TIMES["healthy"] = s.wait_healthy(["stereo", "blazepose", "videopose3d"])
-        s.up(["gateway"])  # depends_on: service_healthy, checked by compose
+        s.up([*ESTIMATORS, "gateway"], deps=True)  # waits for service_healthy (--alive)
         TIMES["up"] = time.monotonic() - start
+        TIMES["healthy"] = s.wait_healthy([*ESTIMATORS, "gateway"])
         yield s
     finally:
         s.down()

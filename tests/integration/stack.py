@@ -1,6 +1,7 @@
 """Compose stack harness for the integration tests: daemon, images, pre-flight checks, up/down.
 
-Everything runs with host networking on 127.0.0.1 (compose.yaml + compose.host.yaml). Pre-flight
+Everything runs with host networking on 127.0.0.1 (`docker-compose -f compose.yaml -f
+compose.host.yaml`, exactly as documented for users). Pre-flight
 checks (images present, ports free) fail before any container starts, with a message naming
 the service, the value and the environment variable to change.
 """
@@ -20,7 +21,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DOCKER_DIR = REPO / "docker"
 COMPOSE_FILES = (REPO / "compose.yaml", REPO / "compose.host.yaml")
-DEFAULT_PORTS = {"gateway": 50150, "blazepose": 50151, "stereo": 50152, "videopose3d": 50153}
+DEFAULT_PORTS = {"gateway": 50150, "blazepose": 50151, "stereo": 50152, "videopose3d": 50153,
+                 "openpose": 50154, "detectron": 50155}
+# the gateway's compose dependencies (detectron is opt-in: profile "detectron")
+GATEWAY_DEPENDS_ON = ["stereo", "videopose3d", "blazepose", "openpose"]
+
+
+# seconds spent in each phase, printed at the end of the run (conftest.pytest_terminal_summary);
+# here rather than in conftest, whose module pytest imports apart from the tests' imports
+TIMES: dict[str, float] = {}
 
 
 class StackError(RuntimeError):
@@ -28,12 +37,23 @@ class StackError(RuntimeError):
 
 
 def _run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 600,
-         check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+         check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd)
     if check and proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
         raise StackError(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}):\n{tail}")
     return proc
+
+
+def daemon_running() -> bool:
+    """True when the private daemon (docker/dockerd.sh) is up and answering."""
+    return _run(["bash", str(DOCKER_DIR / "dockerd.sh"), "status"], check=False).returncode == 0
+
+
+def stop_daemon() -> None:
+    """Stop the private daemon by its pid file (docker/dockerd.sh stop)."""
+    _run(["bash", str(DOCKER_DIR / "dockerd.sh"), "stop"], check=False, timeout=120)
 
 
 def ensure_daemon() -> str:
@@ -108,16 +128,23 @@ def check_ports_free(services: list[str], env: dict[str, str]) -> None:
         raise StackError("; ".join(busy))
 
 
-def render_host_config(env: dict[str, str], out: Path) -> Path:
-    """Merge compose.yaml + compose.host.yaml into one file without `ports:`.
+def compose_config(env: dict[str, str], files: tuple[Path, ...] = COMPOSE_FILES,
+                   profiles: tuple[str, ...] = ()) -> dict:
+    """The merged compose configuration as docker-compose itself renders it (`config`).
 
-    docker-compose 1.29 refuses published ports together with network_mode host (Docker
-    ignores them anyway); it cannot drop a list from an override, so the merged config is
-    rendered with `docker-compose config`, parsed by docker-compose's own interpreter (which
-    has PyYAML), and written back as JSON (valid YAML) with `ports` removed.
+    Args:
+        env: environment the variables in the files are taken from.
+        files: compose files, merged in order; () = none given, so docker-compose picks
+            compose.yaml + compose.override.yaml in the repository root itself.
+        profiles: compose profiles to enable (e.g. "detectron").
+
+    Returns:
+        The parsed config ({"services": {...}, ...}); docker-compose's output is YAML, parsed
+        with docker-compose's own interpreter (which has PyYAML).
     """
-    files = [a for f in COMPOSE_FILES for a in ("-f", str(f))]
-    merged = _run(["docker-compose", *files, "config"], env=env).stdout
+    args = [a for f in files for a in ("-f", str(f))]
+    args += [a for p in profiles for a in ("--profile", p)]
+    merged = _run(["docker-compose", *args, "config"], env=env, cwd=REPO).stdout
     compose = shutil.which("docker-compose") or "docker-compose"
     shebang = Path(compose).read_bytes()[:200].split(b"\n", 1)[0].decode(errors="replace")
     if not shebang.startswith("#!"):
@@ -127,12 +154,7 @@ def render_host_config(env: dict[str, str], out: Path) -> Path:
     proc = subprocess.run([*py, "-c", to_json], input=merged, capture_output=True, text=True)
     if proc.returncode != 0:
         raise StackError(f"cannot parse docker-compose config: {proc.stderr.strip()}")
-    config = json.loads(proc.stdout)
-    for svc in config["services"].values():
-        if svc.get("network_mode") == "host":
-            svc.pop("ports", None)
-    out.write_text(json.dumps(config, indent=1))
-    return out
+    return json.loads(proc.stdout)
 
 
 @dataclass
@@ -155,23 +177,37 @@ class Stack:
         self.project = project
         self.env = {**os.environ, **(env_overrides or {})}
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{project}-"))
-        runs = self.tmp / "runs"
-        runs.mkdir()
-        runs.chmod(0o777)  # the gateway writes as uid 10001
-        self.env.setdefault("POSEARENA_RUNS_DIR", str(runs))
-        self.file = render_host_config(self.env, self.tmp / "compose.json")
+        self.runs = self.tmp / "runs"
+        self.runs.mkdir()
+        self.runs.chmod(0o777)  # the gateway writes as uid 10001
+        self.env.setdefault("POSEARENA_RUNS_DIR", str(self.runs))
+
+    def empty_dir(self, name: str) -> Path:
+        """A new empty folder under this stack's temporary directory (e.g. a models volume
+        without weights), readable by the containers' uid 10001."""
+        path = self.tmp / name
+        path.mkdir()
+        path.chmod(0o755)
+        return path
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True
                 ) -> subprocess.CompletedProcess:
-        """Run `docker-compose -p PROJECT -f RENDERED ARGS...`."""
-        cmd = ["docker-compose", "-p", self.project, "-f", str(self.file), *args]
+        """Run `docker-compose -p PROJECT -f compose.yaml -f compose.host.yaml ARGS...`."""
+        files = [a for f in COMPOSE_FILES for a in ("-f", str(f))]
+        cmd = ["docker-compose", "-p", self.project, *files, *args]
         return _run(cmd, env=self.env, timeout=timeout, check=check)
 
-    def up(self, services: list[str]) -> None:
-        """Pre-flight checks, then start `services` (no dependencies) detached."""
+    def up(self, services: list[str], deps: bool = False) -> None:
+        """Pre-flight checks (images present, ports free), then `up -d` of `services`.
+
+        With `deps`, compose also starts their dependencies and waits, as `depends_on:
+        condition: service_healthy` says, until those are healthy (the gateway's case);
+        `services` must then list the dependencies too, for the pre-flight checks.
+        """
         check_images(services, self.env)
         check_ports_free(services, self.env)
-        self.compose("up", "-d", "--no-deps", "--no-build", *services)
+        self.compose("up", "-d", "--no-build", *([] if deps else ["--no-deps"]), *services,
+                     timeout=900)
 
     def states(self) -> dict[str, ServiceState]:
         """State of every container of this project (also stopped ones), by service name."""

@@ -124,29 +124,3 @@ def test_swapping_an_image_is_one_variable(images):
         stack.down()
         subprocess.run(["docker", "rmi", alt], capture_output=True)
 
-
-def test_videopose3d_without_checkpoint_is_not_serving(images, tmp_path):
-    empty = tmp_path / "models"
-    empty.mkdir()
-    empty.chmod(0o755)
-    port = PORT + 1
-    stack = Stack("pa-it-nockpt", {"POSEARENA_VIDEOPOSE3D_PORT": str(port),
-                                   "POSEARENA_VIDEOPOSE3D_MODELS": str(empty)})
-    try:
-        stack.up(["videopose3d"])
-        stub = pose_pb2_grpc.PoseEstimatorStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                info = stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=5)
-                break
-            except grpc.RpcError:
-                assert time.monotonic() < deadline, stack.logs("videopose3d")
-                time.sleep(1)
-        assert not info.model_loaded and "/models/default.pt" in info.model_status
-        cid = stack.compose("ps", "-q", "videopose3d").stdout.strip()
-        probe = subprocess.run(["docker", "exec", cid, "python", "-m",
-                                "posearena.service.healthcheck"], capture_output=True, text=True)
-        assert probe.returncode == 1 and "NOT_SERVING" in probe.stderr
-    finally:
-        stack.down()

@@ -1,9 +1,13 @@
 """Real requests against the running containers: BlazePose Detect on real Pose2Sim frames,
-stereo Triangulate of those detections with the real calibration, VideoPose3D's model state,
-the gateway's own gRPC service."""
+stereo Triangulate of those detections with the real calibration, VideoPose3D's shipped model,
+the weight-less OpenPose container through the conformance suite, the gateway's gRPC service."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,13 +20,15 @@ from posearena.calibration import camera_to_proto, load_calibration
 from posearena.skeletons import get_skeleton
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc, pose_pb2, pose_pb2_grpc
-from tests.integration.conftest import TEST_PORTS, TIMES
+from tests.integration.conftest import TEST_PORTS
+from tests.integration.stack import TIMES
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "pose2sim_demo"
 FIXTURE = REPO / "tests" / "data" / "pose2sim_blazepose33_2d.npz"
+VP3D_MODELS = REPO / "services" / "videopose3d" / "posearena_videopose3d" / "models"
 N_FRAMES = 20
 SK = get_skeleton("blazepose33")
 BODY = [SK.joints.index(f"{s}_{j}") for j in ("shoulder", "elbow", "wrist", "hip", "knee",
@@ -122,11 +128,12 @@ def test_stereo_container_triangulates_the_detections(detections):
     assert 1.0 < height < 1.8, f"ankle-to-shoulder height {height:.2f} m"
 
 
-def test_videopose3d_container_loads_the_model_volume(stack):
+def test_videopose3d_container_serves_the_shipped_model(stack):
+    meta = json.loads((VP3D_MODELS / "default.json").read_text())
     info = _stub("videopose3d").GetInfo(pose_pb2.GetInfoRequest(), timeout=30)
     assert info.kind == pose_pb2.LIFTER_3D
     assert info.model_loaded, info.model_status  # read from the mounted /models/default.pt
-    assert info.receptive_field == 27  # the test checkpoint's filter widths 3,3,3
+    assert info.receptive_field == meta["receptive_field"]  # the shipped checkpoint's
     T = 40
     rng = np.random.default_rng(0)
     kp = (500 + 100 * rng.standard_normal((T, 17, 2))).astype(np.float32)
@@ -135,6 +142,28 @@ def test_videopose3d_container_loads_the_model_volume(stack):
         timeout=60)
     poses = from_tensor(reply.poses_3d, "poses_3d", 3, 3)
     assert poses.shape == (T, 17, 3) and np.isfinite(poses).all()
+
+
+def test_weightless_openpose_container_is_up_not_serving_and_conformant(stack):
+    """No OpenPose weights here: the container stays up, NOT_SERVING (strict probe exit 1,
+    compose's --alive probe exit 0: the stack came up), and passes the Pose API conformance
+    suite as a third-party image would be checked (FAILED_PRECONDITION for a request)."""
+    assert stack.states()["openpose"].health == "healthy"  # compose's --alive check
+    cid = stack.compose("ps", "-q", "openpose").stdout.strip()
+    strict = subprocess.run(["docker", "exec", cid, "python", "-m",
+                             "posearena.service.healthcheck"], capture_output=True, text=True)
+    assert strict.returncode == 1 and "NOT_SERVING" in strict.stderr
+    info = _stub("openpose").GetInfo(pose_pb2.GetInfoRequest(), timeout=30)
+    assert not info.model_loaded and "/models/pose/body_25/" in info.model_status
+    port = TEST_PORTS["POSEARENA_OPENPOSE_PORT"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider",
+         str(REPO / "tests" / "conformance")],
+        env={**os.environ, "POSEARENA_CONFORMANCE_TARGET": f"127.0.0.1:{port}"},
+        capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "PASSED tests/conformance/test_pose_api.py::" \
+           "test_request_without_model_is_failed_precondition" in run.stdout, run.stdout[-3000:]
 
 
 def test_gateway_container_serves(stack):

@@ -1,10 +1,16 @@
 """Container health probe through grpc.health.v1: `python -m posearena.service.healthcheck`.
 
-Used by every image's HEALTHCHECK and by compose. Exit status: 0 SERVING, 1 NOT_SERVING (or any
-other health status), 2 unreachable / error. Prints one line saying which and why.
+Two modes:
+- strict (default; every image's HEALTHCHECK, readiness): exit 0 SERVING, 1 NOT_SERVING (or any
+  other health status), 2 unreachable / error.
+- `--alive` (compose): exit 0 whenever the service answers the health check at all, SERVING or
+  NOT_SERVING, 2 when it does not answer. A service whose weights are missing stays up and
+  reports NOT_SERVING; compose must still start the gateway, which then skips that service's
+  pipelines with the NOT_SERVING message.
+Prints one line saying which status and why.
 
-    python -m posearena.service.healthcheck [--host 127.0.0.1] [--port P] [--service NAME]
-                                            [--timeout S]
+    python -m posearena.service.healthcheck [--alive] [--host 127.0.0.1] [--port P]
+                                            [--service NAME] [--timeout S]
 
 The port defaults to env POSEARENA_PORT (the port the service in the same container listens
 on), the host to 127.0.0.1 (inside a container the service binds 0.0.0.0 or 127.0.0.1).
@@ -53,18 +59,29 @@ def check(target: str, service: str = "", timeout_s: float = 3.0) -> tuple[int, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse flags, run one health check, print the result; return the exit status."""
+    """Parse flags, run one health check, print the result; return the exit status.
+
+    Args:
+        argv: command-line arguments (None: sys.argv[1:]); see the module docstring.
+
+    Returns:
+        EXIT_SERVING, EXIT_NOT_SERVING (strict mode only) or EXIT_UNREACHABLE.
+    """
     p = argparse.ArgumentParser(description="gRPC health probe for a posearena service")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("POSEARENA_PORT", "0")))
     p.add_argument("--service", default="", help='health service name ("" = overall)')
     p.add_argument("--timeout", type=float, default=3.0, help="seconds")
+    p.add_argument("--alive", action="store_true",
+                   help="exit 0 when the service answers at all (SERVING or NOT_SERVING)")
     args = p.parse_args(argv)
     if not 0 < args.port < 65536:
         print(f"port={args.port}: expected 1..65535 (--port or env POSEARENA_PORT)",
               file=sys.stderr)
         return EXIT_UNREACHABLE
     code, message = check(f"{args.host}:{args.port}", args.service, args.timeout)
+    if args.alive and code == EXIT_NOT_SERVING:
+        code, message = EXIT_SERVING, f"{message} (answering; --alive)"
     print(message, file=sys.stdout if code == EXIT_SERVING else sys.stderr)
     return code
 
