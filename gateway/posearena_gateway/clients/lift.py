@@ -8,7 +8,7 @@ import numpy as np
 
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
-from posearena_gateway.runtime import open_channel
+from posearena_gateway.runtime.channels import shared_channel
 
 
 @dataclass
@@ -60,8 +60,7 @@ def lift(
         fps=float(fps),
         flip_tta=flip_tta,
     )
-    with open_channel(target) as ch:
-        resp = pose_pb2_grpc.PoseEstimatorStub(ch).Lift(req, timeout=timeout_s)
+    resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).Lift(req, timeout=timeout_s)
     interp = (
         from_tensor(resp.interpolated, "interpolated").astype(bool)
         if resp.interpolated.shape

@@ -10,7 +10,7 @@ import numpy as np
 from posearena.calibration import Camera, camera_to_proto
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
-from posearena_gateway.runtime import open_channel
+from posearena_gateway.runtime.channels import shared_channel
 
 
 @dataclass
@@ -75,8 +75,8 @@ def triangulate(
         req.parallel.CopyFrom(pose_pb2.ParallelRig(focal_px=f, baseline_m=b, cx=cx, cy=cy))
     if options is not None:
         req.options.CopyFrom(options)
-    with open_channel(target) as ch:
-        resp = pose_pb2_grpc.PoseEstimatorStub(ch).Triangulate(req, timeout=timeout_s)
+    resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).Triangulate(
+        req, timeout=timeout_s)
     return TriangulationOutput(
         points_3d=from_tensor(resp.points_3d, "points_3d", last_dim=3),
         reprojection_error=from_tensor(resp.reprojection_error, "reprojection_error"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -25,6 +26,24 @@ def open_channel(target: str) -> grpc.Channel:
             ("grpc.enable_retries", 1),
         ],
     )
+
+
+_SHARED: dict[str, grpc.Channel] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_channel(target: str) -> grpc.Channel:
+    """One long-lived channel per target, reused by every call of this process.
+
+    Reuse keeps connections warm and makes round_robin exact across calls when `target`
+    names several replicas (e.g. "ipv4:127.0.0.1:5001,127.0.0.1:5002" or a headless DNS
+    name). Do not close it; it lives as long as the process.
+    """
+    with _SHARED_LOCK:
+        ch = _SHARED.get(target)
+        if ch is None:
+            ch = _SHARED[target] = open_channel(target)
+        return ch
 
 
 @dataclass
