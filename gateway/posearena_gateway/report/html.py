@@ -90,8 +90,9 @@ def summary_section(metrics: dict) -> str:
 def reference_section(metrics: dict, reference: Sequence3D | None) -> str:
     """What the reference is: kind, status, skeleton, frame, rate, duration, source."""
     ref = dict(metrics.get("reference") or {})
-    items = [(k, ref.get(k)) for k in ("kind", "status", "reason", "skeleton", "frame", "fps",
-                                       "source") if ref.get(k) not in (None, "")]
+    items = [(k, ref.get(k)) for k in ("kind", "status", "reason", "method", "person_choice",
+                                       "skeleton", "frame", "fps", "source")
+             if ref.get(k) not in (None, "")]
     if reference is not None:
         items += [("frames", reference.num_frames),
                   ("duration (s)", f"{reference.num_frames / reference.fps:.2f}"),
