@@ -19,6 +19,7 @@ MAIN = ROOT / ".venv" / "bin" / "python"
 BENCHES = {
     "triangulation": (MAIN, "bench_triangulation.py"),
     "lifting": (MAIN, "bench_lifting.py"),
+    "lifter_domain": (MAIN, "bench_lifter_domain.py"),
     "blazepose": (MAIN, "bench_blazepose.py"),
     "multiperson": (MAIN, "bench_multiperson.py"),
     "openpose_parser": (MAIN, "bench_openpose_parser.py"),
