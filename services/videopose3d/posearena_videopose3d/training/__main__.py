@@ -14,6 +14,7 @@ from posearena_videopose3d.checkpoint import load_checkpoint
 from posearena_videopose3d.training.cameras import CameraSampling
 from posearena_videopose3d.training.data import load_uiprmd_vicon
 from posearena_videopose3d.training.evaluate import evaluate
+from posearena_videopose3d.training.poseaug import PoseAugmentation
 from posearena_videopose3d.training.train import TrainConfig, train
 
 
@@ -37,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-only", action="store_true",
                     help="only evaluate the checkpoint OUT on --val-subjects")
     ap.add_argument("--flip-tta", action="store_true", help="flip TTA in evaluation")
+    ap.add_argument("--pose-aug", type=float, default=0.0,
+                    help="probability of rotating a sequence's arms/legs/trunk per epoch")
+    ap.add_argument("--init", default=None, help="start from this checkpoint's weights")
+    ap.add_argument("--lr", type=float, default=1e-3)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     sampling = CameraSampling(yaw_deg=a.yaw_deg)
@@ -58,14 +63,20 @@ def main(argv: list[str] | None = None) -> int:
           f"{rep.trimmed + (vrep.trimmed if vrep else [])}", flush=True)
     cfg = TrainConfig(filter_widths=[int(w) for w in a.filter_widths.split(",")],
                       channels=a.channels, causal=a.causal, batch_size=a.batch_size,
-                      minutes=a.minutes, seed=a.seed)
+                      minutes=a.minutes, seed=a.seed, lr=a.lr)
+    init = None
+    if a.init:
+        init, _ = load_checkpoint(a.init, cfg.filter_widths, cfg.channels, cfg.causal)
     meta = {"training_data": {
         "dataset": "UI-PRMD Vicon positions (Plug-in-Gait markers -> joint centres, "
                    "posearena.mocap)", "train_subjects": tr_subj,
         "val_subjects": a.val_subjects.split(",") if a.val_subjects else [],
         "subsample_strides_of_100hz": list(sub), "dropped_files": dropped}}
+    if a.init:
+        meta["training_data"]["initialised_from"] = str(a.init)
     summary = train(train_seqs, val_seqs, a.out, cfg, resume=a.resume,
-                    sampling=sampling, extra_meta=meta)
+                    sampling=sampling, extra_meta=meta, init=init,
+                    pose_aug=PoseAugmentation(prob=a.pose_aug) if a.pose_aug > 0 else None)
     summary.pop("losses")
     print(json.dumps(summary), flush=True)
     return 0

@@ -17,6 +17,7 @@ from posearena_videopose3d.training.cameras import (
     sample_camera,
 )
 from posearena_videopose3d.training.data import Sequence3D
+from posearena_videopose3d.training.poseaug import PoseAugmentation, augment_pose
 
 COCO_LEFT, COCO_RIGHT = [1, 3, 5, 7, 9, 11, 13, 15], [2, 4, 6, 8, 10, 12, 14, 16]
 H36M_LEFT, H36M_RIGHT = [4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]
@@ -102,17 +103,19 @@ class WindowSampler:
     Args:
         seqs: training sequences. receptive_field: RF frames. causal: causal windows.
         sampling: camera ranges. aug: corruption. seed: random seed.
+        pose_aug: body-part rotations applied to each sequence per epoch (None: off).
     """
 
     def __init__(self, seqs: list[Sequence3D], receptive_field: int, causal: bool = False,
                  sampling: CameraSampling | None = None, aug: Augmentation | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, pose_aug: PoseAugmentation | None = None) -> None:
         self.seqs = seqs
         self.rf = int(receptive_field)
         self.causal = causal
         self.sampling = sampling or CameraSampling()
         self.aug = aug or Augmentation()
         self.rng = np.random.default_rng(seed)
+        self.pose_aug = pose_aug
         self.facing = [facing_yaw(s.h36m) for s in seqs]
 
     def epoch(self, batch_size: int, with_camera: bool = False) -> Iterator[tuple[np.ndarray, ...]]:
@@ -130,6 +133,8 @@ class WindowSampler:
         pad_r = 0 if self.causal else self.rf // 2
         xs, ys, ks, starts, offset = [], [], [], [], 0
         for seq, fac in zip(self.seqs, self.facing, strict=True):
+            if self.pose_aug is not None:
+                seq = augment_pose(seq, self.pose_aug, self.rng)
             cam = sample_camera(seq.h36m, fac, self.rng, self.sampling)
             x, y = project_sequence(seq, cam, self.aug, self.rng)
             xs.append(np.pad(x, ((pad_l, pad_r), (0, 0), (0, 0)), mode="edge"))

@@ -22,6 +22,7 @@ from posearena_videopose3d.training.cameras import CameraSampling
 from posearena_videopose3d.training.data import Sequence3D
 from posearena_videopose3d.training.evaluate import evaluate
 from posearena_videopose3d.training.io import load_state, save_model, save_state
+from posearena_videopose3d.training.poseaug import PoseAugmentation
 
 
 @dataclass
@@ -67,6 +68,7 @@ def train(
     train_seqs: list[Sequence3D], val_seqs: list[Sequence3D] | None, out: str | Path,
     cfg: TrainConfig, resume: bool = False, sampling: CameraSampling | None = None,
     aug: Augmentation | None = None, log: bool = True, extra_meta: dict | None = None,
+    pose_aug: PoseAugmentation | None = None, init: TemporalModel | None = None,
 ) -> dict:
     """Train for `cfg.minutes` (or `cfg.max_steps`), save the model to `out` and the training
     state (optimizer, step, epoch, elapsed time) to `<out>.state.pt` for `resume`.
@@ -76,6 +78,9 @@ def train(
         out: model checkpoint path. cfg: settings. resume: continue from `<out>.state.pt`.
         sampling: camera ranges. aug: input corruption. log: print progress.
         extra_meta: extra metadata stored in the checkpoint (e.g. data description).
+        pose_aug: body-part rotation augmentation (None: off).
+        init: a model of the same architecture whose weights start the run (fine-tuning;
+            ignored when resuming).
 
     Returns:
         Summary dict: step, epoch, minutes (total trained), last_loss_mm, losses (per-step
@@ -86,6 +91,8 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=True)
     step, epoch, trained_s = 0, 0, 0.0
     state_path = Path(str(out) + ".state.pt")
+    if init is not None and not (resume and state_path.is_file()):
+        model.load_state_dict(init.state_dict())
     if resume and state_path.is_file():
         st = load_state(state_path)
         model.load_state_dict(st["model_state"])
@@ -94,7 +101,7 @@ def train(
     budget_s = trained_s + cfg.minutes * 60.0
     total_budget = max(budget_s, 1.0)
     sampler = WindowSampler(train_seqs, model.receptive_field(), cfg.causal, sampling, aug,
-                            seed=cfg.seed + step)
+                            seed=cfg.seed + step, pose_aug=pose_aug)
     losses: list[float] = []
     t0, last_ckpt = time.monotonic(), time.monotonic()
     done = False
@@ -147,7 +154,8 @@ def train(
         "training": {"config": {k: v for k, v in asdict(cfg).items()}, "steps": step,
                      "epochs": epoch, "minutes": round(trained_s / 60.0, 2),
                      "camera_sampling": asdict(sampling or CameraSampling()),
-                     "augmentation": asdict(aug or Augmentation())},
+                     "augmentation": asdict(aug or Augmentation()),
+                     "pose_augmentation": asdict(pose_aug) if pose_aug else None},
         "validation": summary.get("validation"),
     }
     meta.update(extra_meta or {})
