@@ -14,6 +14,8 @@
 #      build_base_image.sh when missing; set python:3.11-slim-bookworm where pulling works),
 #      POSEARENA_TORCH_WHEEL (local torch CPU wheel; default /opt/wheels/torch-2.13.0+cpu-*),
 #      POSEARENA_TORCH_GPU_VARIANT (PyTorch index suffix for --gpu, default cu128),
+#      POSEARENA_TORCH_INDEX_URL (detectron's torch index, e.g. https://pypi.org/simple where
+#      PyTorch's own index is not reachable: a CUDA build that also runs on the CPU),
 #      DOCKER_HOST (see docker/dockerd.sh).
 set -euo pipefail
 
@@ -32,7 +34,7 @@ for arg in "$@"; do
     case "$arg" in
         --gpu) gpu=1 ;;
         --no-cache) cache=(--no-cache) ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         -*) echo "build_images.sh: unknown option $arg" >&2; exit 2 ;;
         *) names+=("$arg") ;;
     esac
@@ -97,6 +99,9 @@ suffix=""
 if [[ $gpu -eq 1 ]]; then
     variant_args=(--build-arg "TORCH_VARIANT=${POSEARENA_TORCH_GPU_VARIANT:-cu128}")
     suffix="-gpu"
+fi
+if [[ -n "${POSEARENA_TORCH_INDEX_URL:-}" ]]; then
+    variant_args+=(--build-arg "TORCH_INDEX_URL=$POSEARENA_TORCH_INDEX_URL")
 fi
 
 cd "$ROOT"
