@@ -12,16 +12,24 @@ from posearena.calibration.qualisys import parse_qualisys, read_qualisys, write_
 from posearena.calibration.rotation import matrix_to_rodrigues, rodrigues_to_matrix
 from posearena.calibration.stereo_calib import StereoCalibration, calibrate_stereo
 from posearena.calibration.toml_format import format_toml, parse_toml, read_toml, write_toml
+from posearena.calibration.virtual import (
+    VirtualView,
+    look_at_rotation,
+    to_camera_frame,
+    virtual_view,
+)
 
 __all__ = [
     "Camera",
     "StereoCalibration",
+    "VirtualView",
     "calibrate_stereo",
     "camera_from_proto",
     "camera_to_proto",
     "detect_format",
     "format_toml",
     "load_calibration",
+    "look_at_rotation",
     "matrix_to_rodrigues",
     "parse_opencv",
     "parse_qualisys",
@@ -31,6 +39,8 @@ __all__ = [
     "read_toml",
     "rodrigues_to_matrix",
     "save_calibration",
+    "to_camera_frame",
+    "virtual_view",
     "write_opencv",
     "write_qualisys",
     "write_toml",

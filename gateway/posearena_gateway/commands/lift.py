@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from posearena.calibration import load_calibration, to_camera_frame, virtual_view
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz
 from posearena_gateway.clients.lift import lift
@@ -17,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lift", help="lift 2D keypoints to 3D (VideoPose3D)",
                        description="IN is a .npy (T,17,2) COCO-17 px or a `posearena detect` "
                        ".npz (main person). OUT.npz holds poses_3d (T,17,3) m (root-relative, "
-                       "camera frame), skeleton, interpolated (T,).")
+                       "camera frame), skeleton, interpolated (T,), up_axis (3,) (from --calib, "
+                       "else -y).")
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True)
     p.add_argument("--width", type=int, help="image width px (default: from the npz)")
@@ -28,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channels", type=int)
     p.add_argument("--causal", action="store_true")
     p.add_argument("--no-flip-tta", action="store_true")
+    p.add_argument("--calib", help="calibration file of the camera (Qualisys, OpenCV, TOML): "
+                   "the 2D is lifted in a virtual camera aimed at the person with its roll "
+                   "levelled to the world's +Z, then rotated back (needs --camera)")
+    p.add_argument("--camera", help="the video's camera name in --calib")
     p.add_argument("--person", default="auto",
                    help="the patient when the npz holds several tracks: auto|largest|central|"
                    "longest|ID")
@@ -41,6 +47,17 @@ def run(args: argparse.Namespace) -> int:
     if not width or not height:
         raise InvalidInputError("--width/--height", (width, height), "the image size in px")
     fps = args.fps or (dets.fps if dets else 30.0)
+    view = None
+    if args.calib or args.camera:
+        cams = load_calibration(args.calib) if args.calib else {}
+        if args.camera not in cams:
+            raise InvalidInputError("--camera", args.camera,
+                                    f"with --calib, one of {sorted(cams)}")
+        cam = cams[args.camera]
+        if abs(cam.width - width) > 0.02 * width or abs(cam.height - height) > 0.02 * height:
+            raise InvalidInputError("--camera", f"{args.camera} ({cam.width}x{cam.height} px)",
+                                    f"a calibration of the video's size {width}x{height} px")
+        view = virtual_view(cam, k, image_size=(width, height))
     extra = []
     for flag, value in (("--checkpoint", args.checkpoint), ("--arch", args.arch),
                         ("--channels", args.channels)):
@@ -55,10 +72,14 @@ def run(args: argparse.Namespace) -> int:
         if target is None:
             print(es.errors["videopose3d"])
             return 1
-        out = lift(target, k, "coco17", width, height, fps, flip_tta=not args.no_flip_tta)
-    atomic_save_npz(args.output, poses_3d=out.poses_3d, skeleton=np.array(out.skeleton),
-                    interpolated=out.interpolated, fps=np.array(fps),
-                    frame=np.array("camera (OpenCV), root-relative, m"))
+        kin = k if view is None else view.keypoints
+        out = lift(target, kin, "coco17", width, height, fps, flip_tta=not args.no_flip_tta)
+    poses = out.poses_3d if view is None else to_camera_frame(out.poses_3d, view.rotation)
+    up = np.array([0.0, -1.0, 0.0]) if view is None else view.up_camera
+    atomic_save_npz(args.output, poses_3d=poses.astype(np.float32),
+                    skeleton=np.array(out.skeleton), interpolated=out.interpolated,
+                    fps=np.array(fps), frame=np.array("camera (OpenCV), root-relative, m"),
+                    up_axis=up)
     print(f"{args.output}: {len(out.poses_3d)} frames of {out.skeleton} in metres "
           f"({int(out.interpolated.sum())} interpolated)")
     return 0

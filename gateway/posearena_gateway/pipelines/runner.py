@@ -136,8 +136,9 @@ class Runner:
         dets = [_trim(d, self.inputs.frames) for d in dets]
         if spec.stage in ("lift", "world"):
             first = patient_first(dets[0], self.job.person)
-            seq = (lift_stage(es.target("videopose3d"), first, spec.name) if spec.stage == "lift"
-                   else world_stage(first, spec.name))
+            camera = self.inputs.cameras[0] if self.inputs.cameras else None
+            seq = (lift_stage(es.target("videopose3d"), first, spec.name, camera)
+                   if spec.stage == "lift" else world_stage(first, spec.name))
             seq.extra["person_choice"] = str(first.extra.get("person_choice", ""))
             return seq
         seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras[:n], spec.name,

@@ -2,7 +2,7 @@
 
 Inputs and outputs:
     detect_stage      video file                       -> Detections (T, P, J, 2) px
-    lift_stage        Detections (first person)        -> Sequence3D h36m17, camera frame
+    lift_stage        Detections (first person) [+ Camera] -> Sequence3D h36m17, camera frame
     triangulate_stage N Detections + N Cameras          -> Sequence3D + per-joint quality
     world_stage       Detections with extra["world"]   -> Sequence3D blazepose33, hip-centred
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from posearena.calibration import Camera
+from posearena.calibration import Camera, to_camera_frame, virtual_view
 from posearena.npzio import Detections, load_detections, save_detections
 from posearena.skeletons import convert, convert_confidence
 from posearena.v1 import pose_pb2
@@ -61,13 +61,31 @@ def main_person(dets: Detections, skeleton: str) -> tuple[np.ndarray, np.ndarray
     return convert(k, dets.skeleton, skeleton), convert_confidence(s, dets.skeleton, skeleton)
 
 
-def lift_stage(target: str, dets: Detections, source: str) -> Sequence3D:
-    """Lift the main person's COCO-17 keypoints to 3D (h36m17, m, root-relative camera frame)."""
+def lift_stage(
+    target: str, dets: Detections, source: str, camera: Camera | None = None,
+) -> Sequence3D:
+    """Lift the main person's COCO-17 keypoints to 3D (h36m17, m, root-relative camera frame).
+
+    With the video's calibrated `camera`, the 2D goes first into a virtual camera aimed at the
+    person with its roll levelled to the world's up (+Z), as the lifter was trained
+    (`posearena.calibration.virtual`); the 3D comes back rotated into the real camera frame,
+    whose up direction (from the calibration) the sequence then carries.
+    """
     k, _ = main_person(dets, "coco17")
-    out = lift(target, k, "coco17", dets.width, dets.height, dets.fps)
+    up, how = np.array(CAMERA_UP), "image as recorded (camera -y taken as up)"
+    if camera is not None and np.isfinite(k).any():
+        view = virtual_view(camera, k, WORLD_UP_Z, image_size=(dets.width, dets.height))
+        out = lift(target, view.keypoints, "coco17", dets.width, dets.height, dets.fps)
+        out.poses_3d = to_camera_frame(out.poses_3d, view.rotation).astype(np.float32)
+        up = view.up_camera
+        how = (f"virtual camera of {camera.name}: aimed at the person, roll levelled "
+               "(calibration); 3D rotated back to the camera frame")
+    else:
+        out = lift(target, k, "coco17", dets.width, dets.height, dets.fps)
+    details = {**out.details, "input_view": how}
     return Sequence3D(out.poses_3d, out.skeleton, dets.fps, "camera (OpenCV), root-relative",
-                      np.array(CAMERA_UP), source=source,
-                      extra={"interpolated": out.interpolated, "details": out.details})
+                      up, source=source,
+                      extra={"interpolated": out.interpolated, "details": details})
 
 
 def triangulate_stage(
