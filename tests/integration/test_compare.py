@@ -82,6 +82,10 @@ def test_metrics_of_every_default_pipeline(demo):
         # Procrustes-aligned error against the 4-view reference: a person-shaped answer,
         # never a unit or axis error (those give metres-scale or NaN errors)
         assert 5.0 < p["p_mpjpe_mm"] < 200.0, f"{name}: P-MPJPE {p['p_mpjpe_mm']} mm"
+    # the calibrated camera's roll is levelled before lifting (342 mm MPJPE without)
+    lifted = pipes["blazepose+videopose3d"]
+    assert "virtual camera of cam01" in lifted["input_view"]
+    assert lifted["mpjpe_mm"] < 200.0
 
 
 def test_report_is_written_by_the_gateway_user_in_the_mounted_run_dir(demo):

@@ -264,6 +264,9 @@ class Runner:
             entry = {"status": out.status, "reason": out.reason}
             if out.result is not None and out.result.extra.get("person_choice"):
                 entry["person_choice"] = out.result.extra["person_choice"]
+            view = (out.result.extra.get("details") or {}).get("input_view") if out.result else None
+            if view:
+                entry["input_view"] = view
             if out.comparison is not None:
                 entry.update(out.comparison.metrics)
             elif out.result is not None:

@@ -117,11 +117,12 @@ def alignment_section(metrics: dict) -> str:
                      escape(str(al.get("temporal", "-"))), fmt(al.get("offset_s"), 3),
                      fmt(al.get("correlation"), 2),
                      escape(", ".join(map(str, al.get("signals") or [])) or "-"),
-                     escape(f"{m.get('frames_compared', '-')} / {m.get('frames', '-')}")])
+                     escape(f"{m.get('frames_compared', '-')} / {m.get('frames', '-')}"),
+                     escape(str(m.get("input_view", "-")))])
     if not rows:
         return "<h2>Alignment</h2><p>No pipeline was compared to a reference.</p>"
     header = ["pipeline", "spatial", "temporal", "offset (s)", "correlation", "signals",
-              "frames compared / total"]
+              "frames compared / total", "2D seen through"]
     return "<h2>Alignment</h2>" + _table(header, rows, {3, 4})
 
 
