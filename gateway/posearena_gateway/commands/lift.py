@@ -12,6 +12,7 @@ from posearena.npzio import atomic_save_npz
 from posearena_gateway.clients.lift import lift
 from posearena_gateway.commands._inputs import load_2d
 from posearena_gateway.runtime import EmbeddedServices
+from posearena_gateway.tracking.leftright import resolve_left_right_2d
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the 2D is lifted in a virtual camera aimed at the person with its roll "
                    "levelled to the world's +Z, then rotated back (needs --camera)")
     p.add_argument("--camera", help="the video's camera name in --calib")
+    p.add_argument("--keep-labels", action="store_true",
+                   help="do not undo left/right label swaps of the 2D track (by default they "
+                   "are, by temporal continuity)")
     p.add_argument("--person", default="auto",
                    help="the patient when the npz holds several tracks: auto|largest|central|"
                    "longest|ID")
@@ -47,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
     if not width or not height:
         raise InvalidInputError("--width/--height", (width, height), "the image size in px")
     fps = args.fps or (dets.fps if dets else 30.0)
+    relabelled = 0
+    if not args.keep_labels:
+        fix = resolve_left_right_2d(k, "coco17")
+        k, relabelled = fix.keypoints, fix.frames_relabelled
     view = None
     if args.calib or args.camera:
         cams = load_calibration(args.calib) if args.calib else {}
@@ -79,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     atomic_save_npz(args.output, poses_3d=poses.astype(np.float32),
                     skeleton=np.array(out.skeleton), interpolated=out.interpolated,
                     fps=np.array(fps), frame=np.array("camera (OpenCV), root-relative, m"),
-                    up_axis=up)
+                    up_axis=up, left_right_relabelled_frames=np.array(relabelled))
     print(f"{args.output}: {len(out.poses_3d)} frames of {out.skeleton} in metres "
-          f"({int(out.interpolated.sum())} interpolated)")
+          f"({int(out.interpolated.sum())} interpolated, left/right relabelled in {relabelled})")
     return 0

@@ -267,6 +267,10 @@ class Runner:
             view = (out.result.extra.get("details") or {}).get("input_view") if out.result else None
             if view:
                 entry["input_view"] = view
+            relabelled = ((out.result.extra.get("details") or {}).get(
+                "left_right_relabelled_frames") if out.result else None)
+            if relabelled is not None:
+                entry["left_right_relabelled_frames"] = int(relabelled)
             if out.comparison is not None:
                 entry.update(out.comparison.metrics)
             elif out.result is not None:

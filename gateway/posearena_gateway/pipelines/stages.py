@@ -22,6 +22,7 @@ from posearena_gateway.clients.triangulate import TriangulationOutput, triangula
 from posearena_gateway.detect_client import detect_video
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.tracking.leftright import apply_relabelling, resolve_left_right_2d
 from posearena_gateway.tracking.patient import choose_person, put_first
 
 #: Vertical of OpenCV camera frames (y down) and of BlazePose world landmarks (same axes).
@@ -69,9 +70,12 @@ def lift_stage(
     With the video's calibrated `camera`, the 2D goes first into a virtual camera aimed at the
     person with its roll levelled to the world's up (+Z), as the lifter was trained
     (`posearena.calibration.virtual`); the 3D comes back rotated into the real camera frame,
-    whose up direction (from the calibration) the sequence then carries.
+    whose up direction (from the calibration) the sequence then carries. Left/right label
+    swaps of the 2D track are undone first (`tracking.leftright`, temporal continuity).
     """
     k, _ = main_person(dets, "coco17")
+    fix = resolve_left_right_2d(k, "coco17")
+    k = fix.keypoints
     up, how = np.array(CAMERA_UP), "image as recorded (camera -y taken as up)"
     if camera is not None and np.isfinite(k).any():
         view = virtual_view(camera, k, WORLD_UP_Z, image_size=(dets.width, dets.height))
@@ -82,7 +86,8 @@ def lift_stage(
                "(calibration); 3D rotated back to the camera frame")
     else:
         out = lift(target, k, "coco17", dets.width, dets.height, dets.fps)
-    details = {**out.details, "input_view": how}
+    details = {**out.details, "input_view": how,
+               "left_right_relabelled_frames": str(fix.frames_relabelled)}
     return Sequence3D(out.poses_3d, out.skeleton, dets.fps, "camera (OpenCV), root-relative",
                       up, source=source,
                       extra={"interpolated": out.interpolated, "details": details})
@@ -163,5 +168,12 @@ def world_stage(dets: Detections, source: str) -> Sequence3D:
     world = dets.extra.get("world")
     if world is None:
         raise ValueError("the detector returned no world landmarks")
-    return Sequence3D(np.asarray(world)[:, 0], dets.skeleton, dets.fps,
-                      "BlazePose world (hip-centred, y down)", np.array(CAMERA_UP), source=source)
+    # the world landmarks carry the 2D's labels: undo the same left/right swaps, decided on
+    # the COCO-17 joints as for lifting (BlazePose's heel/toe points are too noisy to vote)
+    fix = resolve_left_right_2d(convert(dets.keypoints[:, 0], dets.skeleton, "coco17"),
+                                "coco17")
+    points = apply_relabelling(np.asarray(world)[:, 0], fix, dets.skeleton)
+    return Sequence3D(points, dets.skeleton, dets.fps,
+                      "BlazePose world (hip-centred, y down)", np.array(CAMERA_UP), source=source,
+                      extra={"details": {"left_right_relabelled_frames":
+                                         str(fix.frames_relabelled)}})

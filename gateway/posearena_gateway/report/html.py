@@ -106,6 +106,14 @@ def reference_section(metrics: dict, reference: Sequence3D | None) -> str:
     return "<h2>Reference</h2>" + _table(["", ""], rows)
 
 
+def _input_view(m: dict) -> str:
+    """How a single-view pipeline saw its 2D: virtual camera, left/right relabelling."""
+    parts = [str(m["input_view"])] if m.get("input_view") else []
+    if m.get("left_right_relabelled_frames"):
+        parts.append(f"left/right labels undone in {m['left_right_relabelled_frames']} frames")
+    return "; ".join(parts) or "-"
+
+
 def alignment_section(metrics: dict) -> str:
     """How each compared pipeline was aligned to the reference (space and time)."""
     rows = []
@@ -118,7 +126,7 @@ def alignment_section(metrics: dict) -> str:
                      fmt(al.get("correlation"), 2),
                      escape(", ".join(map(str, al.get("signals") or [])) or "-"),
                      escape(f"{m.get('frames_compared', '-')} / {m.get('frames', '-')}"),
-                     escape(str(m.get("input_view", "-")))])
+                     escape(_input_view(m))])
     if not rows:
         return "<h2>Alignment</h2><p>No pipeline was compared to a reference.</p>"
     header = ["pipeline", "spatial", "temporal", "offset (s)", "correlation", "signals",

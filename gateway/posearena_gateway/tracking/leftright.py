@@ -1,0 +1,154 @@
+"""Left/right label swaps in one view's 2D track, undone by temporal continuity.
+
+Single-view detectors (BlazePose especially) sometimes label a whole body, or its arms or legs,
+mirrored for a stretch of frames, typically when the person turns away: the 2D points stay
+where they are, but "left wrist" jumps to the right wrist. Triangulation catches this across
+views (the stereo service's `leftright`); a single-view lifter cannot, and lifts a mirrored
+body. Here each frame gets a state per body-part group (face, arms, legs: swapped or not),
+chosen by Viterbi to make the relabelled joints move least between frames, with a small cost
+per swapped group and frame so that labels are kept unless continuity asks otherwise.
+
+Inputs: keypoints (T, J, 2) px of one person (NaN where missing) and the skeleton's names and
+mirror pairs. Outputs: relabelled keypoints (T, J, 2) px and swapped (T, G) bool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+
+from posearena.errors import InvalidInputError
+from posearena.skeletons import get_skeleton
+
+#: Body-part groups by joint-name keywords (the first group that matches a pair's name wins).
+#: Legs, then arms, then face: "foot_index" contains "index", "forearm" contains "ear".
+GROUP_KEYWORDS = {
+    "legs": ("hip", "knee", "ankle", "heel", "foot", "toe", "leg"),
+    "arms": ("shoulder", "elbow", "wrist", "hand", "pinky", "index", "thumb", "collar",
+             "arm"),
+    "face": ("eye", "ear", "mouth", "nose", "head"),
+}
+SWAP_COST_PX = 2.0  # per swapped group and frame: keeps the labels when continuity is silent
+JUMP_CAP = 0.5  # a joint's step cost is capped at this fraction of the body's extent
+
+
+@dataclass
+class LeftRightFix:
+    """Result of `resolve_left_right_2d`.
+
+    Attributes:
+        keypoints: (T, J, 2) px with the chosen labels.
+        swapped: (T, G) bool, True where group g was relabelled in frame t.
+        groups: (G,) group names.
+    """
+
+    keypoints: np.ndarray
+    swapped: np.ndarray
+    groups: list[str]
+
+    @property
+    def frames_relabelled(self) -> int:
+        """Frames where at least one group was relabelled."""
+        return int(self.swapped.any(axis=1).sum())
+
+
+def mirror_groups(skeleton: str) -> dict[str, tuple[list[int], list[int]]]:
+    """{group: (left indices, right indices)} of a registry skeleton's mirror pairs."""
+    sk = get_skeleton(skeleton)
+    groups: dict[str, tuple[list[int], list[int]]] = {}
+    for li, ri in zip(sk.left, sk.right, strict=True):
+        name = sk.joints[li].lower()
+        group = next((g for g, words in GROUP_KEYWORDS.items()
+                      if any(w in name for w in words)), "other")
+        left, right = groups.setdefault(group, ([], []))
+        left.append(li)
+        right.append(ri)
+    return groups
+
+
+def _relabel(kp: np.ndarray, state: Sequence[bool],
+             pairs: Sequence[tuple[list[int], list[int]]]) -> np.ndarray:
+    out = kp.copy()
+    for on, (left, right) in zip(state, pairs, strict=True):
+        if on:
+            out[..., left + right, :] = kp[..., right + left, :]
+    return out
+
+
+def resolve_left_right_2d(
+    keypoints: np.ndarray, skeleton: str, swap_cost_px: float = SWAP_COST_PX,
+) -> LeftRightFix:
+    """Undo left/right label swaps of one person's 2D track by temporal continuity.
+
+    Args:
+        keypoints: (T, J, 2) px, NaN where missing.
+        skeleton: registry name of the J joints (its mirror pairs and names give the groups).
+        swap_cost_px: cost of relabelling one group in one frame, px (ties keep the labels).
+
+    Returns:
+        LeftRightFix with the relabelled keypoints (T, J, 2) px and swapped (T, G).
+
+    Raises:
+        InvalidInputError: wrong shape for the skeleton.
+    """
+    kp = np.asarray(keypoints, np.float64)
+    n_joints = len(get_skeleton(skeleton).joints)
+    if kp.ndim != 3 or kp.shape[1:] != (n_joints, 2):
+        raise InvalidInputError("keypoints.shape", kp.shape, f"(T, {n_joints}, 2) {skeleton}")
+    groups = mirror_groups(skeleton)
+    names, pairs = list(groups), list(groups.values())
+    states = list(product((False, True), repeat=len(pairs)))
+    n_t, n_s = len(kp), len(states)
+    if n_t == 0 or not pairs:
+        return LeftRightFix(kp.astype(np.float32), np.zeros((n_t, len(pairs)), bool), names)
+    cand = np.stack([_relabel(kp, s, pairs) for s in states])  # (S, T, J, 2)
+    extent = np.nanmax(kp, axis=1) - np.nanmin(kp, axis=1)  # (T, 2)
+    cap = JUMP_CAP * np.nanmax(extent, axis=1)  # (T,) px
+    prior = swap_cost_px * np.array([sum(s) for s in states], np.float64)
+    cost = prior.copy()
+    back = np.zeros((n_t, n_s), np.int64)
+    for t in range(1, n_t):
+        # step[a, b]: joints' motion from state a at t-1 to state b at t, capped, NaN -> 0
+        d = np.linalg.norm(cand[None, :, t] - cand[:, None, t - 1], axis=-1)  # (S, S, J)
+        c = cap[t] if np.isfinite(cap[t]) else np.inf
+        step = np.nansum(np.minimum(d, c), axis=-1)
+        total = cost[:, None] + step
+        back[t] = np.argmin(total, axis=0)
+        cost = total[back[t], np.arange(n_s)] + prior
+    path = np.empty(n_t, np.int64)
+    path[-1] = int(np.argmin(cost))
+    for t in range(n_t - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    fixed = cand[path, np.arange(n_t)]
+    swapped = np.array([states[s] for s in path], bool).reshape(n_t, len(pairs))
+    return LeftRightFix(fixed.astype(np.float32), swapped, names)
+
+
+def apply_relabelling(points: np.ndarray, fix: LeftRightFix, skeleton: str) -> np.ndarray:
+    """Relabel another per-joint array of the same track as `fix` chose (e.g. BlazePose's
+    world landmarks along its 2D), group by group (face, arms, legs).
+
+    Args:
+        points: (T, J, C) values of the `skeleton` joints (any unit).
+        fix: the result of `resolve_left_right_2d` on this track's 2D, in any skeleton with
+            the same groups (e.g. decided on COCO-17, applied to BlazePose-33).
+        skeleton: registry name of `points`.
+
+    Returns:
+        (T, J, C) copy with the groups swapped where fix.swapped says.
+    """
+    pts = np.asarray(points)
+    groups = mirror_groups(skeleton)
+    n_joints = len(get_skeleton(skeleton).joints)
+    if (list(groups) != fix.groups or pts.ndim != 3 or pts.shape[1] != n_joints
+            or pts.shape[0] != fix.swapped.shape[0]):
+        raise InvalidInputError("points", f"{pts.shape} of {skeleton}",
+                                f"{fix.swapped.shape[0]} frames of the fixed track's skeleton")
+    out = pts.copy()
+    for g, (left, right) in enumerate(groups.values()):
+        t = fix.swapped[:, g]
+        out[np.ix_(t, left + right)] = pts[np.ix_(t, right + left)]
+    return out
