@@ -58,6 +58,18 @@ def test_reference_and_metrics_are_plausible(run):
     assert (out / "poses" / "reference.npz").exists()
 
 
+def test_stereo_is_checked_in_the_views_it_did_not_use(run):
+    _, metrics, events, _ = run
+    rep = metrics["pipelines"]["blazepose+stereo"]["reprojection"]
+    assert [v["used"] for v in rep["views"].values()] == [True, True, False, False]
+    # measured: ~4.5 px in cam01/cam02 (label swaps in cam02's 2D not counted), ~31 px in
+    # cam03/cam04 where the pair's ~6 cm depth error shows
+    assert rep["used_median_px"] < 10 < rep["held_out_median_px"] < 60
+    assert all(v["points"] > 1000 for v in rep["views"].values())
+    assert "reprojection" not in metrics["pipelines"]["blazepose-world"]  # not world-frame
+    assert any(e.stage == "reprojection" and e.item == "blazepose+stereo" for e in events)
+
+
 def test_resume_reuses_every_detection(run):
     _, _, _, job = run
     events = []

@@ -86,6 +86,9 @@ def test_metrics_of_every_default_pipeline(demo):
     lifted = pipes["blazepose+videopose3d"]
     assert "virtual camera of cam01" in lifted["input_view"]
     assert lifted["mpjpe_mm"] < 200.0
+    # the stereo pair is checked in the two cameras it did not use (~31 px there)
+    rep = pipes["blazepose+stereo"]["reprojection"]
+    assert rep["used_median_px"] < 10 < rep["held_out_median_px"] < 60
 
 
 def test_report_is_written_by_the_gateway_user_in_the_mounted_run_dir(demo):

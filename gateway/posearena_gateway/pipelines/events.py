@@ -11,7 +11,8 @@ class Event:
     """One step of a run.
 
     Attributes:
-        stage: "inputs", "services", "detect", "reference", "pipeline", "compare", "report".
+        stage: "inputs", "services", "detect", "reference", "pipeline", "reprojection",
+            "compare", "report".
         item: what the step is about (e.g. "blazepose cam01", a pipeline name).
         status: "started", "progress", "ok", "failed", "skipped" or "cached".
         message: human-readable detail (the reason on failure).

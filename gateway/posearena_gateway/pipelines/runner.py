@@ -17,6 +17,7 @@ import grpc
 
 from posearena.npzio import Detections
 from posearena_gateway.comparison import Comparison, compare_sequences
+from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.events import Event, EventSink, ignore
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
@@ -217,6 +218,7 @@ class Runner:
                      for p in self.job.pipelines]
             for j in jobs:
                 j.result()
+            self._reproject_all(pool, es)
         self._compare_all()
         return self.write_metrics()
 
@@ -228,6 +230,33 @@ class Runner:
                 out[f"{det} {self.inputs.camera_ids[vi]}"] = (
                     str(self.inputs.videos[vi].path), fut.result())
         return out
+
+    def _reproject_all(self, pool: ThreadPoolExecutor, es: EmbeddedServices) -> None:
+        """Cross-view reprojection error of every world-frame 3D pipeline (stereo, multiview)
+        in every calibrated camera, held-out views included (needs no reference)."""
+        cams = self.inputs.cameras
+        if not cams or len(cams) < 2:
+            return
+        for spec in self.job.pipelines:
+            out = self.outcomes[spec.name]
+            if out.status != "ok" or spec.stage not in ("stereo", "multiview"):
+                continue
+            used = self.inputs.camera_ids[:2] if spec.stage == "stereo" else self.inputs.camera_ids
+            dets = []
+            for i in range(len(cams)):
+                fut = self._detections(pool, es, spec.detector, i)
+                dets.append(None if fut.exception() else _trim(fut.result(), self.inputs.frames))
+            try:
+                rep = cross_view_reprojection(out.result.points, out.result.skeleton, cams, dets,
+                                              used)
+            except Exception as exc:  # a metric never sinks its pipeline
+                out.extra["reprojection"] = {"error": f"{type(exc).__name__}: {exc}"}
+                continue
+            out.extra["reprojection"] = rep
+            held = rep["held_out_median_px"]
+            self.sink(Event("reprojection", spec.name, "ok",
+                            f"median {rep['used_median_px']} px in its views"
+                            + (f", {held} px in held-out views" if held is not None else "")))
 
     def _compare_all(self) -> None:
         ref = self.reference.result
@@ -264,6 +293,8 @@ class Runner:
             entry = {"status": out.status, "reason": out.reason}
             if out.result is not None and out.result.extra.get("person_choice"):
                 entry["person_choice"] = out.result.extra["person_choice"]
+            if "reprojection" in out.extra:
+                entry["reprojection"] = out.extra["reprojection"]
             view = (out.result.extra.get("details") or {}).get("input_view") if out.result else None
             if view:
                 entry["input_view"] = view

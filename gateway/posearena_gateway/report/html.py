@@ -106,6 +106,26 @@ def reference_section(metrics: dict, reference: Sequence3D | None) -> str:
     return "<h2>Reference</h2>" + _table(["", ""], rows)
 
 
+def reprojection_section(metrics: dict) -> str:
+    """Cross-view reprojection error of the world-frame pipelines, per camera ("" if none)."""
+    rows = []
+    for name, m in (metrics.get("pipelines") or {}).items():
+        rep = m.get("reprojection")
+        if not isinstance(rep, dict) or not rep.get("views"):
+            continue
+        for cam, v in rep["views"].items():
+            rows.append([escape(name), escape(cam), "used" if v.get("used") else "held out",
+                         fmt(v.get("median_px"), 1), fmt(v.get("p90_px"), 1),
+                         str(v.get("points", "-"))])
+    if not rows:
+        return ""
+    header = ["pipeline", "camera", "view", "median (px)", "p90 (px)", "joints x frames"]
+    return ("<h2>Cross-view reprojection</h2><p>The pipeline's 3D joints (BODY12) projected "
+            "into every calibrated camera against that camera's own 2D detections; held-out "
+            "views were not used to build the 3D. No reference needed.</p>"
+            + _table(header, rows, {3, 4, 5}))
+
+
 def _input_view(m: dict) -> str:
     """How a single-view pipeline saw its 2D: virtual camera, left/right relabelling."""
     parts = [str(m["input_view"])] if m.get("input_view") else []
@@ -183,7 +203,8 @@ def render_html(title: str, metrics: dict, comparisons: dict[str, Comparison],
         meta.append("cameras: " + ", ".join(map(str, metrics["cameras"])))
     body = [f"<h1>{escape(title)}</h1>", f'<p class="meta">{escape(" · ".join(meta))}</p>',
             summary_section(metrics), reference_section(metrics, reference),
-            alignment_section(metrics), angles_section(comparisons)]
+            alignment_section(metrics), reprojection_section(metrics),
+            angles_section(comparisons)]
     notes = [str(n) for n in (metrics.get("notes") or [])] + parts.notes
     body.append("<h2>Notes</h2>" + ("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes)
                                     + "</ul>" if notes else "<p>None.</p>"))
