@@ -16,6 +16,15 @@ BODY12 = tuple(f"{side}_{j}" for j in ("shoulder", "elbow", "wrist", "hip", "kne
                for side in ("left", "right"))
 
 
+def body12_pairs(skeleton_a: str, skeleton_b: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (into skeleton_a, into skeleton_b) of their exactly-corresponding BODY12 joints,
+    in skeleton_a's order."""
+    ia, ib = common_joint_indices(skeleton_a, skeleton_b)
+    canon = canonical_names(skeleton_a)
+    keep = [k for k, i in enumerate(ia) if canon[i] in BODY12]
+    return np.asarray(ia)[keep], np.asarray(ib)[keep]
+
+
 def common_arrays(
     ref: Sequence3D, cand: Sequence3D
 ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -28,15 +37,13 @@ def common_arrays(
     Raises:
         InvalidInputError: fewer than 4 common joints (no meaningful comparison).
     """
-    ir, ic = common_joint_indices(ref.skeleton, cand.skeleton)
-    canon = canonical_names(ref.skeleton)
-    keep = [k for k, i in enumerate(ir) if canon[i] in BODY12]
-    ir, ic = ir[keep], ic[keep]
+    ir, ic = body12_pairs(ref.skeleton, cand.skeleton)
     if len(ir) < 4:
         raise InvalidInputError(
             "reference", f"{ref.skeleton} vs {cand.skeleton}",
             f">= 4 joints in common through the skeleton registry (found {len(ir)})",
         )
+    canon = canonical_names(ref.skeleton)
     names = tuple(canon[i] for i in ir)
     return ref.points[:, ir], cand.points[:, ic], names
 

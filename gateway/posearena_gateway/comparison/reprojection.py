@@ -20,18 +20,10 @@ import numpy as np
 
 from posearena.calibration import Camera
 from posearena.npzio import Detections
-from posearena.skeletons import canonical_names, common_joint_indices, get_skeleton
-from posearena_gateway.comparison.joints import BODY12
+from posearena.skeletons import get_skeleton
+from posearena_gateway.comparison.joints import body12_pairs
 
 MIN_CONFIDENCE = 0.3  # 2D joints below this confidence are not compared
-
-
-def _body_pairs(skel_3d: str, skel_2d: str) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (into the 3D, into the 2D skeleton) of their exactly-common BODY12 joints."""
-    i3, i2 = common_joint_indices(skel_3d, skel_2d)
-    canon = canonical_names(skel_3d)
-    keep = [k for k, i in enumerate(i3) if canon[i] in BODY12]
-    return np.asarray(i3)[keep], np.asarray(i2)[keep]
 
 
 def view_errors(points: np.ndarray, skeleton: str, camera: Camera,
@@ -43,17 +35,14 @@ def view_errors(points: np.ndarray, skeleton: str, camera: Camera,
     the person turns away) is measured against its mirrored labels, whichever fits better:
     the error is about geometry, label swaps are counted elsewhere.
     """
-    i3, i2 = _body_pairs(skeleton, dets.skeleton)
+    i3, i2 = body12_pairs(skeleton, dets.skeleton)
     t = min(len(points), dets.num_frames)
     uv = camera.project(np.asarray(points[:t], np.float64)[:, i3])
     kp, conf = dets.person(0)
     kp = np.asarray(kp[:t], np.float64)
     conf = np.asarray(conf[:t], np.float64)
-    sk = get_skeleton(dets.skeleton)
-    mirror = np.arange(kp.shape[1])
-    mirror[list(sk.left)], mirror[list(sk.right)] = list(sk.right), list(sk.left)
     errs = []
-    for order in (np.arange(kp.shape[1]), mirror):
+    for order in (np.arange(kp.shape[1]), get_skeleton(dets.skeleton).flip_permutation()):
         err = np.linalg.norm(uv - kp[:, order][:, i2], axis=-1)
         err[conf[:, order][:, i2] < MIN_CONFIDENCE] = np.nan
         errs.append(err)
