@@ -6,13 +6,13 @@ import argparse
 
 import numpy as np
 
-from posearena.calibration import load_calibration, to_camera_frame, virtual_view
+from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz
 from posearena_gateway.clients.lift import lift
 from posearena_gateway.commands._inputs import load_2d
+from posearena_gateway.pipelines.lift_input import prepare_lift_input
 from posearena_gateway.runtime import EmbeddedServices
-from posearena_gateway.tracking.leftright import resolve_left_right_2d
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,11 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not width or not height:
         raise InvalidInputError("--width/--height", (width, height), "the image size in px")
     fps = args.fps or (dets.fps if dets else 30.0)
-    relabelled = 0
-    if not args.keep_labels:
-        fix = resolve_left_right_2d(k, "coco17")
-        k, relabelled = fix.keypoints, fix.frames_relabelled
-    view = None
+    cam = None
     if args.calib or args.camera:
         cams = load_calibration(args.calib) if args.calib else {}
         if args.camera not in cams:
@@ -65,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         if abs(cam.width - width) > 0.02 * width or abs(cam.height - height) > 0.02 * height:
             raise InvalidInputError("--camera", f"{args.camera} ({cam.width}x{cam.height} px)",
                                     f"a calibration of the video's size {width}x{height} px")
-        view = virtual_view(cam, k, image_size=(width, height))
+    prep = prepare_lift_input(k, width, height, cam, fix_labels=not args.keep_labels)
     extra = []
     for flag, value in (("--checkpoint", args.checkpoint), ("--arch", args.arch),
                         ("--channels", args.channels)):
@@ -80,14 +76,13 @@ def run(args: argparse.Namespace) -> int:
         if target is None:
             print(es.errors["videopose3d"])
             return 1
-        kin = k if view is None else view.keypoints
-        out = lift(target, kin, "coco17", width, height, fps, flip_tta=not args.no_flip_tta)
-    poses = out.poses_3d if view is None else to_camera_frame(out.poses_3d, view.rotation)
-    up = np.array([0.0, -1.0, 0.0]) if view is None else view.up_camera
-    atomic_save_npz(args.output, poses_3d=poses.astype(np.float32),
+        out = lift(target, prep.keypoints, "coco17", width, height, fps,
+                   flip_tta=not args.no_flip_tta)
+    atomic_save_npz(args.output, poses_3d=prep.to_camera(out.poses_3d),
                     skeleton=np.array(out.skeleton), interpolated=out.interpolated,
                     fps=np.array(fps), frame=np.array("camera (OpenCV), root-relative, m"),
-                    up_axis=up, left_right_relabelled_frames=np.array(relabelled))
+                    up_axis=prep.up, left_right_relabelled_frames=np.array(prep.relabelled))
     print(f"{args.output}: {len(out.poses_3d)} frames of {out.skeleton} in metres "
-          f"({int(out.interpolated.sum())} interpolated, left/right relabelled in {relabelled})")
+          f"({int(out.interpolated.sum())} interpolated, left/right relabelled in "
+          f"{prep.relabelled})")
     return 0

@@ -13,21 +13,18 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from posearena.calibration import Camera, to_camera_frame, virtual_view
+from posearena.calibration import Camera
 from posearena.npzio import Detections, load_detections, save_detections
 from posearena.skeletons import convert, convert_confidence
 from posearena.v1 import pose_pb2
 from posearena_gateway.clients.lift import lift
 from posearena_gateway.clients.triangulate import TriangulationOutput, triangulate
 from posearena_gateway.detect_client import detect_video
+from posearena_gateway.pipelines.lift_input import CAMERA_UP, WORLD_UP_Z, prepare_lift_input
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.tracking.leftright import apply_relabelling, resolve_left_right_2d
 from posearena_gateway.tracking.patient import choose_person, put_first
-
-#: Vertical of OpenCV camera frames (y down) and of BlazePose world landmarks (same axes).
-CAMERA_UP = (0.0, -1.0, 0.0)
-WORLD_UP_Z = (0.0, 0.0, 1.0)
 
 
 def detect_stage(
@@ -74,22 +71,14 @@ def lift_stage(
     swaps of the 2D track are undone first (`tracking.leftright`, temporal continuity).
     """
     k, _ = main_person(dets, "coco17")
-    fix = resolve_left_right_2d(k, "coco17")
-    k = fix.keypoints
-    up, how = np.array(CAMERA_UP), "image as recorded (camera -y taken as up)"
-    if camera is not None and np.isfinite(k).any():
-        view = virtual_view(camera, k, WORLD_UP_Z, image_size=(dets.width, dets.height))
-        out = lift(target, view.keypoints, "coco17", dets.width, dets.height, dets.fps)
-        out.poses_3d = to_camera_frame(out.poses_3d, view.rotation).astype(np.float32)
-        up = view.up_camera
-        how = (f"virtual camera of {camera.name}: aimed at the person, roll levelled "
-               "(calibration); 3D rotated back to the camera frame")
-    else:
-        out = lift(target, k, "coco17", dets.width, dets.height, dets.fps)
-    details = {**out.details, "input_view": how,
-               "left_right_relabelled_frames": str(fix.frames_relabelled)}
-    return Sequence3D(out.poses_3d, out.skeleton, dets.fps, "camera (OpenCV), root-relative",
-                      up, source=source,
+    # an all-NaN track has no person to aim at: lifted as recorded (the lifter says why not)
+    cam = camera if np.isfinite(k).any() else None
+    prep = prepare_lift_input(k, dets.width, dets.height, cam)
+    out = lift(target, prep.keypoints, "coco17", dets.width, dets.height, dets.fps)
+    details = {**out.details, "input_view": prep.how,
+               "left_right_relabelled_frames": str(prep.relabelled)}
+    return Sequence3D(prep.to_camera(out.poses_3d), out.skeleton, dets.fps,
+                      "camera (OpenCV), root-relative", prep.up, source=source,
                       extra={"interpolated": out.interpolated, "details": details})
 
 
