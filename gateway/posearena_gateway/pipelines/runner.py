@@ -130,9 +130,14 @@ class Runner:
         return dets
 
     # -- 3D -------------------------------------------------------------------------
+    def _views_used(self, spec: PipelineSpec) -> int:
+        """How many of the videos (the first ones) a pipeline's stage reads."""
+        return {"lift": 1, "world": 1, "stereo": 2,
+                "multiview": len(self.inputs.videos)}[spec.stage]
+
     def _pipeline_3d(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
                      spec: PipelineSpec) -> Sequence3D:
-        n = {"lift": 1, "world": 1, "stereo": 2, "multiview": len(self.inputs.videos)}[spec.stage]
+        n = self._views_used(spec)
         dets = [self._detections(pool, es, spec.detector, i).result() for i in range(n)]
         dets = [_trim(d, self.inputs.frames) for d in dets]
         if spec.stage in ("lift", "world"):
@@ -241,7 +246,7 @@ class Runner:
             out = self.outcomes[spec.name]
             if out.status != "ok" or spec.stage not in ("stereo", "multiview"):
                 continue
-            used = self.inputs.camera_ids[:2] if spec.stage == "stereo" else self.inputs.camera_ids
+            used = self.inputs.camera_ids[:self._views_used(spec)]
             dets = []
             for i in range(len(cams)):
                 fut = self._detections(pool, es, spec.detector, i)
@@ -295,13 +300,11 @@ class Runner:
                 entry["person_choice"] = out.result.extra["person_choice"]
             if "reprojection" in out.extra:
                 entry["reprojection"] = out.extra["reprojection"]
-            view = (out.result.extra.get("details") or {}).get("input_view") if out.result else None
-            if view:
-                entry["input_view"] = view
-            relabelled = ((out.result.extra.get("details") or {}).get(
-                "left_right_relabelled_frames") if out.result else None)
-            if relabelled is not None:
-                entry["left_right_relabelled_frames"] = int(relabelled)
+            details = (out.result.extra.get("details") or {}) if out.result else {}
+            if details.get("input_view"):
+                entry["input_view"] = details["input_view"]
+            if "left_right_relabelled_frames" in details:
+                entry["left_right_relabelled_frames"] = int(details["left_right_relabelled_frames"])
             if out.comparison is not None:
                 entry.update(out.comparison.metrics)
             elif out.result is not None:
