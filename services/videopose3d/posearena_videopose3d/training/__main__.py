@@ -64,15 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     cfg = TrainConfig(filter_widths=[int(w) for w in a.filter_widths.split(",")],
                       channels=a.channels, causal=a.causal, batch_size=a.batch_size,
                       minutes=a.minutes, seed=a.seed, lr=a.lr)
-    init = None
-    if a.init:
-        init, _ = load_checkpoint(a.init, cfg.filter_widths, cfg.channels, cfg.causal)
     meta = {"training_data": {
         "dataset": "UI-PRMD Vicon positions (Plug-in-Gait markers -> joint centres, "
                    "posearena.mocap)", "train_subjects": tr_subj,
         "val_subjects": a.val_subjects.split(",") if a.val_subjects else [],
         "subsample_strides_of_100hz": list(sub), "dropped_files": dropped}}
+    init = None
     if a.init:
+        init, _ = load_checkpoint(a.init, cfg.filter_widths, cfg.channels, cfg.causal)
         meta["training_data"]["initialised_from"] = str(a.init)
     summary = train(train_seqs, val_seqs, a.out, cfg, resume=a.resume,
                     sampling=sampling, extra_meta=meta, init=init,
