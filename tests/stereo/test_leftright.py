@@ -17,7 +17,8 @@ import pytest
 from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.skeletons import get_skeleton
-from posearena_stereo.leftright import mirrored_bones, swap_states, viterbi
+from posearena.viterbi import viterbi
+from posearena_stereo.leftright import mirrored_bones, swap_states
 from posearena_stereo.robust import apply_swaps
 from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from posearena.errors import InvalidInputError
 from posearena.skeletons import get_skeleton
+from posearena.viterbi import viterbi
 
 #: Body-part groups by joint-name keywords (the first group that matches a pair's name wins).
 #: Legs, then arms, then face: "foot_index" contains "index", "forearm" contains "ear".
@@ -33,6 +34,7 @@ GROUP_KEYWORDS = {
 }
 SWAP_COST_PX = 2.0  # per swapped group and frame: keeps the labels when continuity is silent
 JUMP_CAP = 0.5  # a joint's step cost is capped at this fraction of the body's extent
+STEP_BLOCK = 64  # frames per block when scoring state changes
 
 
 @dataclass
@@ -107,21 +109,17 @@ def resolve_left_right_2d(
     cand = np.stack([_relabel(kp, s, pairs) for s in states])  # (S, T, J, 2)
     extent = np.nanmax(kp, axis=1) - np.nanmin(kp, axis=1)  # (T, 2)
     cap = JUMP_CAP * np.nanmax(extent, axis=1)  # (T,) px
+    cap = np.where(np.isfinite(cap), cap, np.inf)
     prior = swap_cost_px * np.array([sum(s) for s in states], np.float64)
-    cost = prior.copy()
-    back = np.zeros((n_t, n_s), np.int64)
-    for t in range(1, n_t):
-        # step[a, b]: joints' motion from state a at t-1 to state b at t, capped, NaN -> 0
-        d = np.linalg.norm(cand[None, :, t] - cand[:, None, t - 1], axis=-1)  # (S, S, J)
-        c = cap[t] if np.isfinite(cap[t]) else np.inf
-        step = np.nansum(np.minimum(d, c), axis=-1)
-        total = cost[:, None] + step
-        back[t] = np.argmin(total, axis=0)
-        cost = total[back[t], np.arange(n_s)] + prior
-    path = np.empty(n_t, np.int64)
-    path[-1] = int(np.argmin(cost))
-    for t in range(n_t - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
+    # pairwise[t - 1, a, b]: joints' motion from state a at t-1 to state b at t, each capped,
+    # NaN -> 0; in blocks of frames to bound the (S, S, frames, J) temporaries
+    pairwise = np.empty((max(n_t - 1, 0), n_s, n_s))
+    for t0 in range(1, n_t, STEP_BLOCK):
+        t1 = min(t0 + STEP_BLOCK, n_t)
+        d = np.linalg.norm(cand[None, :, t0:t1] - cand[:, None, t0 - 1:t1 - 1], axis=-1)
+        step = np.nansum(np.minimum(d, cap[None, None, t0:t1, None]), axis=-1)
+        pairwise[t0 - 1:t1 - 1] = step.transpose(2, 0, 1)
+    path = viterbi(np.broadcast_to(prior, (1, n_t, n_s)), pairwise[None])[0]
     fixed = cand[path, np.arange(n_t)]
     swapped = np.array([states[s] for s in path], bool).reshape(n_t, len(pairs))
     return LeftRightFix(fixed.astype(np.float32), swapped, names)

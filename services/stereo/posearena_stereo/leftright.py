@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posearena.errors import InvalidInputError
+from posearena.viterbi import viterbi
 from posearena_stereo.robust import ViewSet
 
 _CHUNK = 512  # frames per block of the transition costs
@@ -82,31 +83,6 @@ def swap_states(n_views: int, max_swapped: int) -> np.ndarray:
             row[list(sub)] = True
             rows += [row, ~row]
     return np.stack(rows)
-
-
-def viterbi(unary: np.ndarray, pairwise: np.ndarray) -> np.ndarray:
-    """Minimum-cost state paths, batched.
-
-    Args:
-        unary: (B, T, K) cost of state k at frame t.
-        pairwise: (B, T-1, K, K) cost of going from state i at t to state j at t+1.
-
-    Returns:
-        (B, T) int state indices.
-    """
-    B, T, K = unary.shape
-    back = np.zeros((B, T, K), np.int32)
-    acc = unary[:, 0].copy()
-    rows = np.arange(B)[:, None]
-    for t in range(1, T):
-        total = acc[:, :, None] + pairwise[:, t - 1]
-        back[:, t] = total.argmin(axis=1)
-        acc = total[rows, back[:, t], np.arange(K)[None]] + unary[:, t]
-    path = np.empty((B, T), np.int32)
-    path[:, -1] = acc.argmin(axis=1)
-    for t in range(T - 1, 0, -1):
-        path[:, t - 1] = back[np.arange(B), t, path[:, t]]
-    return path
 
 
 def mirrored_bones(parents: Sequence[int], left: np.ndarray, right: np.ndarray
