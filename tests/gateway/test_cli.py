@@ -13,6 +13,13 @@ from .conftest import DATA
 FIXTURE = DATA.parent / "tests" / "data" / "pose2sim_blazepose33_2d.npz"
 
 
+def _fixture_view(z, c: int) -> Detections:
+    """Camera c of the committed BlazePose fixture as one-person Detections (100 frames)."""
+    return Detections(z["keypoints"][c][:, None], z["visibility"][c][:, None],
+                      np.ones((100, 1)), "blazepose33", float(z["fps"]),
+                      int(z["width"][c]), int(z["height"][c]))
+
+
 def test_pipelines_lists_every_detector_and_marks_defaults(capsys):
     assert main(["pipelines"]) == 0
     out = capsys.readouterr().out
@@ -31,10 +38,7 @@ def test_triangulate_calibrated_views_from_detect_files(tmp_path, demo_calib, ca
     z = np.load(FIXTURE)
     inputs = []
     for c in (0, 1, 2):
-        det = Detections(z["keypoints"][c][:, None], z["visibility"][c][:, None],
-                         np.ones((100, 1)), "blazepose33", float(z["fps"]),
-                         int(z["width"][c]), int(z["height"][c]))
-        save_detections(tmp_path / f"{c}.npz", det)
+        save_detections(tmp_path / f"{c}.npz", _fixture_view(z, c))
         inputs += ["--input", str(tmp_path / f"{c}.npz")]
     out = tmp_path / "tri.npz"
     assert main(["triangulate", "--calib", str(demo_calib), "--cameras", "cam01,cam02,cam03",
@@ -119,9 +123,7 @@ def test_mocap_joints_writes_metric_skeletons(tmp_path):
 def test_lift_with_calibration_uses_a_levelled_virtual_camera(tmp_path, demo_calib, capsys):
     # cam01 of the Pose2Sim demo is rolled 12 deg and pitched down, the person off-centre
     z = np.load(FIXTURE)
-    det = Detections(z["keypoints"][0][:, None], z["visibility"][0][:, None], np.ones((100, 1)),
-                     "blazepose33", float(z["fps"]), int(z["width"][0]), int(z["height"][0]))
-    save_detections(tmp_path / "cam01.npz", det)
+    save_detections(tmp_path / "cam01.npz", _fixture_view(z, 0))
     outs = {}
     for name, extra in (("plain", []), ("calib", ["--calib", str(demo_calib),
                                                    "--camera", "cam01"])):
@@ -150,9 +152,7 @@ def test_lift_with_calibration_uses_a_levelled_virtual_camera(tmp_path, demo_cal
 
 def test_lift_camera_not_in_calibration_is_a_clear_error(tmp_path, demo_calib, capsys):
     z = np.load(FIXTURE)
-    det = Detections(z["keypoints"][0][:, None], z["visibility"][0][:, None], np.ones((100, 1)),
-                     "blazepose33", float(z["fps"]), int(z["width"][0]), int(z["height"][0]))
-    save_detections(tmp_path / "cam01.npz", det)
+    save_detections(tmp_path / "cam01.npz", _fixture_view(z, 0))
     code = main(["lift", "--input", str(tmp_path / "cam01.npz"), "--output",
                  str(tmp_path / "o.npz"), "--calib", str(demo_calib), "--camera", "cam09"])
     assert code == 2
