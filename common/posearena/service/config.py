@@ -6,6 +6,8 @@ import argparse
 import os
 from dataclasses import dataclass, field
 
+from posearena.service.lifetime import die_with_parent
+
 DEFAULT_MAX_MESSAGE_MB = 256
 
 
@@ -51,7 +53,12 @@ def base_parser(description: str) -> argparse.ArgumentParser:
 
 
 def parse_config(parser: argparse.ArgumentParser, argv: list[str] | None) -> ServiceConfig:
-    """Parse flags (the shared ones plus the service's own) into a ServiceConfig."""
+    """Parse flags (the shared ones plus the service's own) into a ServiceConfig.
+
+    Every service calls this first, so it is also where a service started for one command
+    arms its exit on the parent's death (`lifetime.die_with_parent`).
+    """
+    die_with_parent()
     ns = parser.parse_args(argv)
     return ServiceConfig(
         host=ns.host,

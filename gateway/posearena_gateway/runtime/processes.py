@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from posearena.service.lifetime import PARENT_PID_ENV
 from posearena_gateway.runtime.catalog import REPO_ROOT, SERVICES, ServiceSpec, get_spec
 
 LISTENING = re.compile(r"listening on (\S+):(\d+)")
@@ -59,13 +60,16 @@ def start_service(
         ServiceStartError: the process exited or did not listen in time (log tail included).
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    preexec = None if detach else _die_with_parent
+    env = dict(os.environ)
+    env.pop(PARENT_PID_ENV, None)
+    if not detach:  # the child arms SIGTERM-on-our-death itself (see posearena.service.lifetime)
+        env[PARENT_PID_ENV] = str(os.getpid())
     cmd = [spec.python(), "-m", spec.module, "--host", "127.0.0.1", "--port", str(port)]
     cmd += extra_args or []
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=detach, cwd=REPO_ROOT, preexec_fn=preexec,
+            start_new_session=detach, cwd=REPO_ROOT, env=env,
         )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -83,17 +87,6 @@ def start_service(
         f"{spec.name} did not start (exit code {proc.returncode}); `{' '.join(cmd)}`; "
         f"log {log_path}:\n{tail}"
     )
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGTERM it when its parent dies, so services
-    started for one command never outlive it (no-op elsewhere)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
