@@ -56,6 +56,14 @@ def test_reference_and_metrics_are_plausible(run):
     assert stereo["frames_compared"] >= 90
     assert (out / "detections" / "blazepose_cam03.npz").exists()
     assert (out / "poses" / "reference.npz").exists()
+    # 95 % intervals hold their estimates; measured: stereo MPJPE [50, 71] mm, BlazePose
+    # world [96, 111] mm on this clip, so the two pipelines are told apart
+    for p in (world, stereo):
+        lo, hi = p["ci95"]["mpjpe_mm"]
+        assert lo < p["mpjpe_mm"] < hi and hi - lo < 40
+        assert all(lo <= a["rmse_deg"] <= hi for a in p["angles"].values()
+                   for lo, hi in [a["rmse_ci95_deg"]])
+    assert stereo["ci95"]["mpjpe_mm"][1] < world["ci95"]["mpjpe_mm"][0]
 
 
 def test_stereo_is_checked_in_the_views_it_did_not_use(run):

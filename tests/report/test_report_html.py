@@ -56,9 +56,13 @@ def test_summary_shows_names_and_metric_values(run_and_report):
     for name, m in run.metrics["pipelines"].items():
         assert f"<td>{name}</td>" in html
         if m["status"] == "ok":
-            for key in ("mpjpe_mm", "p_mpjpe_mm", "n_mpjpe_mm"):
-                assert f'<td class="num">{m[key]:.1f}</td>' in html, (name, key)
-            assert f'<td class="num">{100 * m["pck150"]:.1f}</td>' in html
+            assert f'<td class="num">{m["n_mpjpe_mm"]:.1f}</td>' in html, name
+            for key, scale in (("mpjpe_mm", 1), ("p_mpjpe_mm", 1), ("pck150", 100)):
+                lo, hi = m["ci95"][key]
+                assert lo <= m[key] <= hi, (name, key)  # the interval holds the estimate
+                cell = (f'<td class="num">{scale * m[key]:.1f}<br><span class="meta">'
+                        f"[{scale * lo:.1f}, {scale * hi:.1f}]</span></td>")
+                assert cell in html, (name, key)
     # MPJPE grows with the noise put into the candidates
     mp = [run.metrics["pipelines"][n]["mpjpe_mm"] for n in run.sigmas]
     assert mp == sorted(mp) and mp[0] > 10.0
@@ -90,7 +94,12 @@ def test_angle_tables_match_the_metrics_and_repetitions(run_and_report):
     section = html.split("<h3>alpha+videopose3d</h3>")[1].split("<h3>")[0]
     for angle, a in c.metrics["angles"].items():
         row = section.split(f"<td>{angle}</td>")[1].split("</tr>")[0]
-        assert f'<td class="num">{a["rmse_deg"]:.1f}</td>' in row
+        lo, hi = a["rmse_ci95_deg"]
+        assert lo <= a["rmse_deg"] <= hi
+        assert (f'<td class="num">{a["rmse_deg"]:.1f}<br><span class="meta">'
+                f"[{lo:.1f}, {hi:.1f}]</span></td>") in row
+        lo, hi = a["bias_ci95_deg"]
+        assert lo <= a["bias_deg"] <= hi and f"[{lo:.1f}, {hi:.1f}]" in row
         assert f'{a["loa_deg"][0]:.1f} … {a["loa_deg"][1]:.1f}' in row
     # hip flexion swings 50 deg with a 1.1 s stride: repetitions with their ROM
     reps = detect_repetitions(c.ref_angles["l_hip_flexion"], c.fps)

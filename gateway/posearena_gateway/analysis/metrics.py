@@ -37,12 +37,15 @@ class MetricResult:
         per_frame: (T,) value per frame ((T-1,) for MPJVE), NaN for unused frames.
         n_frames: number of frames that contributed.
         n_samples: number of joint samples (frame, joint pairs) that contributed.
+        samples: (T, J) the samples averaged (mm, mm/s or 0/1 hits; NaN = unused), e.g. for
+            `uncertainty.error_ci`.
     """
 
     value: float
     per_frame: np.ndarray
     n_frames: int
     n_samples: int
+    samples: np.ndarray
 
 
 def _pair(pred: ArrayLike, ref: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +97,7 @@ def _summarise(err: np.ndarray) -> MetricResult:
         per_frame = np.where(n_frame > 0, total / np.maximum(n_frame, 1), np.nan)
     n = int(ok.sum())
     value = float(total.sum() / n) if n else float("nan")
-    return MetricResult(value, per_frame, int((n_frame > 0).sum()), n)
+    return MetricResult(value, per_frame, int((n_frame > 0).sum()), n, err)
 
 
 def mpjpe(pred: ArrayLike, ref: ArrayLike) -> MetricResult:

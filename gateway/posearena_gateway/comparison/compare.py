@@ -6,7 +6,9 @@ Inputs: two `Sequence3D` (any registry skeletons, any frames and rates). Steps:
 3. space: when both are in the same world frame, none (absolute MPJPE); otherwise
    root-centring (mid-hip) and one rigid rotation for the whole sequence (Kabsch), so that
    the error is not hidden by per-frame fitting; P-MPJPE adds per-frame Procrustes;
-4. metrics (mm), joint angles (deg) with RMSE/bias/Bland–Altman, range of motion.
+4. metrics (mm), joint angles (deg) with RMSE/bias/Bland–Altman, range of motion;
+5. 95 % confidence intervals of MPJPE, P-MPJPE, PCK and each angle's RMSE and bias by
+   circular block bootstrap over frames (`analysis.uncertainty`).
 Output: a JSON-ready dict in the `metrics.json` layout.
 """
 
@@ -19,7 +21,16 @@ import numpy as np
 from posearena_gateway.analysis.agreement import bland_altman
 from posearena_gateway.analysis.alignment import align_sequence
 from posearena_gateway.analysis.angles import joint_angles
-from posearena_gateway.analysis.metrics import mpjpe, mpjve, n_mpjpe, p_mpjpe, pck, per_joint_errors
+from posearena_gateway.analysis.metrics import (
+    MetricResult,
+    mpjpe,
+    mpjve,
+    n_mpjpe,
+    p_mpjpe,
+    pck,
+    per_joint_errors,
+)
+from posearena_gateway.analysis.uncertainty import Interval, difference_cis, error_ci
 from posearena_gateway.comparison.joints import (
     common_arrays,
     root_centred,
@@ -54,6 +65,24 @@ def _val(x: float) -> float | None:
     return round(float(x), 3) if np.isfinite(x) else None
 
 
+CI_METHOD = ("95 % percentile interval, circular block bootstrap over frames "
+             "(Politis-White block length), 1000 resamples")
+
+
+def _ci(interval: Interval) -> list[float | None]:
+    return [_val(interval.low), _val(interval.high)]
+
+
+def _intervals(results: dict[str, MetricResult]) -> dict:
+    """{"<metric>": [low, high], "block_frames": {...}, "method": ...} for metrics.json."""
+    out: dict = {"method": CI_METHOD, "block_frames": {}}
+    for name, result in results.items():
+        interval = error_ci(result.samples)
+        out[name] = _ci(interval)
+        out["block_frames"][name] = interval.block
+    return out
+
+
 def compare_sequences(
     ref: Sequence3D, cand: Sequence3D, synchronised: bool, same_frame: bool,
 ) -> Comparison:
@@ -80,7 +109,7 @@ def compare_sequences(
         rotated, _ = align_sequence(cc, rc, mode="rigid")
         aligned = rotated + root_position(r, root)
         how = "root-centred (mid-hip), one rigid rotation for the sequence"
-    m = mpjpe(aligned, r)
+    m, pm, hits = mpjpe(aligned, r), p_mpjpe(c, r), pck(aligned, r, 150.0)
     metrics = {
         "status": "ok",
         "frames": len(r),
@@ -91,12 +120,13 @@ def compare_sequences(
                       "correlation": _val(timing.correlation),
                       "signals": list(timing.signals)},
         "mpjpe_mm": _val(m.value),
-        "p_mpjpe_mm": _val(p_mpjpe(c, r).value),
+        "p_mpjpe_mm": _val(pm.value),
         "n_mpjpe_mm": _val(n_mpjpe(root_centred(aligned, root), root_centred(r, root)).value),
         "mpjve_mm_s": _val(mpjve(aligned, r, ref.fps).value) if len(r) > 1 else None,
-        "pck150": _val(pck(aligned, r, 150.0).value),
+        "pck150": _val(hits.value),
         "per_joint_mm": {n: _val(v) for n, v in zip(names, per_joint_errors(aligned, r)[0],
                                                       strict=True)},
+        "ci95": _intervals({"mpjpe_mm": m, "p_mpjpe_mm": pm, "pck150": hits}),
     }
     ra = joint_angles(r, names, vertical=ref.up_axis)
     ca = joint_angles(aligned, names, vertical=ref.up_axis)
@@ -106,8 +136,10 @@ def compare_sequences(
         if ok.sum() < 3:
             continue
         ba = bland_altman(ca[k], ra[k])
+        rmse_ci, bias_ci = difference_cis(ca[k], ra[k])
         angles[k] = {"rmse_deg": _val(ba.rmse), "bias_deg": _val(ba.bias),
-                     "loa_deg": [_val(ba.lower), _val(ba.upper)], "n": ba.n}
+                     "loa_deg": [_val(ba.lower), _val(ba.upper)], "n": ba.n,
+                     "rmse_ci95_deg": _ci(rmse_ci), "bias_ci95_deg": _ci(bias_ci)}
         rom[k] = {"reference_deg": _val(np.nanmax(ra[k]) - np.nanmin(ra[k])),
                   "candidate_deg": _val(np.nanmax(ca[k]) - np.nanmin(ca[k]))}
     metrics["angles"] = angles

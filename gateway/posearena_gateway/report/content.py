@@ -9,6 +9,7 @@ import numpy as np
 from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.repetitions import Repetition, detect_repetitions
 from posearena_gateway.comparison import Comparison
+from posearena_gateway.report.tables import interval
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class AngleRow:
         n: number of frames where both angles are finite.
         rmse_deg, bias_deg: agreement (candidate − reference).
         loa_deg: (lower, upper) 95 % limits of agreement, or None.
+        rmse_ci_deg, bias_ci_deg: (low, high) 95 % confidence intervals, or None.
         rom_ref_deg, rom_cand_deg: range of motion (max − min) over the sequence.
         reps_ref, reps_cand: repetitions found (`detect_repetitions`), None when the signal
             has too few samples.
@@ -30,6 +32,8 @@ class AngleRow:
     rmse_deg: float | None
     bias_deg: float | None
     loa_deg: tuple[float | None, float | None] | None
+    rmse_ci_deg: tuple[float, float] | None
+    bias_ci_deg: tuple[float, float] | None
     rom_ref_deg: float | None
     rom_cand_deg: float | None
     reps_ref: list[Repetition] | None
@@ -63,6 +67,8 @@ def angle_rows(c: Comparison) -> list[AngleRow]:
             angle=name, n=int(a.get("n", 0)), rmse_deg=a.get("rmse_deg"),
             bias_deg=a.get("bias_deg"),
             loa_deg=(loa[0], loa[1]) if isinstance(loa, list | tuple) and len(loa) == 2 else None,
+            rmse_ci_deg=interval(a.get("rmse_ci95_deg")),
+            bias_ci_deg=interval(a.get("bias_ci95_deg")),
             rom_ref_deg=r.get("reference_deg"), rom_cand_deg=r.get("candidate_deg"),
             reps_ref=None if ref_sig is None else repetitions(ref_sig, c.fps),
             reps_cand=None if cand_sig is None else repetitions(cand_sig, c.fps),

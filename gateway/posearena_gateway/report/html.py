@@ -15,7 +15,7 @@ from pathlib import Path
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.content import angle_rows, reps_text
-from posearena_gateway.report.tables import fmt, summary_rows
+from posearena_gateway.report.tables import fmt, fmt_ci, summary_rows
 
 #: Largest image embedded as a data URI (bytes); larger ones are linked.
 MAX_EMBED_BYTES = 8 * 1024 * 1024
@@ -78,13 +78,23 @@ def _status(s: str) -> str:
 
 def summary_section(metrics: dict) -> str:
     """The summary table: one row per pipeline."""
-    rows = [[escape(r.name), _status(r.status), escape(r.reason) or "", fmt(r.mpjpe_mm),
-             fmt(r.p_mpjpe_mm), fmt(r.n_mpjpe_mm), fmt(r.pck150, 1, 100.0),
+    rows = [[escape(r.name), _status(r.status), escape(r.reason) or "",
+             fmt(r.mpjpe_mm) + _ci_cell(r.ci95.get("mpjpe_mm")),
+             fmt(r.p_mpjpe_mm) + _ci_cell(r.ci95.get("p_mpjpe_mm")), fmt(r.n_mpjpe_mm),
+             fmt(r.pck150, 1, 100.0) + _ci_cell(r.ci95.get("pck150"), 100.0),
              fmt(r.angle_rmse_deg) + (f" ({r.n_angles})" if r.n_angles else "")]
             for r in summary_rows(metrics)]
     header = ["pipeline", "status", "reason", "MPJPE (mm)", "P-MPJPE (mm)", "N-MPJPE (mm)",
               "PCK@150 mm (%)", "angle RMSE (deg, mean of n angles)"]
-    return "<h2>Summary</h2>" + _table(header, rows, {3, 4, 5, 6, 7})
+    note = ('<p class="meta">[low, high]: 95 % confidence interval by circular block '
+            "bootstrap over frames (blocks as long as the errors stay correlated). Short "
+            "clips hold few independent blocks; their intervals are then too narrow.</p>")
+    return "<h2>Summary</h2>" + _table(header, rows, {3, 4, 5, 6, 7}) + note
+
+
+def _ci_cell(ci: tuple[float, float] | None, scale: float = 1.0) -> str:
+    """A confidence interval under a table value, "" when there is none."""
+    return f'<br><span class="meta">{fmt_ci(ci, 1, scale)}</span>' if ci else ""
 
 
 def reference_section(metrics: dict, reference: Sequence3D | None) -> str:
@@ -157,10 +167,12 @@ def alignment_section(metrics: dict) -> str:
 def angles_section(comparisons: dict[str, Comparison]) -> str:
     """Per pipeline: agreement, range of motion and repetitions of each joint angle."""
     parts = ["<h2>Joint angles</h2>",
-             '<p class="meta">Differences are pipeline − reference, in degrees; LoA = bias ± '
+             '<p class="meta">Differences are pipeline − reference, in degrees; [low, high] '
+             "under RMSE and bias: 95 % confidence interval; LoA = bias ± "
              "1.96 SD. Repetitions: count, then range of motion of each repetition.</p>"]
     for name, c in comparisons.items():
-        rows = [[escape(r.angle), str(r.n), fmt(r.rmse_deg), fmt(r.bias_deg),
+        rows = [[escape(r.angle), str(r.n), fmt(r.rmse_deg) + _ci_cell(r.rmse_ci_deg),
+                 fmt(r.bias_deg) + _ci_cell(r.bias_ci_deg),
                  (f"{fmt(r.loa_deg[0])} … {fmt(r.loa_deg[1])}" if r.loa_deg else "-"),
                  fmt(r.rom_ref_deg), fmt(r.rom_cand_deg), escape(reps_text(r.reps_ref)),
                  escape(reps_text(r.reps_cand))] for r in angle_rows(c)]

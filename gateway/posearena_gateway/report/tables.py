@@ -7,7 +7,7 @@ Input: the `metrics.json` dict written by the runner: {"reference": {...}, "fram
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,8 @@ class SummaryRow:
         pck150: fraction of joints within 150 mm, in [0, 1].
         angle_rmse_deg: mean over angles of the per-angle RMSE, degrees.
         n_angles: number of angles that mean is taken over.
+        ci95: metric name ("mpjpe_mm", "p_mpjpe_mm", "pck150") -> (low, high) 95 %
+            confidence interval in the metric's unit, where metrics.json has one.
     """
 
     name: str
@@ -38,12 +40,26 @@ class SummaryRow:
     pck150: float | None
     angle_rmse_deg: float | None
     n_angles: int
+    ci95: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _num(x: Any) -> float | None:
     if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
         return None
     return float(x) if np.isfinite(x) else None
+
+
+def interval(x: Any) -> tuple[float, float] | None:
+    """A metrics.json [low, high] pair as floats, None when absent or not finite."""
+    if not isinstance(x, list | tuple) or len(x) != 2:
+        return None
+    low, high = _num(x[0]), _num(x[1])
+    return None if low is None or high is None else (low, high)
+
+
+def fmt_ci(ci: tuple[float, float] | None, digits: int = 1, scale: float = 1.0) -> str:
+    """"[52.1, 66.0]" for a confidence interval, "" for None."""
+    return "" if ci is None else f"[{fmt(ci[0], digits, scale)}, {fmt(ci[1], digits, scale)}]"
 
 
 def pipelines_of(metrics: dict) -> dict[str, dict]:
@@ -72,6 +88,8 @@ def summary_rows(metrics: dict) -> list[SummaryRow]:
             mpjpe_mm=_num(m.get("mpjpe_mm")), p_mpjpe_mm=_num(m.get("p_mpjpe_mm")),
             n_mpjpe_mm=_num(m.get("n_mpjpe_mm")), pck150=_num(m.get("pck150")),
             angle_rmse_deg=float(np.mean(rmses)) if rmses else None, n_angles=len(rmses),
+            ci95={k: ci for k in ("mpjpe_mm", "p_mpjpe_mm", "pck150")
+                  if (ci := interval((m.get("ci95") or {}).get(k))) is not None},
         ))
     return rows
 
