@@ -97,3 +97,20 @@ def test_same_inputs_same_interval_and_too_few_frames_gives_none():
 def test_bad_input_names_the_field(num, den, kwargs, field):
     with pytest.raises(InvalidInputError, match=field):
         bootstrap_ci(num, den, **kwargs)
+
+
+def test_paired_difference_cancels_what_both_share():
+    from posearena_gateway.analysis.uncertainty import paired_difference_ci
+
+    rng = np.random.default_rng(2)
+    hard = ar1(rng, 600, 0.95, mean=80.0, sd=30.0)[:, None] * np.ones((1, 12))
+    a = hard + rng.normal(0, 3, (600, 12))
+    b = hard + 4.0 + rng.normal(0, 3, (600, 12))
+    a[::7, 3] = np.nan  # a sample missing in one is left out of both
+    diff, ci = paired_difference_ci(a, b)
+    assert diff == pytest.approx(-4.0, abs=0.5) and ci.low <= -4.0 <= ci.high
+    assert ci.high < 0 and ci.high - ci.low < 1.5
+    alone = error_ci(a)
+    assert alone.high - alone.low > 10 * (ci.high - ci.low)  # unpaired: lost in the clip
+    with pytest.raises(InvalidInputError, match="errors_a/errors_b"):
+        paired_difference_ci(a, b[:, :5])

@@ -64,6 +64,11 @@ def test_reference_and_metrics_are_plausible(run):
         assert all(lo <= a["rmse_deg"] <= hi for a in p["angles"].values()
                    for lo, hi in [a["rmse_ci95_deg"]])
     assert stereo["ci95"]["mpjpe_mm"][1] < world["ci95"]["mpjpe_mm"][0]
+    # and head to head (paired, measured: world - stereo 44 mm [29, 59])
+    pair = next(p for p in metrics["pairwise"]
+                if {p["a"], p["b"]} == {"blazepose-world", "blazepose+stereo"})
+    assert pair["mpjpe_mm"]["verdict"] == "blazepose+stereo closer"
+    assert len(pair["joints"]) == 12 and pair["frames"] == 100
 
 
 def test_stereo_is_checked_in_the_views_it_did_not_use(run):

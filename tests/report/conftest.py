@@ -18,6 +18,7 @@ import pytest
 from posearena.npzio import Detections
 from posearena.skeletons import convert, get_skeleton
 from posearena_gateway.comparison import Comparison, compare_sequences
+from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Z_UP, Sequence3D
 
@@ -123,7 +124,8 @@ def build_run(root: Path, frames: int = 100, video_frames: int | None = None) ->
     metrics = {"reference": {"kind": "file", "status": "ok", "reason": "", "skeleton": "h36m17",
                              "fps": FPS, "frame": ref.frame, "source": ref.source},
                "frames": frames, "fps": FPS, "cameras": ["cam01"],
-               "notes": ["synthetic data & a <note> to escape"], "pipelines": pipelines}
+               "notes": ["synthetic data & a <note> to escape"], "pipelines": pipelines,
+               "pairwise": pairwise_differences(comparisons)}
     video = root / "input.mp4"
     dets = synthetic_video(video, ref, video_frames or frames)
     return Run(RunDir(root / "run"), metrics, comparisons, ref, results,

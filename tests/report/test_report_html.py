@@ -144,3 +144,18 @@ def test_bad_arguments_name_the_field(tmp_path):
         write_report(run.rd, {"pipelines": []}, {}, run.reference, {})
     with pytest.raises(InvalidInputError, match="videos"):
         write_report(run.rd, run.metrics, {}, run.reference, {}, {"v": ("a.mp4", None)})
+
+
+def test_pipelines_are_set_against_each_other(run_and_report):
+    run, _, _ = run_and_report
+    html = _html(run_and_report)
+    section = html.split("<h2>Pipelines against each other</h2>")[1].split("<h2>")[0]
+    pairs = run.metrics["pairwise"]
+    assert len(pairs) == 3  # the three compared pipelines, the failed/skipped ones left out
+    for p in pairs:
+        m = p["mpjpe_mm"]
+        assert f"<td>{p['a']}</td><td>{p['b']}</td>" in section
+        assert f"{m['difference']:.1f}" in section and m["verdict"] in section
+    # alpha has 10 mm of noise per axis, gamma 40 mm: alpha is closer, without doubt
+    ag = next(p for p in pairs if (p["a"], p["b"]) == ("alpha+videopose3d", "gamma-world"))
+    assert ag["mpjpe_mm"]["verdict"] == "alpha+videopose3d closer"

@@ -144,28 +144,52 @@ def bootstrap_ci(
         raise InvalidInputError("level", level, "in (0, 1)")
     if resamples < 100:
         raise InvalidInputError("resamples", resamples, ">= 100")
-    t = len(num)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     if int((den > 0).sum()) < MIN_FRAMES:
         return Interval(float("nan"), float("nan"), 1, resamples, level)
-    if block is None:
-        block = block_length(ratio)
-    if block < 1:
-        raise InvalidInputError("block", block, ">= 1 frame")
-    block = min(int(block), t)
-    n_blocks = -(-t // block)
-    last = t - (n_blocks - 1) * block  # the final block is cut so a resample has T frames
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, t, size=(resamples, n_blocks))
-    sum_num = _block_sums(num, block)[starts[:, :-1]].sum(axis=1)
-    sum_num += _block_sums(num, last)[starts[:, -1]]
-    sum_den = _block_sums(den, block)[starts[:, :-1]].sum(axis=1)
-    sum_den += _block_sums(den, last)[starts[:, -1]]
+    block = block_length(ratio) if block is None else block
+    sum_num, sum_den = resampled_sums([num, den], block, resamples, seed)
     with np.errstate(invalid="ignore", divide="ignore"):
         stats = np.where(sum_den > 0, sum_num / np.where(sum_den > 0, sum_den, 1.0), np.nan)
     if transform is not None:
         stats = transform(stats)
+    return _percentiles(stats, min(int(block), len(num)), resamples, level)
+
+
+def resampled_sums(
+    series: list[np.ndarray], block: int, resamples: int, seed: int = 0
+) -> list[np.ndarray]:
+    """Sums of each (T,) series over the same `resamples` circular block resamples.
+
+    Every series is resampled with the same blocks (paired), so statistics combining them
+    (a ratio, a difference of two pipelines' errors) keep their frame-by-frame pairing.
+
+    Args:
+        series: (T,) arrays, finite.
+        block: block length in frames (>= 1; capped at T).
+        resamples: number of resamples.
+        seed: random seed.
+
+    Returns:
+        One (resamples,) array of sums per series.
+    """
+    if block < 1:
+        raise InvalidInputError("block", block, ">= 1 frame")
+    t = len(series[0])
+    block = min(int(block), t)
+    n_blocks = -(-t // block)
+    last = t - (n_blocks - 1) * block  # the final block is cut so a resample has T frames
+    starts = np.random.default_rng(seed).integers(0, t, size=(resamples, n_blocks))
+    out = []
+    for v in series:
+        total = _block_sums(v, block)[starts[:, :-1]].sum(axis=1)
+        out.append(total + _block_sums(v, last)[starts[:, -1]])
+    return out
+
+
+def _percentiles(stats: np.ndarray, block: int, resamples: int, level: float) -> Interval:
+    """Percentile interval of bootstrap statistics (NaN ones left out)."""
     stats = stats[np.isfinite(stats)]
     if len(stats) < resamples // 2:
         return Interval(float("nan"), float("nan"), block, resamples, level)
@@ -201,4 +225,55 @@ def difference_cis(a: np.ndarray, b: np.ndarray, **kwargs: object) -> tuple[Inte
     return rmse, bias
 
 
-__all__ = ["Interval", "block_length", "bootstrap_ci", "difference_cis", "error_ci"]
+def paired_difference_ci(
+    errors_a: np.ndarray,
+    errors_b: np.ndarray,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> tuple[float, Interval]:
+    """Difference of two pooled mean errors on the same frames and joints, with its interval.
+
+    Both arrays are resampled with the same blocks, so what frames share (a hard pose, a
+    reference glitch) cancels: the interval is about the pipelines, not about the clip.
+    Only samples finite in both arrays are used.
+
+    Args:
+        errors_a, errors_b: (T, J) errors of pipeline a and b against one reference (mm).
+        resamples, level, seed: as `bootstrap_ci`.
+
+    Returns:
+        (mean(a) - mean(b), Interval of that difference); NaN and NaN bounds when fewer
+        than 8 frames have samples in both.
+
+    Raises:
+        InvalidInputError: the arrays are not (T, J) of the same shape.
+    """
+    a = np.asarray(errors_a, dtype=np.float64)
+    b = np.asarray(errors_b, dtype=np.float64)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise InvalidInputError("errors_a/errors_b", (a.shape, b.shape), "equal (T, J) shapes")
+    ok = np.isfinite(a) & np.isfinite(b)
+    n = ok.sum(axis=1).astype(np.float64)
+    sa, sb = np.where(ok, a, 0.0).sum(axis=1), np.where(ok, b, 0.0).sum(axis=1)
+    if int((n > 0).sum()) < MIN_FRAMES:
+        return float("nan"), Interval(float("nan"), float("nan"), 1, resamples, level)
+    diff = float((sa.sum() - sb.sum()) / n.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_frame = np.where(n > 0, (sa - sb) / np.where(n > 0, n, 1.0), np.nan)
+    block = block_length(per_frame)
+    ra, rb, rn = resampled_sums([sa, sb, n], block, resamples, seed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats = np.where(rn > 0, (ra - rb) / np.where(rn > 0, rn, 1.0), np.nan)
+    return diff, _percentiles(stats, min(block, len(n)), resamples, level)
+
+
+__all__ = [
+    "Interval",
+    "block_length",
+    "bootstrap_ci",
+    "difference_cis",
+    "error_ci",
+    "paired_difference_ci",
+    "resampled_sums",
+]

@@ -12,7 +12,7 @@ class Event:
 
     Attributes:
         stage: "inputs", "services", "detect", "reference", "pipeline", "reprojection",
-            "compare", "report".
+            "compare", "pairwise", "report".
         item: what the step is about (e.g. "blazepose cam01", a pipeline name).
         status: "started", "progress", "ok", "failed", "skipped" or "cached".
         message: human-readable detail (the reason on failure).

@@ -17,6 +17,7 @@ import grpc
 
 from posearena.npzio import Detections
 from posearena_gateway.comparison import Comparison, compare_sequences
+from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.events import Event, EventSink, ignore
@@ -83,6 +84,7 @@ class Runner:
         self.inputs: CompareInputs = check_inputs(job.videos, job.calib, job.cameras)
         self.outcomes: dict[str, Outcome] = {p.name: Outcome() for p in job.pipelines}
         self.reference = Outcome()
+        self.pairwise: list[dict] | dict = []
         self._dets: dict[tuple[str, int], Future] = {}
         self._lock = threading.Lock()
 
@@ -277,6 +279,15 @@ class Runner:
             except Exception as exc:
                 out.status, out.reason = "failed", f"comparison: {type(exc).__name__}: {exc}"
                 self.sink(Event("compare", name, "failed", out.reason))
+        compared = {n: o.comparison for n, o in self.outcomes.items() if o.comparison}
+        try:
+            self.pairwise = pairwise_differences(compared)
+        except Exception as exc:  # a metric never sinks the run
+            self.pairwise = {"error": f"{type(exc).__name__}: {exc}"}
+        for p in self.pairwise if isinstance(self.pairwise, list) else []:
+            m = p["mpjpe_mm"]
+            self.sink(Event("pairwise", f"{p['a']} vs {p['b']}", "ok",
+                            f"MPJPE difference {m['difference']} mm {m['ci95']}: {m['verdict']}"))
 
     def write_metrics(self) -> dict:
         ref = self.reference
@@ -312,7 +323,8 @@ class Runner:
             pipelines[name] = entry
         metrics = {"reference": reference, "frames": self.inputs.frames,
                    "fps": self.inputs.fps, "cameras": self.inputs.camera_ids,
-                   "notes": self.inputs.notes, "pipelines": pipelines}
+                   "notes": self.inputs.notes, "pipelines": pipelines,
+                   "pairwise": self.pairwise}
         self.rd.write_json("metrics.json", metrics)
         return metrics
 

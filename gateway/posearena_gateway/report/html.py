@@ -15,7 +15,7 @@ from pathlib import Path
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.content import angle_rows, reps_text
-from posearena_gateway.report.tables import fmt, fmt_ci, summary_rows
+from posearena_gateway.report.tables import fmt, fmt_ci, interval, summary_rows
 
 #: Largest image embedded as a data URI (bytes); larger ones are linked.
 MAX_EMBED_BYTES = 8 * 1024 * 1024
@@ -136,6 +136,28 @@ def reprojection_section(metrics: dict) -> str:
             + _table(header, rows, {3, 4, 5}))
 
 
+def pairwise_section(metrics: dict) -> str:
+    """Pipelines against each other: differences of MPJPE and P-MPJPE with intervals."""
+    rows = []
+    pairs = metrics.get("pairwise")
+    for p in pairs if isinstance(pairs, list) else []:
+        cells = [escape(str(p.get("a"))), escape(str(p.get("b"))), str(len(p.get("joints", [])))]
+        for key in ("mpjpe_mm", "p_mpjpe_mm"):
+            m = p.get(key) or {}
+            cells += [fmt(m.get("difference")) + _ci_cell(interval(m.get("ci95"))),
+                      escape(str(m.get("verdict", "-")))]
+        rows.append(cells)
+    if not rows:
+        return ""
+    header = ["a", "b", "joints", "MPJPE a − b (mm)", "MPJPE verdict", "P-MPJPE a − b (mm)",
+              "P-MPJPE verdict"]
+    return ("<h2>Pipelines against each other</h2><p>Each pair on the joints and frames both "
+            "were compared on, with a 95 % interval from a paired block bootstrap (both "
+            "pipelines resampled on the same frames, so what the clip makes hard for both "
+            "cancels). A verdict needs the interval to exclude 0.</p>"
+            + _table(header, rows, {2, 3, 5}))
+
+
 def _input_view(m: dict) -> str:
     """How a single-view pipeline saw its 2D: virtual camera, left/right relabelling."""
     parts = [str(m["input_view"])] if m.get("input_view") else []
@@ -215,8 +237,8 @@ def render_html(title: str, metrics: dict, comparisons: dict[str, Comparison],
         meta.append("cameras: " + ", ".join(map(str, metrics["cameras"])))
     body = [f"<h1>{escape(title)}</h1>", f'<p class="meta">{escape(" · ".join(meta))}</p>',
             summary_section(metrics), reference_section(metrics, reference),
-            alignment_section(metrics), reprojection_section(metrics),
-            angles_section(comparisons)]
+            pairwise_section(metrics), alignment_section(metrics),
+            reprojection_section(metrics), angles_section(comparisons)]
     notes = [str(n) for n in (metrics.get("notes") or [])] + parts.notes
     body.append("<h2>Notes</h2>" + ("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes)
                                     + "</ul>" if notes else "<p>None.</p>"))

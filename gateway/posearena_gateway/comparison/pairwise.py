@@ -1,0 +1,84 @@
+"""Pipelines against each other: is one really closer to the reference than another?
+
+Inputs: the `Comparison` of every pipeline that was compared with the same reference.
+For each pair (a, b) measured on the same reference frames, on the joints both have:
+MPJPE and P-MPJPE of each, their difference a − b and its 95 % interval from a paired
+circular block bootstrap (`analysis.uncertainty.paired_difference_ci`).
+Output: a JSON-ready list for metrics.json `pairwise`; a verdict says which pipeline is
+closer when the interval excludes 0, "no clear difference" otherwise.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+
+from posearena_gateway.analysis.metrics import joint_errors
+from posearena_gateway.analysis.uncertainty import paired_difference_ci
+from posearena_gateway.comparison.compare import Comparison
+
+MIN_SHARED_JOINTS = 4  # P-MPJPE's per-frame similarity fit needs a few joints
+
+
+def _val(x: float) -> float | None:
+    return round(float(x), 3) if np.isfinite(x) else None
+
+
+def _shared(a: Comparison, b: Comparison) -> tuple[list[int], list[int]] | None:
+    """Joint indices of a and b (same order) where both were measured against the same
+    reference frames, or None when the two comparisons do not share their reference."""
+    if len(a.ref) != len(b.ref):
+        return None
+    names = [n for n in a.joints if n in b.joints]
+    ia = [a.joints.index(n) for n in names]
+    ib = [b.joints.index(n) for n in names]
+    if len(names) < MIN_SHARED_JOINTS:
+        return None
+    if not np.allclose(a.ref[:, ia], b.ref[:, ib], atol=1e-9, equal_nan=True):
+        return None
+    return ia, ib
+
+
+def _metric(ea: np.ndarray, eb: np.ndarray, name_a: str, name_b: str) -> dict:
+    diff, ci = paired_difference_ci(ea, eb)
+    ok = np.isfinite(ea) & np.isfinite(eb)
+    if not np.isfinite(ci.low):
+        verdict = "too few frames"
+    elif ci.high < 0:
+        verdict = f"{name_a} closer"
+    elif ci.low > 0:
+        verdict = f"{name_b} closer"
+    else:
+        verdict = "no clear difference"
+    return {"a": _val(ea[ok].mean()) if ok.any() else None,
+            "b": _val(eb[ok].mean()) if ok.any() else None,
+            "difference": _val(diff), "ci95": [_val(ci.low), _val(ci.high)],
+            "block_frames": ci.block, "verdict": verdict}
+
+
+def pairwise_differences(comparisons: dict[str, Comparison]) -> list[dict]:
+    """Every pair of pipelines compared against the same reference frames.
+
+    Args:
+        comparisons: pipeline name -> its Comparison (ref, cand (T, K, 3) m; joints K).
+
+    Returns:
+        [{"a", "b", "joints": [...], "frames": T, "mpjpe_mm": {"a", "b", "difference",
+        "ci95": [low, high], "block_frames", "verdict"}, "p_mpjpe_mm": {...}}], in the order
+        of `comparisons`; pairs without a shared reference are left out.
+    """
+    out = []
+    for (na, a), (nb, b) in combinations(comparisons.items(), 2):
+        shared = _shared(a, b)
+        if shared is None:
+            continue
+        ia, ib = shared
+        ref, ca, cb = a.ref[:, ia], a.cand[:, ia], b.cand[:, ib]
+        out.append({
+            "a": na, "b": nb, "joints": [a.joints[i] for i in ia], "frames": len(ref),
+            "mpjpe_mm": _metric(joint_errors(ca, ref), joint_errors(cb, ref), na, nb),
+            "p_mpjpe_mm": _metric(joint_errors(ca, ref, "procrustes"),
+                                  joint_errors(cb, ref, "procrustes"), na, nb),
+        })
+    return out
