@@ -32,9 +32,13 @@ def test_text_table(metrics):
     text = print_summary(metrics)
     lines = text.splitlines()
     assert lines[0].split()[:2] == ["pipeline", "status"]
-    assert len(lines) == 2 + len(metrics["pipelines"])
+    assert len(lines) == 2 + len(metrics["pipelines"]) + len(metrics["pairwise"])
+    for p in metrics["pairwise"]:  # one line per pair, after the table
+        m = p["mpjpe_mm"]
+        assert (f"{p['a']} - {p['b']}: MPJPE {m['difference']:+.1f} mm "
+                f"[{m['ci95'][0]:.1f}, {m['ci95'][1]:.1f}] ({m['verdict']})") in lines
     for name, m in metrics["pipelines"].items():
-        line = next(ln for ln in lines if ln.startswith(name + " "))
+        line = next(ln for ln in lines if ln.startswith(name + "  "))
         if m["status"] == "ok":
             assert f"{m['mpjpe_mm']:.1f}" in line and f"{m['p_mpjpe_mm']:.1f}" in line
             assert f"{100 * m['pck150']:.1f}" in line
@@ -44,7 +48,7 @@ def test_text_table(metrics):
     ends = {ln.index(f"{metrics['pipelines'][n]['mpjpe_mm']:.1f}")
             + len(f"{metrics['pipelines'][n]['mpjpe_mm']:.1f}")
             for n in ("alpha+videopose3d", "beta+stereo", "gamma-world")
-            for ln in lines if ln.startswith(n + " ")}
+            for ln in lines[:2 + len(metrics["pipelines"])] if ln.startswith(n + " ")}
     assert len(ends) == 1
 
 

@@ -104,7 +104,8 @@ def print_summary(metrics: dict) -> str:
 
     Columns: pipeline, status, MPJPE (mm), P-MPJPE (mm), PCK150 (%), mean angle RMSE
     (degrees), reason (for failed/skipped pipelines). The reference's status heads it when the
-    reference was not available.
+    reference was not available; one line per pair of pipelines follows (MPJPE difference,
+    95 % interval, verdict) where metrics has `pairwise`.
 
     Args:
         metrics: the metrics.json dict (see the module docstring).
@@ -134,4 +135,11 @@ def print_summary(metrics: dict) -> str:
                         f" ({' '.join(str(ref.get('reason', '')).split())})")
     if not rows:
         lines.append("(no pipelines)")
+    pairs = metrics.get("pairwise")
+    for p in pairs if isinstance(pairs, list) else []:
+        m = p.get("mpjpe_mm") or {}
+        ci = interval(m.get("ci95"))
+        if ci is not None and m.get("difference") is not None:
+            lines.append(f"{p.get('a')} - {p.get('b')}: MPJPE {m['difference']:+.1f} mm "
+                         f"{fmt_ci(ci)} ({m.get('verdict', '-')})")
     return "\n".join(lines)
