@@ -60,7 +60,7 @@ def test_summary_shows_names_and_metric_values(run_and_report):
             for key, scale in (("mpjpe_mm", 1), ("p_mpjpe_mm", 1), ("pck150", 100)):
                 lo, hi = m["ci95"][key]
                 assert lo <= m[key] <= hi, (name, key)  # the interval holds the estimate
-                cell = (f'<td class="num">{scale * m[key]:.1f}<br><span class="meta">'
+                cell = (f'<td class="num">{scale * m[key]:.1f}<br><span class="meta ci">'
                         f"[{scale * lo:.1f}, {scale * hi:.1f}]</span></td>")
                 assert cell in html, (name, key)
     # MPJPE grows with the noise put into the candidates
@@ -96,7 +96,7 @@ def test_angle_tables_match_the_metrics_and_repetitions(run_and_report):
         row = section.split(f"<td>{angle}</td>")[1].split("</tr>")[0]
         lo, hi = a["rmse_ci95_deg"]
         assert lo <= a["rmse_deg"] <= hi
-        assert (f'<td class="num">{a["rmse_deg"]:.1f}<br><span class="meta">'
+        assert (f'<td class="num">{a["rmse_deg"]:.1f}<br><span class="meta ci">'
                 f"[{lo:.1f}, {hi:.1f}]</span></td>") in row
         lo, hi = a["bias_ci95_deg"]
         assert lo <= a["bias_deg"] <= hi and f"[{lo:.1f}, {hi:.1f}]" in row

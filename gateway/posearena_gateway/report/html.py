@@ -30,7 +30,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#17702d;font-weight:600}.failed{color:#b00020;font-weight:600}
-.skipped{color:#a06000;font-weight:600}.meta{color:#666}
+.skipped{color:#a06000;font-weight:600}.meta{color:#666}.ci{white-space:nowrap}
 figure{display:inline-block;margin:.5em;vertical-align:top}figure img{max-width:100%}
 figcaption{font-size:.85em;color:#555}code{background:#f5f5f5;padding:0 .2em}
 """
@@ -94,7 +94,7 @@ def summary_section(metrics: dict) -> str:
 
 def _ci_cell(ci: tuple[float, float] | None, scale: float = 1.0) -> str:
     """A confidence interval under a table value, "" when there is none."""
-    return f'<br><span class="meta">{fmt_ci(ci, 1, scale)}</span>' if ci else ""
+    return f'<br><span class="meta ci">{fmt_ci(ci, 1, scale)}</span>' if ci else ""
 
 
 def reference_section(metrics: dict, reference: Sequence3D | None) -> str:
