@@ -64,3 +64,23 @@ def test_pipelines_with_different_references_are_not_paired(vicon):
     comps = {"a": compare_sequences(vicon, _cand(vicon, vicon.points + 0.01), True, True),
              "b": compare_sequences(other, _cand(other, other.points + 0.02), True, True)}
     assert pairwise_differences(comps) == []
+
+
+def test_angle_rmse_is_compared_angle_by_angle(vicon):
+    rng = np.random.default_rng(8)
+    a = vicon.points + _smooth_noise(rng, vicon.points.shape, 0.01)
+    b = a.copy()
+    joints = list(vicon.joints)
+    for knee in ("left_knee", "right_knee"):  # b bends its knees by moving them 6 cm forward
+        b[:, joints.index(knee), :2] += 0.06 * np.array([1.0, 0.0])
+    comps = {n: compare_sequences(vicon, _cand(vicon, p), True, True)
+             for n, p in (("a", a), ("b", b))}
+    (pair,) = pairwise_differences(comps)
+    angles = pair["angles"]
+    for side in ("l", "r"):
+        knee = angles[f"{side}_knee_flexion"]
+        assert knee["verdict"] == "a closer" and knee["ci95_deg"][1] < 0
+        assert knee["difference_deg"] == pytest.approx(
+            knee["a_rmse_deg"] - knee["b_rmse_deg"], abs=2e-3)
+        elbow = angles[f"{side}_elbow_flexion"]  # the same arms: exactly no difference
+        assert elbow["difference_deg"] == 0.0 and elbow["verdict"] == "no clear difference"

@@ -159,3 +159,11 @@ def test_pipelines_are_set_against_each_other(run_and_report):
     # alpha has 10 mm of noise per axis, gamma 40 mm: alpha is closer, without doubt
     ag = next(p for p in pairs if (p["a"], p["b"]) == ("alpha+videopose3d", "gamma-world"))
     assert ag["mpjpe_mm"]["verdict"] == "alpha+videopose3d closer"
+    # angle by angle: every angle of every pair has a row with its difference and verdict
+    angles = section.split("<h3>")[1]
+    for p in pairs:
+        for angle, v in p["angles"].items():
+            row = f"<td>{p['a']}</td><td>{p['b']}</td><td>{angle}</td>"
+            assert row in angles, row
+            assert f"{v['difference_deg']:.1f}" in angles.split(row)[1].split("</tr>")[0]
+    assert ag["angles"] and all(v["a_rmse_deg"] < v["b_rmse_deg"] for v in ag["angles"].values())

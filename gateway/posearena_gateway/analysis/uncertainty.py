@@ -228,6 +228,7 @@ def difference_cis(a: np.ndarray, b: np.ndarray, **kwargs: object) -> tuple[Inte
 def paired_difference_ci(
     errors_a: np.ndarray,
     errors_b: np.ndarray,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
     seed: int = 0,
@@ -239,12 +240,14 @@ def paired_difference_ci(
     Only samples finite in both arrays are used.
 
     Args:
-        errors_a, errors_b: (T, J) errors of pipeline a and b against one reference (mm).
+        errors_a, errors_b: (T, J) errors of pipeline a and b against one reference (mm;
+            or squared angle differences in deg² with transform=np.sqrt for RMSEs).
+        transform: applied to each pooled mean before the difference (None: identity).
         resamples, level, seed: as `bootstrap_ci`.
 
     Returns:
-        (mean(a) - mean(b), Interval of that difference); NaN and NaN bounds when fewer
-        than 8 frames have samples in both.
+        (f(mean(a)) - f(mean(b)), Interval of that difference); NaN and NaN bounds when
+        fewer than 8 frames have samples in both.
 
     Raises:
         InvalidInputError: the arrays are not (T, J) of the same shape.
@@ -258,13 +261,15 @@ def paired_difference_ci(
     sa, sb = np.where(ok, a, 0.0).sum(axis=1), np.where(ok, b, 0.0).sum(axis=1)
     if int((n > 0).sum()) < MIN_FRAMES:
         return float("nan"), Interval(float("nan"), float("nan"), 1, resamples, level)
-    diff = float((sa.sum() - sb.sum()) / n.sum())
+    f = transform if transform is not None else (lambda x: x)
+    diff = float(f(np.float64(sa.sum() / n.sum())) - f(np.float64(sb.sum() / n.sum())))
     with np.errstate(invalid="ignore", divide="ignore"):
         per_frame = np.where(n > 0, (sa - sb) / np.where(n > 0, n, 1.0), np.nan)
     block = block_length(per_frame)
     ra, rb, rn = resampled_sums([sa, sb, n], block, resamples, seed)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stats = np.where(rn > 0, (ra - rb) / np.where(rn > 0, rn, 1.0), np.nan)
+        safe = np.where(rn > 0, rn, 1.0)
+        stats = np.where(rn > 0, f(ra / safe) - f(rb / safe), np.nan)
     return diff, _percentiles(stats, min(block, len(n)), resamples, level)
 
 

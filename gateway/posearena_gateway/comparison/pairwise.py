@@ -2,8 +2,9 @@
 
 Inputs: the `Comparison` of every pipeline that was compared with the same reference.
 For each pair (a, b) measured on the same reference frames, on the joints both have:
-MPJPE and P-MPJPE of each, their difference a − b and its 95 % interval from a paired
-circular block bootstrap (`analysis.uncertainty.paired_difference_ci`).
+MPJPE and P-MPJPE of each, and the RMSE of each clinical joint angle (what a physiotherapist
+reads), their difference a − b and its 95 % interval from a paired circular block bootstrap
+(`analysis.uncertainty.paired_difference_ci`).
 Output: a JSON-ready list for metrics.json `pairwise`; a verdict says which pipeline is
 closer when the interval excludes 0, "no clear difference" otherwise.
 """
@@ -40,21 +41,44 @@ def _shared(a: Comparison, b: Comparison) -> tuple[list[int], list[int]] | None:
     return ia, ib
 
 
+def _verdict(low: float, high: float, name_a: str, name_b: str) -> str:
+    if not np.isfinite(low):
+        return "too few frames"
+    if high < 0:
+        return f"{name_a} closer"
+    if low > 0:
+        return f"{name_b} closer"
+    return "no clear difference"
+
+
 def _metric(ea: np.ndarray, eb: np.ndarray, name_a: str, name_b: str) -> dict:
     diff, ci = paired_difference_ci(ea, eb)
     ok = np.isfinite(ea) & np.isfinite(eb)
-    if not np.isfinite(ci.low):
-        verdict = "too few frames"
-    elif ci.high < 0:
-        verdict = f"{name_a} closer"
-    elif ci.low > 0:
-        verdict = f"{name_b} closer"
-    else:
-        verdict = "no clear difference"
     return {"a": _val(ea[ok].mean()) if ok.any() else None,
             "b": _val(eb[ok].mean()) if ok.any() else None,
             "difference": _val(diff), "ci95": [_val(ci.low), _val(ci.high)],
-            "block_frames": ci.block, "verdict": verdict}
+            "block_frames": ci.block, "verdict": _verdict(ci.low, ci.high, name_a, name_b)}
+
+
+def _angles(a: Comparison, b: Comparison, name_a: str, name_b: str) -> dict:
+    """Per angle both have: RMSE of each against the reference (deg), a − b, interval."""
+    out = {}
+    for angle in sorted(set(a.cand_angles) & set(b.cand_angles) & set(a.ref_angles)):
+        ref = a.ref_angles[angle]
+        if angle not in b.ref_angles or not np.allclose(ref, b.ref_angles[angle],
+                                                         atol=1e-6, equal_nan=True):
+            continue
+        sq_a = ((a.cand_angles[angle] - ref) ** 2)[:, None]
+        sq_b = ((b.cand_angles[angle] - ref) ** 2)[:, None]
+        ok = np.isfinite(sq_a) & np.isfinite(sq_b)
+        if ok.sum() < 3:
+            continue
+        diff, ci = paired_difference_ci(sq_a, sq_b, transform=np.sqrt)
+        out[angle] = {"a_rmse_deg": _val(np.sqrt(sq_a[ok].mean())),
+                      "b_rmse_deg": _val(np.sqrt(sq_b[ok].mean())),
+                      "difference_deg": _val(diff), "ci95_deg": [_val(ci.low), _val(ci.high)],
+                      "verdict": _verdict(ci.low, ci.high, name_a, name_b)}
+    return out
 
 
 def pairwise_differences(comparisons: dict[str, Comparison]) -> list[dict]:
@@ -65,8 +89,9 @@ def pairwise_differences(comparisons: dict[str, Comparison]) -> list[dict]:
 
     Returns:
         [{"a", "b", "joints": [...], "frames": T, "mpjpe_mm": {"a", "b", "difference",
-        "ci95": [low, high], "block_frames", "verdict"}, "p_mpjpe_mm": {...}}], in the order
-        of `comparisons`; pairs without a shared reference are left out.
+        "ci95": [low, high], "block_frames", "verdict"}, "p_mpjpe_mm": {...}, "angles":
+        {angle: {"a_rmse_deg", "b_rmse_deg", "difference_deg", "ci95_deg", "verdict"}}}], in
+        the order of `comparisons`; pairs without a shared reference are left out.
     """
     out = []
     for (na, a), (nb, b) in combinations(comparisons.items(), 2):
@@ -80,5 +105,6 @@ def pairwise_differences(comparisons: dict[str, Comparison]) -> list[dict]:
             "mpjpe_mm": _metric(joint_errors(ca, ref), joint_errors(cb, ref), na, nb),
             "p_mpjpe_mm": _metric(joint_errors(ca, ref, "procrustes"),
                                   joint_errors(cb, ref, "procrustes"), na, nb),
+            "angles": _angles(a, b, na, nb),
         })
     return out

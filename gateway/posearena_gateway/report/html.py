@@ -151,11 +151,20 @@ def pairwise_section(metrics: dict) -> str:
         return ""
     header = ["a", "b", "joints", "MPJPE a − b (mm)", "MPJPE verdict", "P-MPJPE a − b (mm)",
               "P-MPJPE verdict"]
+    angle_rows = [[escape(str(p.get("a"))), escape(str(p.get("b"))), escape(str(angle)),
+                   fmt(v.get("a_rmse_deg")), fmt(v.get("b_rmse_deg")),
+                   fmt(v.get("difference_deg")) + _ci_cell(interval(v.get("ci95_deg"))),
+                   escape(str(v.get("verdict", "-")))]
+                  for p in pairs for angle, v in sorted((p.get("angles") or {}).items())]
+    angle_header = ["a", "b", "angle", "RMSE a (deg)", "RMSE b (deg)", "a − b (deg)", "verdict"]
     return ("<h2>Pipelines against each other</h2><p>Each pair on the joints and frames both "
             "were compared on, with a 95 % interval from a paired block bootstrap (both "
             "pipelines resampled on the same frames, so what the clip makes hard for both "
             "cancels). A verdict needs the interval to exclude 0.</p>"
-            + _table(header, rows, {2, 3, 5}))
+            + _table(header, rows, {2, 3, 5})
+            + ("<h3>Joint angles: which pipeline measures each angle closer to the "
+               "reference</h3>" + _table(angle_header, angle_rows, {3, 4, 5})
+               if angle_rows else ""))
 
 
 def _input_view(m: dict) -> str:
