@@ -66,6 +66,13 @@ def test_nan_and_missing_values_print_as_dash():
     assert row[:2] == ["a", "ok"] and row[2:6] == ["-", "-", "-", "-"]
 
 
+def test_numbers_that_round_to_zero_carry_no_sign():
+    from posearena_gateway.report.tables import fmt
+
+    assert [fmt(-0.004), fmt(-0.05), fmt(-1e-9, 2), fmt(-12.34), fmt(0.2, 1, 100.0, " %")] == [
+        "0.0", "-0.1", "0.00", "-12.3", "20.0 %"]
+
+
 @pytest.mark.parametrize("bad", [None, [], {"pipelines": None}, {"pipelines": {"a": 1}}])
 def test_bad_metrics(bad):
     with pytest.raises(InvalidInputError, match=r"metrics\.pipelines"):

@@ -96,7 +96,12 @@ def summary_rows(metrics: dict) -> list[SummaryRow]:
 
 def fmt(x: float | None, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
     """A number with `digits` decimals (times `scale`, followed by `unit`), "-" for None."""
-    return MISSING if x is None else f"{x * scale:.{digits}f}{unit}"
+    if x is None:
+        return MISSING
+    text = f"{x * scale:.{digits}f}"
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]  # -0.0 reads as a sign that is not there
+    return f"{text}{unit}"
 
 
 def print_summary(metrics: dict) -> str:
