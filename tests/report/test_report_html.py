@@ -13,6 +13,7 @@ import pytest
 from posearena.errors import InvalidInputError
 from posearena_gateway.analysis.repetitions import detect_repetitions
 from posearena_gateway.report import write_report
+from posearena_gateway.report.tables import fmt, fmt_ci
 
 from .conftest import build_run
 
@@ -61,7 +62,7 @@ def test_summary_shows_names_and_metric_values(run_and_report):
                 lo, hi = m["ci95"][key]
                 assert lo <= m[key] <= hi, (name, key)  # the interval holds the estimate
                 cell = (f'<td class="num">{scale * m[key]:.1f}<br><span class="meta ci">'
-                        f"[{scale * lo:.1f}, {scale * hi:.1f}]</span></td>")
+                        f"{fmt_ci((lo, hi), 1, scale)}</span></td>")
                 assert cell in html, (name, key)
     # MPJPE grows with the noise put into the candidates
     mp = [run.metrics["pipelines"][n]["mpjpe_mm"] for n in run.sigmas]
@@ -97,10 +98,10 @@ def test_angle_tables_match_the_metrics_and_repetitions(run_and_report):
         lo, hi = a["rmse_ci95_deg"]
         assert lo <= a["rmse_deg"] <= hi
         assert (f'<td class="num">{a["rmse_deg"]:.1f}<br><span class="meta ci">'
-                f"[{lo:.1f}, {hi:.1f}]</span></td>") in row
+                f"{fmt_ci((lo, hi))}</span></td>") in row
         lo, hi = a["bias_ci95_deg"]
-        assert lo <= a["bias_deg"] <= hi and f"[{lo:.1f}, {hi:.1f}]" in row
-        assert f'{a["loa_deg"][0]:.1f} … {a["loa_deg"][1]:.1f}' in row
+        assert lo <= a["bias_deg"] <= hi and fmt_ci((lo, hi)) in row
+        assert f'{fmt(a["loa_deg"][0])} … {fmt(a["loa_deg"][1])}' in row
     # hip flexion swings 50 deg with a 1.1 s stride: repetitions with their ROM
     reps = detect_repetitions(c.ref_angles["l_hip_flexion"], c.fps)
     assert len(reps) >= 2
@@ -155,7 +156,7 @@ def test_pipelines_are_set_against_each_other(run_and_report):
     for p in pairs:
         m = p["mpjpe_mm"]
         assert f"<td>{p['a']}</td><td>{p['b']}</td>" in section
-        assert f"{m['difference']:.1f}" in section and m["verdict"] in section
+        assert fmt(m['difference']) in section and m["verdict"] in section
     # alpha has 10 mm of noise per axis, gamma 40 mm: alpha is closer, without doubt
     ag = next(p for p in pairs if (p["a"], p["b"]) == ("alpha+videopose3d", "gamma-world"))
     assert ag["mpjpe_mm"]["verdict"] == "alpha+videopose3d closer"
@@ -165,5 +166,5 @@ def test_pipelines_are_set_against_each_other(run_and_report):
         for angle, v in p["angles"].items():
             row = f"<td>{p['a']}</td><td>{p['b']}</td><td>{angle}</td>"
             assert row in angles, row
-            assert f"{v['difference_deg']:.1f}" in angles.split(row)[1].split("</tr>")[0]
+            assert fmt(v['difference_deg']) in angles.split(row)[1].split("</tr>")[0]
     assert ag["angles"] and all(v["a_rmse_deg"] < v["b_rmse_deg"] for v in ag["angles"].values())

@@ -7,6 +7,7 @@ import pytest
 
 from posearena.errors import InvalidInputError
 from posearena_gateway.report import print_summary, summary_rows
+from posearena_gateway.report.tables import fmt_ci
 
 from .conftest import build_run
 
@@ -36,7 +37,7 @@ def test_text_table(metrics):
     for p in metrics["pairwise"]:  # one line per pair, after the table
         m = p["mpjpe_mm"]
         assert (f"{p['a']} - {p['b']}: MPJPE {m['difference']:+.1f} mm "
-                f"[{m['ci95'][0]:.1f}, {m['ci95'][1]:.1f}] ({m['verdict']})") in lines
+                f"{fmt_ci(tuple(m['ci95']))} ({m['verdict']})") in lines
     for name, m in metrics["pipelines"].items():
         line = next(ln for ln in lines if ln.startswith(name + "  "))
         if m["status"] == "ok":
