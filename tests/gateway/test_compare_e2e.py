@@ -4,7 +4,9 @@ partial results kept, report written, and a resumed run reusing every detection.
 from __future__ import annotations
 
 import json
+import re
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +92,20 @@ def test_resume_reuses_every_detection(run):
     Runner(job, events.append).run()
     detect = [e for e in events if e.stage == "detect" and e.status in ("ok", "cached")]
     assert detect and all(e.status == "cached" for e in detect)
+
+
+def test_every_metrics_field_is_documented(run):
+    _, metrics, _, _ = run
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
+    keys = set(metrics) | set(metrics["reference"])
+    for p in metrics["pipelines"].values():
+        keys |= set(p) | set(p.get("ci95", {})) | set(p.get("alignment", {}))
+        keys |= {k for a in p.get("angles", {}).values() for k in a}
+        keys |= {k for v in p.get("reprojection", {}).get("views", {}).values() for k in v}
+    for pair in metrics["pairwise"]:
+        keys |= set(pair) | set(pair["mpjpe_mm"])
+        keys |= {k for a in pair["angles"].values() for k in a}
+    # a key is described as `key`, or as a segment of a dotted path such as `alignment.spatial`
+    missing = sorted(k for k in keys
+                     if not re.search(rf"`([^`\s]*\.)?{re.escape(k)}(\.[^`\s]*)?`", doc))
+    assert not missing, f"docs/metrics.md does not describe {missing}"
