@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from posearena.errors import InvalidInputError
-from posearena_gateway.analysis.agreement import bias, bland_altman, mae, rmse
+from posearena_gateway.analysis.agreement import (
+    bias,
+    bland_altman,
+    icc_agreement,
+    icc_band,
+    mae,
+    rmse,
+)
 
 
 def test_bland_altman_hand_values() -> None:
@@ -44,3 +51,28 @@ def test_bad_input() -> None:
         rmse([1.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(InvalidInputError, match="k="):
         bland_altman([1.0, 2.0, 3.0], [1.0, 2.5, 3.0], k=0)
+
+
+# Shrout & Fleiss (1979), Table 2: 6 targets rated by 4 judges; their ICC(2,1) is 0.29.
+SHROUT_FLEISS = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8],
+                          [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]], dtype=float)
+
+
+def test_icc_matches_shrout_and_fleiss():
+    assert icc_agreement(SHROUT_FLEISS) == pytest.approx(0.29, abs=0.005)
+    assert icc_band(0.29) == "poor" and icc_band(0.8) == "good" and icc_band(0.95) == "excellent"
+
+
+def test_icc_falls_with_offset_and_noise_and_skips_missing_rows():
+    rng = np.random.default_rng(4)
+    ref = 90 + 30 * np.sin(np.linspace(0, 6 * np.pi, 600))  # deg, SD ~21
+    assert icc_agreement(np.stack([ref, ref], axis=1)) == pytest.approx(1.0)
+    noisy = ref + rng.normal(0, 5, ref.size)
+    shifted = noisy + 20.0  # consistent but not interchangeable: absolute agreement drops
+    a, b = (icc_agreement(np.stack([x, ref], axis=1)) for x in (noisy, shifted))
+    assert 0.9 < a < 1.0 and b < a - 0.2
+    noisy[::10] = np.nan
+    assert icc_agreement(np.stack([noisy, ref], axis=1)) == pytest.approx(a, abs=0.01)
+    assert np.isnan(icc_agreement(np.array([[1.0, 2.0], [np.nan, 1.0]])))
+    with pytest.raises(InvalidInputError, match="ratings"):
+        icc_agreement(ref)

@@ -85,3 +85,13 @@ def test_no_common_joints_is_a_clear_error(vicon):
     with pytest.raises(InvalidInputError, match="in common"):
         compare_sequences(vicon, head_only, True, True)
     assert len(BODY12) == 12
+
+
+def test_icc_only_for_angles_that_move(vicon):
+    rng = np.random.default_rng(3)
+    noisy = vicon.points + rng.normal(scale=0.01, size=vicon.points.shape)  # 10 mm per axis
+    angles = compare_sequences(vicon, _like(vicon, noisy), True, True).metrics["angles"]
+    # the exercise raises the right arm ~150 deg: both methods agree frame by frame
+    assert angles["r_shoulder_abduction"]["icc_a1"] > 0.95
+    # the knees stay straight (range < 10 deg): an ICC would only measure noise
+    assert angles["l_knee_flexion"]["icc_a1"] is None

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from posearena.errors import InvalidInputError
+from posearena_gateway.analysis.agreement import icc_band
 from posearena_gateway.analysis.repetitions import detect_repetitions
 from posearena_gateway.report import write_report
 from posearena_gateway.report.tables import fmt, fmt_ci
@@ -102,6 +103,10 @@ def test_angle_tables_match_the_metrics_and_repetitions(run_and_report):
         lo, hi = a["bias_ci95_deg"]
         assert lo <= a["bias_deg"] <= hi and fmt_ci((lo, hi)) in row
         assert f'{fmt(a["loa_deg"][0])} … {fmt(a["loa_deg"][1])}' in row
+        icc = a["icc_a1"]  # null for angles the reference barely moves
+        assert (f"<td>{fmt(icc, 2)} {icc_band(icc)}</td>" if icc is not None
+                else "<td>-</td>") in row
+    assert any(a["icc_a1"] is not None for a in c.metrics["angles"].values())
     # hip flexion swings 50 deg with a 1.1 s stride: repetitions with their ROM
     reps = detect_repetitions(c.ref_angles["l_hip_flexion"], c.fps)
     assert len(reps) >= 2

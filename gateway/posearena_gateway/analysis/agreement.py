@@ -118,3 +118,50 @@ def bland_altman(a: ArrayLike, b: ArrayLike, k: float = 1.96) -> BlandAltman:
         diffs=d,
         rmse=float(np.sqrt(np.mean(d**2))),
     )
+
+
+#: Koo & Li (2016) reading of an ICC: below 0.5 poor, to 0.75 moderate, to 0.9 good.
+ICC_BANDS = ((0.5, "poor"), (0.75, "moderate"), (0.9, "good"), (float("inf"), "excellent"))
+
+
+def icc_agreement(ratings: ArrayLike) -> float:
+    """ICC(A,1): two-way, absolute agreement, single measures (McGraw & Wong 1996;
+    Shrout & Fleiss's ICC(2,1)).
+
+    How interchangeable the methods are sample by sample: both a systematic offset and
+    random disagreement lower it, and it is high only when the samples vary much more
+    between targets (frames) than between methods.
+
+    Args:
+        ratings: (n, k) n targets (e.g. frames) rated by k methods (e.g. pipeline and
+            reference angle, degrees); rows with any NaN are left out.
+
+    Returns:
+        The ICC, at most 1 (may be negative); NaN when fewer than 3 complete rows remain or
+        all ratings are equal.
+
+    Raises:
+        InvalidInputError: `ratings` is not 2-D with k >= 2.
+    """
+    x = np.asarray(ratings, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 2:
+        raise InvalidInputError("ratings", x.shape, "shape (n targets, k >= 2 methods)")
+    x = x[np.isfinite(x).all(axis=1)]
+    n, k = x.shape
+    if n < 3:
+        return float("nan")
+    grand = x.mean()
+    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
+    ss_err = ((x - grand) ** 2).sum() - ss_rows - ss_cols
+    ms_r, ms_c = ss_rows / (n - 1), ss_cols / (k - 1)
+    ms_e = ss_err / ((n - 1) * (k - 1))
+    den = ms_r + (k - 1) * ms_e + k * (ms_c - ms_e) / n
+    return float((ms_r - ms_e) / den) if den > 0 else float("nan")
+
+
+def icc_band(icc: float) -> str:
+    """Koo & Li's word for an ICC value ("poor" ... "excellent"; "-" for NaN)."""
+    if not np.isfinite(icc):
+        return "-"
+    return next(word for limit, word in ICC_BANDS if icc < limit)

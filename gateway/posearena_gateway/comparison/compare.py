@@ -6,7 +6,8 @@ Inputs: two `Sequence3D` (any registry skeletons, any frames and rates). Steps:
 3. space: when both are in the same world frame, none (absolute MPJPE); otherwise
    root-centring (mid-hip) and one rigid rotation for the whole sequence (Kabsch), so that
    the error is not hidden by per-frame fitting; P-MPJPE adds per-frame Procrustes;
-4. metrics (mm), joint angles (deg) with RMSE/bias/Bland–Altman, range of motion;
+4. metrics (mm), joint angles (deg) with RMSE/bias/Bland–Altman and ICC(A,1) over frames,
+   range of motion;
 5. 95 % confidence intervals of MPJPE, P-MPJPE, PCK and each angle's RMSE and bias by
    circular block bootstrap over frames (`analysis.uncertainty`).
 Output: a JSON-ready dict in the `metrics.json` layout.
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posearena_gateway.analysis.agreement import bland_altman
+from posearena_gateway.analysis.agreement import bland_altman, icc_agreement
 from posearena_gateway.analysis.alignment import align_sequence
 from posearena_gateway.analysis.angles import joint_angles
 from posearena_gateway.analysis.metrics import (
@@ -64,6 +65,10 @@ class Comparison:
 def _val(x: float) -> float | None:
     return round(float(x), 3) if np.isfinite(x) else None
 
+
+# ICC needs the angle to vary between frames: below this reference range of motion (deg) it
+# says nothing about the estimator (a still joint gives ICC ~ 0 however close the values)
+MIN_ICC_ROM_DEG = 10.0
 
 CI_METHOD = ("95 % percentile interval, circular block bootstrap over frames "
              "(Politis-White block length), 1000 resamples")
@@ -139,9 +144,12 @@ def compare_sequences(
         rmse_ci, bias_ci = difference_cis(ca[k], ra[k])
         angles[k] = {"rmse_deg": _val(ba.rmse), "bias_deg": _val(ba.bias),
                      "loa_deg": [_val(ba.lower), _val(ba.upper)], "n": ba.n,
-                     "rmse_ci95_deg": _ci(rmse_ci), "bias_ci95_deg": _ci(bias_ci)}
+                     "rmse_ci95_deg": _ci(rmse_ci), "bias_ci95_deg": _ci(bias_ci),
+                     "icc_a1": None}
         rom[k] = {"reference_deg": _val(np.nanmax(ra[k]) - np.nanmin(ra[k])),
                   "candidate_deg": _val(np.nanmax(ca[k]) - np.nanmin(ca[k]))}
+        if np.nanmax(ra[k]) - np.nanmin(ra[k]) >= MIN_ICC_ROM_DEG:
+            angles[k]["icc_a1"] = _val(icc_agreement(np.stack([ca[k], ra[k]], axis=1)))
     metrics["angles"] = angles
     metrics["rom"] = rom
     return Comparison(metrics, r, aligned, names, ref.fps, ra, ca)

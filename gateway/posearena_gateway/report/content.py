@@ -22,6 +22,7 @@ class AngleRow:
         rmse_deg, bias_deg: agreement (candidate − reference).
         loa_deg: (lower, upper) 95 % limits of agreement, or None.
         rmse_ci_deg, bias_ci_deg: (low, high) 95 % confidence intervals, or None.
+        icc: ICC(A,1) of the two angle signals over frames, or None.
         rom_ref_deg, rom_cand_deg: range of motion (max − min) over the sequence.
         reps_ref, reps_cand: repetitions found (`detect_repetitions`), None when the signal
             has too few samples.
@@ -34,6 +35,7 @@ class AngleRow:
     loa_deg: tuple[float | None, float | None] | None
     rmse_ci_deg: tuple[float, float] | None
     bias_ci_deg: tuple[float, float] | None
+    icc: float | None
     rom_ref_deg: float | None
     rom_cand_deg: float | None
     reps_ref: list[Repetition] | None
@@ -69,6 +71,7 @@ def angle_rows(c: Comparison) -> list[AngleRow]:
             loa_deg=(loa[0], loa[1]) if isinstance(loa, list | tuple) and len(loa) == 2 else None,
             rmse_ci_deg=interval(a.get("rmse_ci95_deg")),
             bias_ci_deg=interval(a.get("bias_ci95_deg")),
+            icc=a.get("icc_a1"),
             rom_ref_deg=r.get("reference_deg"), rom_cand_deg=r.get("candidate_deg"),
             reps_ref=None if ref_sig is None else repetitions(ref_sig, c.fps),
             reps_cand=None if cand_sig is None else repetitions(cand_sig, c.fps),

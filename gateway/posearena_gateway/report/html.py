@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from posearena_gateway.analysis.agreement import icc_band
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.content import angle_rows, reps_text
@@ -200,20 +201,23 @@ def angles_section(comparisons: dict[str, Comparison]) -> str:
     parts = ["<h2>Joint angles</h2>",
              '<p class="meta">Differences are pipeline − reference, in degrees; [low, high] '
              "under RMSE and bias: 95 % confidence interval; LoA = bias ± "
-             "1.96 SD. Repetitions: count, then range of motion of each repetition.</p>"]
+             "1.96 SD; ICC(A,1): two-way absolute-agreement intraclass correlation over frames "
+             "(Koo &amp; Li: &lt; 0.5 poor, &lt; 0.75 moderate, &lt; 0.9 good, else excellent). "
+             "Repetitions: count, then range of motion of each repetition.</p>"]
     for name, c in comparisons.items():
         rows = [[escape(r.angle), str(r.n), fmt(r.rmse_deg) + _ci_cell(r.rmse_ci_deg),
                  fmt(r.bias_deg) + _ci_cell(r.bias_ci_deg),
                  (f"{fmt(r.loa_deg[0])} … {fmt(r.loa_deg[1])}" if r.loa_deg else "-"),
+                 (f"{fmt(r.icc, 2)} {icc_band(r.icc)}" if r.icc is not None else "-"),
                  fmt(r.rom_ref_deg), fmt(r.rom_cand_deg), escape(reps_text(r.reps_ref)),
                  escape(reps_text(r.reps_cand))] for r in angle_rows(c)]
         parts.append(f"<h3>{escape(name)}</h3>")
         if not rows:
             parts.append("<p>No angle could be computed on the common joints.</p>")
             continue
-        header = ["angle", "n", "RMSE", "bias", "LoA", "ROM ref", "ROM pipeline",
+        header = ["angle", "n", "RMSE", "bias", "LoA", "ICC(A,1)", "ROM ref", "ROM pipeline",
                   "reps ref", "reps pipeline"]
-        parts.append(_table(header, rows, {1, 2, 3, 5, 6}))
+        parts.append(_table(header, rows, {1, 2, 3, 6, 7}))
     return "".join(parts) if comparisons else ""
 
 
