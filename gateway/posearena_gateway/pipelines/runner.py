@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
 from posearena.npzio import Detections
-from posearena_gateway.comparison import Comparison, compare_sequences
+from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.events import Event, EventSink, ignore
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
+from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.stages import (
-    REFERENCE_FILTER_HZ,
     detect_stage,
     lift_stage,
     patient_first,
@@ -61,17 +61,6 @@ class CompareJob:
     resume: bool = False
     max_people: int = 1
     person: str = "auto"
-
-
-@dataclass
-class Outcome:
-    """What became of one pipeline (or of the reference)."""
-
-    status: str = "pending"
-    reason: str = ""
-    result: Sequence3D | None = None
-    comparison: Comparison | None = None
-    extra: dict = field(default_factory=dict)
 
 
 class Runner:
@@ -290,44 +279,12 @@ class Runner:
                             f"MPJPE difference {m['difference']} mm {m['ci95']}: {m['verdict']}"))
 
     def write_metrics(self) -> dict:
-        ref = self.reference
-        reference = {"kind": (self.job.reference if isinstance(self.job.reference, str)
-                              else "file"),
-                     "status": ref.status, "reason": ref.reason}
-        if ref.result is not None:
-            reference.update(skeleton=ref.result.skeleton, fps=ref.result.fps,
-                             frame=ref.result.frame, source=ref.result.source)
-            if reference["kind"] == "multiview":
-                reference["method"] = (
-                    f"all {len(self.inputs.camera_ids)} calibrated views, BlazePose 2D, robust "
-                    f"DLT (views over 15 px dropped, L/R swaps tried), refined, gaps <= 10 "
-                    f"frames filled, Butterworth {REFERENCE_FILTER_HZ:g} Hz low-pass")
-            if ref.result.extra.get("person_choice"):
-                reference["person_choice"] = ref.result.extra["person_choice"]
-        pipelines = {}
-        for name, out in self.outcomes.items():
-            entry = {"status": out.status, "reason": out.reason}
-            if out.result is not None and out.result.extra.get("person_choice"):
-                entry["person_choice"] = out.result.extra["person_choice"]
-            if "reprojection" in out.extra:
-                entry["reprojection"] = out.extra["reprojection"]
-            details = (out.result.extra.get("details") or {}) if out.result else {}
-            if details.get("input_view"):
-                entry["input_view"] = details["input_view"]
-            if "left_right_relabelled_frames" in details:
-                entry["left_right_relabelled_frames"] = int(details["left_right_relabelled_frames"])
-            if out.comparison is not None:
-                entry.update(out.comparison.metrics)
-            elif out.result is not None:
-                entry["frame"] = out.result.frame
-            pipelines[name] = entry
-        metrics = {"reference": reference, "frames": self.inputs.frames,
-                   "fps": self.inputs.fps, "cameras": self.inputs.camera_ids,
-                   "notes": self.inputs.notes, "pipelines": pipelines,
-                   "pairwise": self.pairwise}
+        """Write metrics.json (see `metrics_doc.metrics_document`) and return it."""
+        kind = self.job.reference if isinstance(self.job.reference, str) else "file"
+        metrics = metrics_document(kind, self.reference, self.outcomes, self.inputs,
+                                   self.pairwise)
         self.rd.write_json("metrics.json", metrics)
         return metrics
-
 
 def _trim(d: Detections, frames: int) -> Detections:
     if d.num_frames <= frames:

@@ -1,0 +1,86 @@
+"""The run's `metrics.json` document, assembled from what became of each pipeline.
+
+Inputs: the reference's and every pipeline's `Outcome` (status, 3D result, comparison,
+extra metrics such as cross-view reprojection), the checked inputs and the pairwise
+comparisons. Output: the JSON-ready dict described field by field in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from posearena_gateway.comparison import Comparison
+from posearena_gateway.pipelines.inputs import CompareInputs
+from posearena_gateway.pipelines.stages import REFERENCE_FILTER_HZ
+from posearena_gateway.references.sequence import Sequence3D
+
+
+@dataclass
+class Outcome:
+    """What became of one pipeline (or of the reference)."""
+
+    status: str = "pending"
+    reason: str = ""
+    result: Sequence3D | None = None
+    comparison: Comparison | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _reference(kind: str, ref: Outcome, inputs: CompareInputs) -> dict:
+    out = {"kind": kind, "status": ref.status, "reason": ref.reason}
+    if ref.result is None:
+        return out
+    out.update(skeleton=ref.result.skeleton, fps=ref.result.fps, frame=ref.result.frame,
+               source=ref.result.source)
+    if kind == "multiview":
+        out["method"] = (
+            f"all {len(inputs.camera_ids)} calibrated views, BlazePose 2D, robust "
+            f"DLT (views over 15 px dropped, L/R swaps tried), refined, gaps <= 10 "
+            f"frames filled, Butterworth {REFERENCE_FILTER_HZ:g} Hz low-pass")
+    if ref.result.extra.get("person_choice"):
+        out["person_choice"] = ref.result.extra["person_choice"]
+    return out
+
+
+def _pipeline(out: Outcome) -> dict:
+    entry = {"status": out.status, "reason": out.reason}
+    if out.result is not None and out.result.extra.get("person_choice"):
+        entry["person_choice"] = out.result.extra["person_choice"]
+    if "reprojection" in out.extra:
+        entry["reprojection"] = out.extra["reprojection"]
+    details = (out.result.extra.get("details") or {}) if out.result else {}
+    if details.get("input_view"):
+        entry["input_view"] = details["input_view"]
+    if "left_right_relabelled_frames" in details:
+        entry["left_right_relabelled_frames"] = int(details["left_right_relabelled_frames"])
+    if out.comparison is not None:
+        entry.update(out.comparison.metrics)
+    elif out.result is not None:
+        entry["frame"] = out.result.frame
+    return entry
+
+
+def metrics_document(
+    reference_kind: str,
+    reference: Outcome,
+    outcomes: dict[str, Outcome],
+    inputs: CompareInputs,
+    pairwise: list[dict] | dict,
+) -> dict:
+    """The metrics.json dict of a run.
+
+    Args:
+        reference_kind: "multiview", "kinect", "mocap" or "file".
+        reference: the reference's outcome.
+        outcomes: pipeline name -> its outcome, in the job's order.
+        inputs: the checked input videos (frames, fps, cameras, notes).
+        pairwise: `comparison.pairwise.pairwise_differences` output, or {"error": ...}.
+
+    Returns:
+        {"reference", "frames", "fps", "cameras", "notes", "pipelines", "pairwise"}.
+    """
+    return {"reference": _reference(reference_kind, reference, inputs),
+            "frames": inputs.frames, "fps": inputs.fps, "cameras": inputs.camera_ids,
+            "notes": inputs.notes,
+            "pipelines": {name: _pipeline(out) for name, out in outcomes.items()},
+            "pairwise": pairwise}
