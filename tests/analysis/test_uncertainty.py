@@ -107,8 +107,10 @@ def test_paired_difference_cancels_what_both_share():
     a = hard + rng.normal(0, 3, (600, 12))
     b = hard + 4.0 + rng.normal(0, 3, (600, 12))
     a[::7, 3] = np.nan  # a sample missing in one is left out of both
-    diff, ci = paired_difference_ci(a, b)
+    d = paired_difference_ci(a, b)
+    diff, ci = d.difference, d.interval
     assert diff == pytest.approx(-4.0, abs=0.5) and ci.low <= -4.0 <= ci.high
+    assert diff == pytest.approx(d.a - d.b)
     assert ci.high < 0 and ci.high - ci.low < 1.5
     alone = error_ci(a)
     assert alone.high - alone.low > 10 * (ci.high - ci.low)  # unpaired: lost in the clip

@@ -225,6 +225,22 @@ def difference_cis(a: np.ndarray, b: np.ndarray, **kwargs: object) -> tuple[Inte
     return rmse, bias
 
 
+@dataclass(frozen=True)
+class PairedDifference:
+    """Two pipelines' pooled statistics on the same samples and their difference.
+
+    Attributes:
+        a, b: transform(pooled mean) of each (NaN when no sample is shared).
+        difference: a - b.
+        interval: `Interval` of the difference (NaN bounds under 8 shared frames).
+    """
+
+    a: float
+    b: float
+    difference: float
+    interval: Interval
+
+
 def paired_difference_ci(
     errors_a: np.ndarray,
     errors_b: np.ndarray,
@@ -232,7 +248,7 @@ def paired_difference_ci(
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
     seed: int = 0,
-) -> tuple[float, Interval]:
+) -> PairedDifference:
     """Difference of two pooled mean errors on the same frames and joints, with its interval.
 
     Both arrays are resampled with the same blocks, so what frames share (a hard pose, a
@@ -246,8 +262,8 @@ def paired_difference_ci(
         resamples, level, seed: as `bootstrap_ci`.
 
     Returns:
-        (f(mean(a)) - f(mean(b)), Interval of that difference); NaN and NaN bounds when
-        fewer than 8 frames have samples in both.
+        `PairedDifference` with a = f(mean(a)), b = f(mean(b)), their difference and its
+        interval (NaN bounds when fewer than 8 frames have samples in both).
 
     Raises:
         InvalidInputError: the arrays are not (T, J) of the same shape.
@@ -259,10 +275,13 @@ def paired_difference_ci(
     ok = np.isfinite(a) & np.isfinite(b)
     n = ok.sum(axis=1).astype(np.float64)
     sa, sb = np.where(ok, a, 0.0).sum(axis=1), np.where(ok, b, 0.0).sum(axis=1)
-    if int((n > 0).sum()) < MIN_FRAMES:
-        return float("nan"), Interval(float("nan"), float("nan"), 1, resamples, level)
     f = transform if transform is not None else (lambda x: x)
-    diff = float(f(np.float64(sa.sum() / n.sum())) - f(np.float64(sb.sum() / n.sum())))
+    total = n.sum()
+    mean_a = float(f(np.float64(sa.sum() / total))) if total else float("nan")
+    mean_b = float(f(np.float64(sb.sum() / total))) if total else float("nan")
+    if int((n > 0).sum()) < MIN_FRAMES:
+        nan = Interval(float("nan"), float("nan"), 1, resamples, level)
+        return PairedDifference(mean_a, mean_b, mean_a - mean_b, nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_frame = np.where(n > 0, (sa - sb) / np.where(n > 0, n, 1.0), np.nan)
     block = block_length(per_frame)
@@ -270,11 +289,13 @@ def paired_difference_ci(
     with np.errstate(invalid="ignore", divide="ignore"):
         safe = np.where(rn > 0, rn, 1.0)
         stats = np.where(rn > 0, f(ra / safe) - f(rb / safe), np.nan)
-    return diff, _percentiles(stats, min(block, len(n)), resamples, level)
+    return PairedDifference(mean_a, mean_b, mean_a - mean_b,
+                            _percentiles(stats, min(block, len(n)), resamples, level))
 
 
 __all__ = [
     "Interval",
+    "PairedDifference",
     "block_length",
     "bootstrap_ci",
     "difference_cis",

@@ -146,9 +146,10 @@ def compare_sequences(
                      "loa_deg": [_val(ba.lower), _val(ba.upper)], "n": ba.n,
                      "rmse_ci95_deg": _ci(rmse_ci), "bias_ci95_deg": _ci(bias_ci),
                      "icc_a1": None}
-        rom[k] = {"reference_deg": _val(np.nanmax(ra[k]) - np.nanmin(ra[k])),
+        ref_rom = np.nanmax(ra[k]) - np.nanmin(ra[k])
+        rom[k] = {"reference_deg": _val(ref_rom),
                   "candidate_deg": _val(np.nanmax(ca[k]) - np.nanmin(ca[k]))}
-        if np.nanmax(ra[k]) - np.nanmin(ra[k]) >= MIN_ICC_ROM_DEG:
+        if ref_rom >= MIN_ICC_ROM_DEG:
             angles[k]["icc_a1"] = _val(icc_agreement(np.stack([ca[k], ra[k]], axis=1)))
     metrics["angles"] = angles
     metrics["rom"] = rom

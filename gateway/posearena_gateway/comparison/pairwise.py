@@ -52,11 +52,10 @@ def _verdict(low: float, high: float, name_a: str, name_b: str) -> str:
 
 
 def _metric(ea: np.ndarray, eb: np.ndarray, name_a: str, name_b: str) -> dict:
-    diff, ci = paired_difference_ci(ea, eb)
-    ok = np.isfinite(ea) & np.isfinite(eb)
-    return {"a": _val(ea[ok].mean()) if ok.any() else None,
-            "b": _val(eb[ok].mean()) if ok.any() else None,
-            "difference": _val(diff), "ci95": [_val(ci.low), _val(ci.high)],
+    d = paired_difference_ci(ea, eb)
+    ci = d.interval
+    return {"a": _val(d.a), "b": _val(d.b),
+            "difference": _val(d.difference), "ci95": [_val(ci.low), _val(ci.high)],
             "block_frames": ci.block, "verdict": _verdict(ci.low, ci.high, name_a, name_b)}
 
 
@@ -73,10 +72,11 @@ def _angles(a: Comparison, b: Comparison, name_a: str, name_b: str) -> dict:
         ok = np.isfinite(sq_a) & np.isfinite(sq_b)
         if ok.sum() < 3:
             continue
-        diff, ci = paired_difference_ci(sq_a, sq_b, transform=np.sqrt)
-        out[angle] = {"a_rmse_deg": _val(np.sqrt(sq_a[ok].mean())),
-                      "b_rmse_deg": _val(np.sqrt(sq_b[ok].mean())),
-                      "difference_deg": _val(diff), "ci95_deg": [_val(ci.low), _val(ci.high)],
+        d = paired_difference_ci(sq_a, sq_b, transform=np.sqrt)
+        ci = d.interval
+        out[angle] = {"a_rmse_deg": _val(d.a), "b_rmse_deg": _val(d.b),
+                      "difference_deg": _val(d.difference),
+                      "ci95_deg": [_val(ci.low), _val(ci.high)],
                       "verdict": _verdict(ci.low, ci.high, name_a, name_b)}
     return out
 

@@ -286,6 +286,7 @@ class Runner:
         self.rd.write_json("metrics.json", metrics)
         return metrics
 
+
 def _trim(d: Detections, frames: int) -> Detections:
     if d.num_frames <= frames:
         return d
