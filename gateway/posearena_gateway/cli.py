@@ -1,8 +1,9 @@
 """The `posearena` command line: one sub-command per module in `posearena_gateway.commands`.
 
 Each command module exposes `register(subparsers)` (adds its parser and sets `func`) and a
-`run(args) -> int` that the parser calls. Errors the user can fix (InvalidInputError and
-friends) are printed as one line and exit with status 2; nothing else is swallowed.
+`run(args) -> int` that the parser calls. Every error a user can cause (our own input checks,
+a service's gRPC status, a service that cannot be reached) is printed as one line with the
+exit code of `posearena_gateway.commands.exit_codes`; only our own bugs show a traceback.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import argparse
 import logging
 import sys
 
-from posearena.errors import PoseArenaError
 from posearena_gateway.commands import COMMANDS
+from posearena_gateway.commands.exit_codes import EXIT_INTERRUPTED, describe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,12 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except PoseArenaError as exc:
-        print(f"posearena {args.command}: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"posearena {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        reported = describe(exc)
+        if reported is None:
+            raise
+        if args.verbose:
+            logging.getLogger("posearena").exception("posearena %s failed", args.command)
+        code, message = reported
+        print(f"posearena {args.command}: error: {message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -12,6 +12,24 @@ from posearena.skeletons import convert, convert_confidence
 from posearena_gateway.tracking.patient import choose_person, put_first
 
 
+def existing_file(flag: str, path: str) -> str:
+    """`path` made absolute (services run in another working directory), checked readable.
+
+    Raises:
+        InvalidInputError: no such file, a folder, or not readable (names `flag`).
+    """
+    p = Path(path).expanduser()
+    if not p.is_file():
+        why = "a folder" if p.is_dir() else "no such file"
+        raise InvalidInputError(flag, str(path), f"an existing file ({why})")
+    try:
+        with open(p, "rb"):
+            pass
+    except OSError as exc:
+        raise InvalidInputError(flag, str(path), f"a readable file ({exc.strerror})") from exc
+    return str(p.resolve())
+
+
 def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17", person: str = "",
             ) -> tuple[np.ndarray, np.ndarray | None, Detections | None]:
     """Keypoints of the patient (one person) in `skeleton`.
@@ -32,10 +50,17 @@ def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17", person: 
             k = np.load(p, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise InvalidInputError("--input", str(p), f"a readable .npy file ({exc})") from exc
-        if k.ndim != 3 or k.shape[-1] != 2:
-            raise InvalidInputError("--input", f"{p.name} shape {k.shape}", "(T, J, 2) px")
+        if k.ndim != 3 or k.shape[-1] != 2 or k.shape[0] == 0 or k.dtype.kind not in "fiu":
+            raise InvalidInputError("--input", f"{p.name} shape {k.shape} {k.dtype}",
+                                    "(T, J, 2) px numbers with T >= 1")
+        if not np.isfinite(k).any():
+            raise InvalidInputError("--input", f"{p.name}: every joint NaN",
+                                    "at least one detected 2D joint")
         return convert(k.astype(np.float32), default_skeleton, skeleton), None, None
     dets = load_detections(p)
+    if not np.isfinite(dets.keypoints).any():
+        raise InvalidInputError("--input", f"{p.name}: no person in any frame",
+                                "at least one detected 2D joint")
     if person and dets.keypoints.shape[1] > 1:
         slot, choice = choose_person(dets, person)
         dets = put_first(dets, slot, choice)

@@ -47,10 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("--video", None, "a video file")
     info = probe_video(args.video)  # a bad video fails before any service starts
     with EmbeddedServices([args.estimator]) as es:
-        target = es.target(args.estimator)
-        if target is None:
-            print(es.errors[args.estimator])
-            return 1
+        target = es.require(args.estimator)
         total = info.frame_count if args.max_frames is None else min(args.max_frames,
                                                                        info.frame_count)
         bar, progress = frame_bar(total, args.estimator)

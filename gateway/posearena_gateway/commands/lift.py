@@ -10,7 +10,7 @@ from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz
 from posearena_gateway.clients.lift import lift
-from posearena_gateway.commands._inputs import load_2d
+from posearena_gateway.commands._inputs import existing_file, load_2d
 from posearena_gateway.pipelines.lift_input import prepare_lift_input
 from posearena_gateway.runtime import EmbeddedServices
 
@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
                                     f"a calibration of the video's size {width}x{height} px")
     prep = prepare_lift_input(k, width, height, cam, fix_labels=not args.keep_labels)
     extra = []
-    for flag, value in (("--checkpoint", args.checkpoint), ("--arch", args.arch),
+    checkpoint = existing_file("--checkpoint", args.checkpoint) if args.checkpoint else None
+    for flag, value in (("--checkpoint", checkpoint), ("--arch", args.arch),
                         ("--channels", args.channels)):
         if value:
             extra += [flag, str(value)]
@@ -72,10 +73,7 @@ def run(args: argparse.Namespace) -> int:
     # a custom model needs its own service process; otherwise any running lifter will do
     with EmbeddedServices(["videopose3d"], extra_args={"videopose3d": extra},
                           fresh=bool(extra)) as es:
-        target = es.target("videopose3d")
-        if target is None:
-            print(es.errors["videopose3d"])
-            return 1
+        target = es.require("videopose3d")
         out = lift(target, prep.keypoints, "coco17", width, height, fps,
                    flip_tta=not args.no_flip_tta)
     atomic_save_npz(args.output, poses_3d=prep.to_camera(out.poses_3d),

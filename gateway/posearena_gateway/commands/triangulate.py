@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--baseline", type=float, help="m")
     p.add_argument("--cx", type=float)
     p.add_argument("--cy", type=float)
-    p.add_argument("--skeleton", default=None, help="skeleton of .npy inputs (default coco17)")
+    p.add_argument("--skeleton", default=None, help="registry skeleton of .npy inputs, any "
+                   "number of joints (default coco17); npz inputs: converted to it")
     p.add_argument("--max-error", type=float, default=15.0, help="drop views above (px)")
     p.add_argument("--no-refine", action="store_true")
     p.add_argument("--filter-hz", type=float, default=0.0)
@@ -69,10 +70,7 @@ def run_all_people(args: argparse.Namespace) -> int:
         raise InvalidInputError("--all-people", "--rig parallel", "calibrated cameras")
     names, cams = _calibrated(args, len(dets))
     with EmbeddedServices(["stereo"]) as es:
-        target = es.target("stereo")
-        if target is None:
-            print(es.errors["stereo"])
-            return 1
+        target = es.require("stereo")
         out = triangulate(target, [d.keypoints for d in dets], names, dets[0].skeleton,
                           cameras=cams, confidence=[d.scores for d in dets],
                           options=_options(args, dets[0].fps))
@@ -95,7 +93,9 @@ def run_all_people(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.all_people:
         return run_all_people(args)
-    loaded = [load_2d(p, args.skeleton or "coco17") for p in args.input]
+    # a bare .npy holds --skeleton's joints (any J): triangulation does not care what they are
+    npy_skeleton = args.skeleton or "coco17"
+    loaded = [load_2d(p, npy_skeleton, default_skeleton=npy_skeleton) for p in args.input]
     dets = [d for _, _, d in loaded]
     skeleton = args.skeleton or (dets[0].skeleton if dets[0] else "coco17")
     if dets[0] is not None:  # keep the detector's own skeleton for npz inputs
@@ -117,10 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if all(c is not None for c in confs):
         kwargs["confidence"] = confs
     with EmbeddedServices(["stereo"]) as es:
-        target = es.target("stereo")
-        if target is None:
-            print(es.errors["stereo"])
-            return 1
+        target = es.require("stereo")
         out = triangulate(target, ks, names, skeleton, options=opts, **kwargs)
     atomic_save_npz(args.output, points_3d=out.points_3d,
                     reprojection_error=out.reprojection_error, views_used=out.views_used,

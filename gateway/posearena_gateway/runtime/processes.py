@@ -225,5 +225,12 @@ class EmbeddedServices:
     def target(self, name: str) -> str | None:
         return self.targets.get(name)
 
+    def require(self, name: str) -> str:
+        """The address of service `name`; ServiceStartError (why it is missing) otherwise."""
+        target = self.targets.get(name)
+        if target is None:
+            raise ServiceStartError(self.errors.get(name, f"{name}: not started"))
+        return target
+
 
 __all__ = ["SERVICES", "EmbeddedServices", "resolve_target", "services_down", "services_up"]
