@@ -12,50 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from posearena_openpose import protowire as pw
+from posearena_openpose import onnx_proto as ox
 from posearena_openpose.caffe_io import CaffeFormatError, Message
 
-OPSET = 13
-_IR_VERSION = 7
 _SKIPPED = {"Dropout", "Split", "Silence"}
 
 
 def _first(msg: Message, name: str, default: Any = None) -> Any:
     values = msg.get(name)
     return values[0] if values else default
-
-
-def _attr_int(name: str, v: int) -> bytes:
-    return pw.f_bytes(1, name) + pw.f_varint(3, v) + pw.f_varint(20, 2)
-
-
-def _attr_ints(name: str, vs: list[int]) -> bytes:
-    return pw.f_bytes(1, name) + b"".join(pw.f_varint(8, v) for v in vs) + pw.f_varint(20, 7)
-
-
-def _attr_float(name: str, v: float) -> bytes:
-    return pw.f_bytes(1, name) + pw.f_float(2, v) + pw.f_varint(20, 1)
-
-
-def _node(op: str, inputs: list[str], outputs: list[str], name: str, attrs: list[bytes]) -> bytes:
-    body = b"".join(pw.f_bytes(1, i) for i in inputs) + b"".join(pw.f_bytes(2, o) for o in outputs)
-    body += pw.f_bytes(3, name) + pw.f_bytes(4, op) + b"".join(pw.f_bytes(5, a) for a in attrs)
-    return pw.f_bytes(1, body)
-
-
-def _tensor(name: str, arr: np.ndarray) -> bytes:
-    a = np.ascontiguousarray(arr, dtype="<f4")
-    body = b"".join(pw.f_varint(1, d) for d in a.shape) + pw.f_varint(2, 1)
-    body += pw.f_bytes(8, name) + pw.f_bytes(9, a.tobytes())
-    return pw.f_bytes(5, body)
-
-
-def _value_info(field: int, name: str, dims: list[int | str]) -> bytes:
-    shape = b"".join(
-        pw.f_bytes(1, pw.f_bytes(2, d) if isinstance(d, str) else pw.f_varint(1, d)) for d in dims
-    )
-    tensor_type = pw.f_varint(1, 1) + pw.f_bytes(2, shape)
-    return pw.f_bytes(field, pw.f_bytes(1, name) + pw.f_bytes(2, pw.f_bytes(1, tensor_type)))
 
 
 def _hw(p: Message, base: str, default: int) -> tuple[int, int]:
@@ -137,36 +102,37 @@ def caffe_to_onnx(net: Message, weights: dict[str, list[np.ndarray]], source: st
                     f"{source}: layer {name!r}: weights {got}, expected {want} "
                     "(caffemodel does not match the prototxt?)"
                 )
-            inits.append(_tensor(f"{name}.w", blobs[0]))
+            inits.append(ox.tensor(f"{name}.w", blobs[0]))
             ins = [ins[0], f"{name}.w"]
             if bool(_first(p, "bias_term", True)):
                 if len(blobs) < 2 or blobs[1].size != n_out:
                     raise CaffeFormatError(f"{source}: layer {name!r}: missing bias ({n_out},)")
-                inits.append(_tensor(f"{name}.b", blobs[1].reshape(-1)))
+                inits.append(ox.tensor(f"{name}.b", blobs[1].reshape(-1)))
                 ins.append(f"{name}.b")
             attrs = [
-                _attr_ints("kernel_shape", [kh, kw]),
-                _attr_ints("strides", [sh, sw]),
-                _attr_ints("pads", [ph, pw_, ph, pw_]),
-                _attr_ints("dilations", [dil, dil]),
-                _attr_int("group", group),
+                ox.attr_ints("kernel_shape", [kh, kw]),
+                ox.attr_ints("strides", [sh, sw]),
+                ox.attr_ints("pads", [ph, pw_, ph, pw_]),
+                ox.attr_ints("dilations", [dil, dil]),
+                ox.attr_int("group", group),
             ]
-            nodes.append(_node("Conv", ins, [out], name, attrs))
+            nodes.append(ox.node("Conv", ins, [out], name, attrs))
             channels[tops[0]] = n_out
         elif ltype in ("ReLU", "RELU", "18"):
             slope = float(_first(_first(layer, "relu_param", {}), "negative_slope", 0.0))
             if slope:
-                nodes.append(_node("LeakyRelu", ins, [out], name, [_attr_float("alpha", slope)]))
+                alpha = [ox.attr_float("alpha", slope)]
+                nodes.append(ox.node("LeakyRelu", ins, [out], name, alpha))
             else:
-                nodes.append(_node("Relu", ins, [out], name, []))
+                nodes.append(ox.node("Relu", ins, [out], name, []))
             channels[tops[0]] = channels.get(bottoms[0], 0)
         elif ltype == "PReLU":
             if not blobs:
                 raise CaffeFormatError(f"{source}: layer {name!r}: no PReLU slopes in caffemodel")
             slope = blobs[0].reshape(-1)
             slope = slope.reshape(-1, 1, 1) if slope.size > 1 else slope
-            inits.append(_tensor(f"{name}.slope", slope))
-            nodes.append(_node("PRelu", [ins[0], f"{name}.slope"], [out], name, []))
+            inits.append(ox.tensor(f"{name}.slope", slope))
+            nodes.append(ox.node("PRelu", [ins[0], f"{name}.slope"], [out], name, []))
             channels[tops[0]] = channels.get(bottoms[0], 0)
         elif ltype in ("Pooling", "POOLING", "17"):
             p = _first(layer, "pooling_param", {})
@@ -174,24 +140,25 @@ def caffe_to_onnx(net: Message, weights: dict[str, list[np.ndarray]], source: st
             is_max = pool in ("MAX", "0")
             if bool(_first(p, "global_pooling", False)):
                 op = "GlobalMaxPool" if is_max else "GlobalAveragePool"
-                nodes.append(_node(op, ins, [out], name, []))
+                nodes.append(ox.node(op, ins, [out], name, []))
             else:
                 kh, kw = _hw(p, "kernel", 1)
                 sh, sw = _hw(p, "stride", 1)
                 ph, pw_ = _hw(p, "pad", 0)
                 attrs = [
-                    _attr_ints("kernel_shape", [kh, kw]),
-                    _attr_ints("strides", [sh, sw]),
-                    _attr_ints("pads", [ph, pw_, ph, pw_]),
-                    _attr_int("ceil_mode", 1),
+                    ox.attr_ints("kernel_shape", [kh, kw]),
+                    ox.attr_ints("strides", [sh, sw]),
+                    ox.attr_ints("pads", [ph, pw_, ph, pw_]),
+                    ox.attr_int("ceil_mode", 1),
                 ]
                 if not is_max:
-                    attrs.append(_attr_int("count_include_pad", 1))
-                nodes.append(_node("MaxPool" if is_max else "AveragePool", ins, [out], name, attrs))
+                    attrs.append(ox.attr_int("count_include_pad", 1))
+                op = "MaxPool" if is_max else "AveragePool"
+                nodes.append(ox.node(op, ins, [out], name, attrs))
             channels[tops[0]] = channels.get(bottoms[0], 0)
         elif ltype in ("Concat", "CONCAT", "3"):
             axis = int(_first(_first(layer, "concat_param", {}), "axis", 1))
-            nodes.append(_node("Concat", ins, [out], name, [_attr_int("axis", axis)]))
+            nodes.append(ox.node("Concat", ins, [out], name, [ox.attr_int("axis", axis)]))
             channels[tops[0]] = sum(channels.get(b, 0) for b in bottoms) if axis == 1 else 0
         else:
             raise CaffeFormatError(
@@ -204,9 +171,6 @@ def caffe_to_onnx(net: Message, weights: dict[str, list[np.ndarray]], source: st
     if not outputs:
         raise CaffeFormatError(f"{source}: the network has no output layer")
     final = current[outputs[-1]]
-    graph = b"".join(nodes) + pw.f_bytes(2, "openpose") + b"".join(inits)
-    graph += _value_info(11, image, [1, 3, "H", "W"])
-    graph += _value_info(12, final, [1, channels.get(outputs[-1], 0) or "C", "h", "w"])
-    model = pw.f_varint(1, _IR_VERSION) + pw.f_bytes(2, "posearena_openpose")
-    model += pw.f_bytes(7, graph) + pw.f_bytes(8, pw.f_bytes(1, "") + pw.f_varint(2, OPSET))
-    return model
+    inputs = [ox.value_info(11, image, [1, 3, "H", "W"])]
+    outs = [ox.value_info(12, final, [1, channels.get(outputs[-1], 0) or "C", "h", "w"])]
+    return ox.model("openpose", nodes, inits, inputs, outs)
