@@ -9,7 +9,9 @@ Inputs: two `Sequence3D` (any registry skeletons, any frames and rates). Steps:
 4. metrics (mm), joint angles (deg) with RMSE/bias/Bland–Altman and ICC(A,1) over frames,
    range of motion;
 5. 95 % confidence intervals of MPJPE, P-MPJPE, PCK and each angle's RMSE and bias by
-   circular block bootstrap over frames (`analysis.uncertainty`).
+   circular block bootstrap over frames (`analysis.uncertainty`);
+6. per angle, the share of frames with an error >= `big_error_deg` (with its interval) and
+   the repetitions found on the reference, time-normalised (`repetition_metrics`).
 Output: a JSON-ready dict in the `metrics.json` layout.
 """
 
@@ -37,6 +39,11 @@ from posearena_gateway.comparison.joints import (
     root_centred,
     root_index,
     root_position,
+)
+from posearena_gateway.comparison.repetition_metrics import (
+    BIG_ERROR_DEG,
+    large_error,
+    repetition_metrics,
 )
 from posearena_gateway.comparison.temporal import TimeAlignment, synchronise
 from posearena_gateway.references.sequence import Sequence3D
@@ -90,6 +97,7 @@ def _intervals(results: dict[str, MetricResult]) -> dict:
 
 def compare_sequences(
     ref: Sequence3D, cand: Sequence3D, synchronised: bool, same_frame: bool,
+    big_error_deg: float = BIG_ERROR_DEG,
 ) -> Comparison:
     """Compare `cand` against `ref`; see the module docstring for the steps.
 
@@ -98,6 +106,7 @@ def compare_sequences(
         cand: the candidate sequence.
         synchronised: True when both come from the same frames (same videos).
         same_frame: True when both are in the same world frame (no spatial fit).
+        big_error_deg: threshold of a large angle error, degrees.
     """
     r, c, names = common_arrays(ref, cand)
     if synchronised:
@@ -151,6 +160,9 @@ def compare_sequences(
                   "candidate_deg": _val(np.nanmax(ca[k]) - np.nanmin(ca[k]))}
         if ref_rom >= MIN_ICC_ROM_DEG:
             angles[k]["icc_a1"] = _val(icc_agreement(np.stack([ca[k], ra[k]], axis=1)))
+        angles[k].update(large_error(ca[k], ra[k], big_error_deg))
     metrics["angles"] = angles
     metrics["rom"] = rom
+    metrics["large_error_threshold_deg"] = float(big_error_deg)
+    metrics["repetitions"] = repetition_metrics(ra, ca, ref.fps, list(angles))
     return Comparison(metrics, r, aligned, names, ref.fps, ra, ca)

@@ -46,12 +46,14 @@ class ReportParts:
         animation: the 3D animation file (GIF embedded, MP4 linked), or None.
         files: (description, path) of exports and overlay videos, linked.
         notes: extra notes (text).
+        sections: extra HTML sections (already escaped), shown after the joint angles.
     """
 
     figures: list[tuple[str, Path]] = field(default_factory=list)
     animation: Path | None = None
     files: list[tuple[str, Path]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
 
 
 def data_uri(path: Path) -> str:
@@ -251,7 +253,7 @@ def render_html(title: str, metrics: dict, comparisons: dict[str, Comparison],
     body = [f"<h1>{escape(title)}</h1>", f'<p class="meta">{escape(" · ".join(meta))}</p>',
             summary_section(metrics), reference_section(metrics, reference),
             pairwise_section(metrics), alignment_section(metrics),
-            reprojection_section(metrics), angles_section(comparisons)]
+            reprojection_section(metrics), angles_section(comparisons), *parts.sections]
     notes = [str(n) for n in (metrics.get("notes") or [])] + parts.notes
     body.append("<h2>Notes</h2>" + ("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes)
                                     + "</ul>" if notes else "<p>None.</p>"))

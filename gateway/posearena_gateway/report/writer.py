@@ -2,8 +2,10 @@
 
 Layout written into the run directory:
     figures/per_joint_error.png, figures/mpjpe_per_frame.png, figures/angle_<angle>.png,
-    figures/bland_altman_<pipeline>.png, figures/skeletons_3d.gif (or .mp4 without Pillow)
+    figures/bland_altman_<pipeline>.png, figures/skeletons_3d.gif (or .mp4 without Pillow),
+    figures/cycle_<angle>.png (repetitions, 0-100 %)
     exports/<name>.{npz,csv,trc,kinect.txt}, exports/openpose_json/<detections>/
+    exports/<name>.angles.mot, exports/angles.csv, angle_cycles.csv, repetitions.csv
     overlays/<detections>.mp4
     report.html
 An overlay or animation that cannot be made (e.g. an unreadable video) becomes a note in
@@ -21,7 +23,12 @@ from posearena_gateway.comparison import Comparison
 from posearena_gateway.pipelines.rundir import RunDir, atomic_write_text
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.animation import build_panels, write_animation
-from posearena_gateway.report.exports import export_detections, export_sequence
+from posearena_gateway.report.cycles import cycle_figures, repetitions_section
+from posearena_gateway.report.exports import (
+    export_angles,
+    export_detections,
+    export_sequence,
+)
 from posearena_gateway.report.figures import (
     angle_figures,
     bland_altman_figures,
@@ -73,6 +80,8 @@ def _figures(rd: RunDir, metrics: dict, comparisons: dict[str, Comparison],
              for a, p in angle_figures(comparisons, rd.figures, colours).items()]
     figs += [(f"Bland–Altman, {n} − reference (deg)", p)
              for n, p in bland_altman_figures(comparisons, rd.figures, colours).items()]
+    figs += [(f"{a.replace('_', ' ')}: repetitions, 0–100 % (mean ± SD) and error (deg)", p)
+             for a, p in cycle_figures(metrics, rd.figures, colours).items()]
     return figs
 
 
@@ -84,6 +93,8 @@ def write_report(
     results: dict[str, Sequence3D],
     videos: dict[str, tuple[str, Detections]] | None = None,
     title: str = "posearena comparison",
+    subject: str | None = None,
+    trial: str | None = None,
 ) -> Path:
     """Write the report of a run into its run directory (layout in the module docstring).
 
@@ -97,6 +108,8 @@ def write_report(
         videos: detection set name -> (input video path, its 2D Detections (T, P, J, 2) px),
             drawn as overlay videos and exported as OpenPose JSON.
         title: page title.
+        subject, trial: labels of the rows of the angle CSVs (default: the run directory's
+            name for both).
 
     Returns:
         The path of report.html.
@@ -111,6 +124,7 @@ def write_report(
     ordered = {n: comparisons[n] for n in order if n in comparisons}
     ordered |= comparisons
     parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
+    parts.sections.append(repetitions_section(metrics))
     if ordered:
         parts.notes.append(
             "Angles and errors are on the reference's clock (time 0 = its first frame), after "
@@ -119,6 +133,8 @@ def write_report(
     for name, seq in sequences.items():
         for p in export_sequence(rd.exports, name, seq):
             parts.files.append((f"{name} poses", p))
+    parts.files += export_angles(rd.exports, ordered, subject or rd.root.name,
+                                 trial or rd.root.name)
     for name, (video, dets) in (videos or {}).items():
         parts.files.append((f"{name} 2D (OpenPose JSON)", export_detections(rd.exports, name,
                                                                               dets)))
