@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def load_detections(path: str | os.PathLike) -> Detections:
     try:
         with np.load(path, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise InvalidInputError("path", str(path), f"a readable .npz file ({exc})") from exc
     missing = [k for k in ("keypoints", "scores", "person_scores", *_META) if k not in data]
     if missing:

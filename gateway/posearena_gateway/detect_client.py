@@ -8,6 +8,7 @@ frame of the video gets a row: frames without a person are NaN, never dropped.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -199,9 +200,13 @@ def _requests(
     jpeg_quality: int,
     camera_id: str,
     max_frames: int | None,
+    stop: threading.Event,
 ) -> Iterator[bytes]:
+    """Serialized DetectRequests: the options, then one frame each, until `stop` is set."""
     yield pose_pb2.DetectRequest(options=options).SerializeToString()
     for i, bgr in enumerate(iter_frames(info.path, max_frames)):
+        if stop.is_set():  # the call failed or was cancelled: stop decoding
+            return
         h, w = bgr.shape[:2]
         if transport == "raw":  # the frame's own buffer: no intermediate bytes copy
             data = memoryview(np.ascontiguousarray(bgr)).cast("B")
@@ -272,7 +277,8 @@ def detect_video(
     if output_skeleton:
         collector.skeleton = output_skeleton
         collector.num_joints = len(get_skeleton(output_skeleton).joints)
-    requests = _requests(info, options, transport, jpeg_quality, camera_id, max_frames)
+    stop = threading.Event()
+    requests = _requests(info, options, transport, jpeg_quality, camera_id, max_frames, stop)
     with open_channel(target) as channel:
         # The generated stub would serialize messages itself; requests are already bytes.
         detect = channel.stream_stream(
@@ -280,12 +286,18 @@ def detect_video(
             request_serializer=bytes,
             response_deserializer=pose_pb2.FramePoses.FromString,
         )
+        call = detect(requests, timeout=deadline_s)
         try:
-            for fp in detect(requests, timeout=deadline_s):
+            for fp in call:
                 collector.add(fp, collector.count)
                 if progress is not None:
                     progress(collector.count, total)
         except grpc.RpcError as exc:
             partial = collector.detections(info)
             raise DetectionInterrupted(partial, exc.code(), exc.details() or "") from exc
+        finally:
+            # On any exit (error, Ctrl-C, a bug in a callback) stop the request thread from
+            # decoding further frames and end the call, so nothing runs on at interpreter exit.
+            stop.set()
+            call.cancel()
     return collector.detections(info)

@@ -31,7 +31,8 @@ _DONE = object()
 
 def _event(e: Event) -> gateway_pb2.CompareEvent:
     return gateway_pb2.CompareEvent(stage=e.stage, item=e.item, status=e.status,
-                                    message=e.message, fraction=e.fraction)
+                                    message=e.message, fraction=e.fraction, done=e.done,
+                                    total=e.total)
 
 
 class GatewayService(gateway_pb2_grpc.GatewayServicer):

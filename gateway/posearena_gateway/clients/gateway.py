@@ -31,5 +31,6 @@ def remote_compare(
             if e.status == "done":
                 metrics, report = json.loads(e.metrics_json), e.report_path
             else:
-                sink(Event(e.stage, e.item, e.status, e.message, e.fraction))
+                sink(Event(e.stage, e.item, e.status, e.message, e.fraction, e.done,
+                           e.total))
     return metrics, report

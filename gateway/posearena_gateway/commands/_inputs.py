@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,7 @@ def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17", person: 
     if p.suffix == ".npy":
         try:
             k = np.load(p, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise InvalidInputError("--input", str(p), f"a readable .npy file ({exc})") from exc
         if k.ndim != 3 or k.shape[-1] != 2 or k.shape[0] == 0 or k.dtype.kind not in "fiu":
             raise InvalidInputError("--input", f"{p.name} shape {k.shape} {k.dtype}",

@@ -32,10 +32,10 @@ class EventPrinter:
         with self._lock:
             if e.stage == "detect" and e.status == "progress":
                 bar = self._bars.get(e.item)
-                if bar is None:
-                    bar = self._bars[e.item] = tqdm(total=100, desc=e.item, unit="%",
-                                                    file=sys.stderr, leave=False)
-                bar.update(round(e.fraction * 100) - bar.n)
+                if bar is None:  # counts frames (an older gateway sends only the fraction)
+                    bar = self._bars[e.item] = tqdm(total=e.total or None, desc=e.item,
+                                                    unit="frame", file=sys.stderr, leave=False)
+                bar.update(e.done - bar.n)
                 return
             if e.item in self._bars and e.status != "started":
                 self._bars.pop(e.item).close()

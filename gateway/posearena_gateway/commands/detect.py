@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections, save_detections
 from posearena_gateway.commands._progress import frame_bar
-from posearena_gateway.detect_client import detect_video
+from posearena_gateway.detect_client import DetectionInterrupted, detect_video
 from posearena_gateway.exporters.openpose_json import read_openpose_json
 from posearena_gateway.runtime import EmbeddedServices
 from posearena_gateway.tracking import RULES, choose_person, put_first, track_detections
@@ -55,9 +57,22 @@ def run(args: argparse.Namespace) -> int:
             dets = detect_video(target, args.video, max_people=args.max_people,
                                 image_mode=args.image_mode, output_skeleton=args.skeleton,
                                 max_frames=args.max_frames, progress=progress)
+        except DetectionInterrupted as exc:
+            _keep_partial(args, exc)
+            raise
         finally:
             bar.close()
     return _save(args, dets)
+
+
+def _keep_partial(args: argparse.Namespace, exc: DetectionInterrupted) -> None:
+    """Save the frames answered before the stream broke as OUTPUT.partial.npz (none: nothing)."""
+    if exc.partial.num_frames == 0:
+        return
+    path = str(Path(args.output).with_suffix("")) + ".partial.npz"
+    save_detections(path, exc.partial)
+    print(f"{path}: the {exc.partial.num_frames} frame(s) detected before the error",
+          file=sys.stderr)
 
 
 def _from_json(args: argparse.Namespace) -> int:

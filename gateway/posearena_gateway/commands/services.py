@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from posearena_gateway.commands.exit_codes import EXIT_OK, EXIT_PARTIAL
 from posearena_gateway.runtime import SERVICES, get_spec, probe, resolve_target
-from posearena_gateway.runtime.processes import services_down, services_up
+from posearena_gateway.runtime.processes import (
+    not_installed_message,
+    services_down,
+    services_up,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
         results = {}
         for name in names:
             target = resolve_target(name)
+            missing = None if target else not_installed_message(get_spec(name))
             results[name] = (
-                f"{target}  {probe(target).status_line}" if target else "down"
+                f"{target}  {probe(target).status_line}" if target else missing or "down"
             )
     width = max(len(n) for n in names)
     failed = False
@@ -42,4 +48,5 @@ def run(args: argparse.Namespace) -> int:
         line = results[name]
         failed |= line.startswith("failed")
         print(f"{name:<{width}}  {line}")
-    return 1 if failed else 0
+    # services that are not installed are reported with their install command, not failures
+    return EXIT_PARTIAL if failed else EXIT_OK

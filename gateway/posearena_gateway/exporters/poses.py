@@ -13,6 +13,7 @@ the frame rate; frame i is at time i / fps.
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,7 @@ def read_npz(path: str | Path) -> Sequence3D:
     try:
         with np.load(p, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise InvalidInputError("path", str(p), f"a readable .npz file ({exc})") from exc
     missing = [k for k in ("points", "skeleton", "fps") if k not in data]
     if missing:

@@ -17,6 +17,8 @@ class Event:
         status: "started", "progress", "ok", "failed", "skipped" or "cached".
         message: human-readable detail (the reason on failure).
         fraction: progress in [0, 1] for "progress" events, else -1.
+        done: frames done so far (progress events of "detect"), else 0.
+        total: frames in all (progress events of "detect"), 0 when unknown.
     """
 
     stage: str
@@ -24,6 +26,8 @@ class Event:
     status: str
     message: str = ""
     fraction: float = -1.0
+    done: int = 0
+    total: int = 0
 
 
 EventSink = Callable[[Event], None]

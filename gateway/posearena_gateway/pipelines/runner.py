@@ -17,6 +17,7 @@ import grpc
 
 from posearena.npzio import Detections
 from posearena_gateway.comparison import compare_sequences
+from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.pipelines.catalog import PipelineSpec
@@ -50,6 +51,7 @@ class CompareJob:
         resume: reuse outputs already in the run directory.
         max_people: people tracked per video (1: the most prominent person only).
         person: the patient among several: auto|largest|central|longest|ID.
+        big_error_deg: threshold of a large joint-angle error, degrees.
     """
 
     videos: list[Path]
@@ -61,6 +63,7 @@ class CompareJob:
     resume: bool = False
     max_people: int = 1
     person: str = "auto"
+    big_error_deg: float = BIG_ERROR_DEG
 
 
 class Runner:
@@ -112,7 +115,8 @@ class Runner:
 
         def progress(done: int, _total: int) -> None:
             if done % 10 == 0 or done == total:
-                self.sink(Event("detect", item, "progress", fraction=done / max(total, 1)))
+                self.sink(Event("detect", item, "progress", fraction=done / max(total, 1),
+                                done=done, total=total))
 
         dets, cached = detect_stage(target, str(self.inputs.videos[vi].path), cam, det,
                                     self.rd, self.job.resume, progress, self.job.max_people)
@@ -262,7 +266,8 @@ class Runner:
                 continue
             try:
                 same = out.result.frame == ref.frame
-                out.comparison = compare_sequences(ref, out.result, synchronised, same)
+                out.comparison = compare_sequences(ref, out.result, synchronised, same,
+                                                   self.job.big_error_deg)
                 self.sink(Event("compare", name, "ok",
                                 f"MPJPE {out.comparison.metrics['mpjpe_mm']} mm"))
             except Exception as exc:

@@ -8,7 +8,9 @@ nothing is started.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ class ServiceSpec:
         venv: environment folder relative to the repo root ("" = the gateway's own).
         port: default port in embedded mode and compose.
         kind: what it does, in words.
+        install: the one command that installs its environment.
     """
 
     name: str
@@ -35,6 +38,7 @@ class ServiceSpec:
     venv: str
     port: int
     kind: str
+    install: str = "make setup"
 
     @property
     def env_prefix(self) -> str:
@@ -50,6 +54,31 @@ class ServiceSpec:
             if candidate.exists():
                 return str(candidate)
         return sys.executable
+
+    def not_installed(self) -> str | None:
+        """Why this service cannot start here (its environment or package is missing), or None.
+
+        A service configured with POSEARENA_<NAME>_ADDR or POSEARENA_<NAME>_PYTHON is taken
+        as installed: it runs elsewhere or in an environment the user chose.
+        """
+        if self.configured_address() or os.environ.get(f"{self.env_prefix}_PYTHON"):
+            return None
+        package = self.module.split(".")[0]
+        if not self.venv:
+            if importlib.util.find_spec(package) is None:
+                return f"package {package} is not installed in {sys.prefix}"
+            return None
+        python = REPO_ROOT / self.venv / "bin" / "python"
+        if not python.exists():
+            return f"its environment {self.venv} does not exist"
+        probe = subprocess.run(
+            [str(python), "-c", f"import importlib.util, sys; "
+             f"sys.exit(importlib.util.find_spec({package!r}) is None)"],
+            capture_output=True, timeout=60, check=False,
+        )
+        if probe.returncode != 0:
+            return f"package {package} is not installed in {self.venv}"
+        return None
 
     def configured_address(self) -> str | None:
         """`host:port` from env `POSEARENA_<NAME>_ADDR` when the service runs elsewhere."""
@@ -68,7 +97,8 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("openpose", "posearena_openpose.server", "", 50154,
                     "2D multi-person (OpenPose BODY_25/COCO via OpenCV DNN)"),
         ServiceSpec("detectron", "posearena_detectron.server", ".venvs/detectron", 50155,
-                    "2D Keypoint R-CNN (torchvision; Detectron/Detectron2 weights)"),
+                    "2D Keypoint R-CNN (torchvision; Detectron/Detectron2 weights)",
+                    install="make setup-detectron"),
     )
 }
 

@@ -124,14 +124,29 @@ def resolve_target(name: str) -> str | None:
     return spec.configured_address() or recorded_target(name)
 
 
+def not_installed_message(spec: ServiceSpec) -> str | None:
+    """"not installed: <why>; install it with `<command>`", or None when it can start."""
+    why = spec.not_installed()
+    return None if why is None else f"not installed: {why}; install it with `{spec.install}`"
+
+
 def services_up(names: list[str], extra_args: dict[str, list[str]] | None = None) -> dict:
-    """Start each named service detached on its default port; return {name: target or error}."""
+    """Start each named service detached on its default port.
+
+    Returns:
+        {name: "127.0.0.1:port", "already up at ...", "not installed: ...; install it with
+        `make ...`" or "failed: <why>"}.
+    """
     out: dict[str, str] = {}
     for name in names:
         spec = get_spec(name)
         existing = resolve_target(name)
         if existing:
             out[name] = f"already up at {existing}"
+            continue
+        missing = not_installed_message(spec)
+        if missing:
+            out[name] = missing
             continue
         try:
             rs = start_service(spec, spec.port, state_dir() / f"{name}.log",
@@ -207,6 +222,10 @@ class EmbeddedServices:
             target = None if self.fresh else resolve_target(name)
             if target:
                 self.targets[name] = target
+                continue
+            missing = not_installed_message(get_spec(name))
+            if missing:
+                self.errors[name] = f"{name}: {missing}"
                 continue
             try:
                 rs = start_service(get_spec(name), 0, log_dir / f"{name}-{os.getpid()}.log",
