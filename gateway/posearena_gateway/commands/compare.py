@@ -8,6 +8,7 @@ from pathlib import Path
 from posearena_gateway.clients.gateway import remote_compare
 from posearena_gateway.commands._progress import EventPrinter
 from posearena_gateway.comparison import compare_sequences
+from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG, add_big_error_option
 from posearena_gateway.pipelines.catalog import parse_pipelines
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.runner import CompareJob, Runner
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "and most central); matched across cameras by the stereo service")
     p.add_argument("--gateway", help="host:port of a gateway service to run it on (paths are "
                    "the gateway's own); default: run here")
+    add_big_error_option(p)
     p.set_defaults(func=run_compare)
 
     s = sub.add_parser("compare-skeletons", help="compare two recorded 3D skeleton files",
@@ -44,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reference", required=True, help="FILE or kinect:/mocap: FILE")
     s.add_argument("--candidate", required=True, help="FILE or kinect:/mocap: FILE")
     s.add_argument("--out", required=True)
+    add_big_error_option(s)
     s.set_defaults(func=run_compare_skeletons)
 
 
@@ -66,7 +69,7 @@ def run_compare(args: argparse.Namespace) -> int:
         calib=Path(args.calib) if args.calib else None,
         cameras=args.cameras.split(",") if args.cameras else None,
         reference=reference, resume=args.resume, max_people=args.max_people,
-        person=args.person,
+        person=args.person, big_error_deg=args.big_error,
     )
     runner = Runner(job, EventPrinter())
     metrics = runner.run()
@@ -75,13 +78,16 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=None,
-           reference=None, results=None, title: str = "posearena comparison") -> None:
+           reference=None, results=None, title: str = "posearena comparison",
+           labels: tuple[str, str] | None = None, quiet: bool = False) -> None:
     """Write the report and print the summary table.
 
     Args:
         rd: the run directory; metrics: the metrics dict (already in metrics.json).
         runner: a finished Runner (its comparisons, results, reference and detections are
             reported), or None with `comparisons`, `reference`, `results` given directly.
+        labels: (subject, trial) written in the angle CSVs (default: the run dir's name).
+        quiet: write the report without printing the summary.
     """
     videos = None
     if runner is not None:
@@ -89,17 +95,40 @@ def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=
         results = {n: o.result for n, o in runner.outcomes.items() if o.result is not None}
         reference = runner.reference.result
         videos = runner.detections_done()
+    subject, trial = labels or (None, None)
     path = write_report(rd, metrics, comparisons or {}, reference, results or {},
-                        videos=videos, title=title)
-    print(print_summary(metrics))
-    print(f"report: {path}")
+                        videos=videos, title=title, subject=subject, trial=trial)
+    if not quiet:
+        print(print_summary(metrics))
+        print(f"report: {path}")
 
 
 def run_compare_skeletons(args: argparse.Namespace) -> int:
-    rd = RunDir(args.out)  # unwritable output fails before any work
-    ref, cand = load_reference(args.reference), load_reference(args.candidate)
-    comp = compare_sequences(ref, cand, synchronised=False, same_frame=False)
-    name = Path(cand.source).name or "candidate"
+    compare_skeleton_files(args.reference, args.candidate, Path(args.out), args.big_error)
+    return 0
+
+
+def compare_skeleton_files(reference: str, candidate: str, out: Path,
+                           big_error_deg: float = BIG_ERROR_DEG, name: str | None = None,
+                           labels: tuple[str, str] | None = None,
+                           quiet: bool = False) -> dict:
+    """One recorded skeleton against another: metrics.json, report and exports in `out`.
+
+    Args:
+        reference, candidate: FILE or kinect:/mocap: FILE specs (`references.load_reference`).
+        out: the run directory.
+        big_error_deg: large angle error threshold, degrees.
+        name: the candidate's pipeline name (default: its file name).
+        labels: (subject, trial) of the angle CSVs; quiet: print nothing.
+
+    Returns:
+        The metrics.json dict.
+    """
+    rd = RunDir(out)  # unwritable output fails before any work
+    ref, cand = load_reference(reference), load_reference(candidate)
+    comp = compare_sequences(ref, cand, synchronised=False, same_frame=False,
+                             big_error_deg=big_error_deg)
+    name = name or Path(cand.source).name or "candidate"
     metrics = {
         "reference": {"kind": "file", "status": "ok", "source": ref.source,
                       "skeleton": ref.skeleton, "fps": ref.fps, "frame": ref.frame},
@@ -109,5 +138,6 @@ def run_compare_skeletons(args: argparse.Namespace) -> int:
     }
     rd.write_json("metrics.json", metrics)
     finish(rd, metrics, comparisons={name: comp}, reference=ref, results={name: cand},
-           title=f"{Path(cand.source).name} vs {Path(ref.source).name}")
-    return 0
+           title=f"{Path(cand.source).name} vs {Path(ref.source).name}", labels=labels,
+           quiet=quiet)
+    return metrics

@@ -9,6 +9,8 @@ circular block-bootstrap interval over frames (`analysis.uncertainty`).
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 from posearena.errors import InvalidInputError
@@ -18,6 +20,24 @@ from posearena_gateway.analysis.uncertainty import bootstrap_ci
 
 #: Default threshold of a large angle error, degrees (`--big-error`).
 BIG_ERROR_DEG = 10.0
+
+
+def big_error_arg(text: str) -> float:
+    """argparse type of `--big-error`: a threshold > 0 degrees."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a threshold > 0 degrees")
+    return value
+
+
+def add_big_error_option(parser: argparse.ArgumentParser) -> None:
+    """Add `--big-error DEG` (default `BIG_ERROR_DEG`) to a command's parser."""
+    parser.add_argument("--big-error", type=big_error_arg, default=BIG_ERROR_DEG,
+                        metavar="DEG", help="an angle error at least this large counts as "
+                        f"large (share of frames in metrics.json; default {BIG_ERROR_DEG:g})")
 
 
 def _r(x: float, digits: int = 3) -> float | None:

@@ -17,8 +17,8 @@ import grpc
 
 from posearena.npzio import Detections
 from posearena_gateway.comparison import compare_sequences
-from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.pairwise import pairwise_differences
+from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.events import Event, EventSink, ignore
