@@ -7,6 +7,7 @@ import numpy as np
 from posearena.errors import InvalidInputError
 from posearena.v1 import pose_pb2
 
+MAX_DIM = 2**31 - 1  # no real array of poses comes close; numpy cannot index beyond 2**63
 _TO_NUMPY = {
     pose_pb2.Tensor.FLOAT32: np.dtype("<f4"),
     pose_pb2.Tensor.FLOAT64: np.dtype("<f8"),
@@ -63,7 +64,8 @@ def from_tensor(
         A writable numpy array of the tensor's dtype and shape.
 
     Raises:
-        InvalidInputError: unknown dtype, negative dims, byte length not matching the shape,
+        InvalidInputError: unknown dtype, negative or absurd (> MAX_DIM) dims, byte length
+            not matching the shape (counted without overflow),
             wrong ndim or last dimension.
     """
     if t.dtype not in _TO_NUMPY:
@@ -71,8 +73,13 @@ def from_tensor(
     shape = tuple(int(s) for s in t.shape)
     if any(s < 0 for s in shape):
         raise InvalidInputError(f"{field}.shape", shape, "non-negative dimensions")
+    if any(s > MAX_DIM for s in shape):
+        raise InvalidInputError(f"{field}.shape", shape, f"dimensions of at most {MAX_DIM}")
     dt = _TO_NUMPY[t.dtype]
-    expected_bytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    count = 1
+    for s in shape:  # Python ints: a shape like [2**32, 2**32, 2] must not wrap around to 0
+        count *= s
+    expected_bytes = count * dt.itemsize
     if len(t.data) != expected_bytes:
         raise InvalidInputError(
             f"{field}.data",

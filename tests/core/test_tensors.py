@@ -49,3 +49,15 @@ def test_long_values_keep_both_ends_in_messages():
     path = "/a/very/long/temporary/folder/" + "x" * 200 + "/the_file_name.npy"
     msg = str(InvalidInputError("--input", path, "a readable .npy"))
     assert "the_file_name.npy" in msg and "/a/very/long" in msg and len(msg) < 200
+
+
+def test_shape_whose_element_count_overflows_int64_is_refused():
+    """[2**32, 2**32, 2] with no data: the count must not wrap to 0 (which would pass)."""
+    t = pose_pb2.Tensor(shape=[2**32, 2**32, 2], dtype=pose_pb2.Tensor.FLOAT32, data=b"")
+    with pytest.raises(InvalidInputError, match="data"):
+        from_tensor(t, "keypoints")
+    t = pose_pb2.Tensor(shape=[2**62, 4, 0], dtype=pose_pb2.Tensor.FLOAT32, data=b"")
+    with pytest.raises(InvalidInputError, match="at most"):  # empty, but absurd
+        from_tensor(t, "keypoints")
+    t = pose_pb2.Tensor(shape=[3, 4, 0], dtype=pose_pb2.Tensor.FLOAT32, data=b"")
+    assert from_tensor(t, "keypoints").shape == (3, 4, 0)
