@@ -52,8 +52,9 @@ def test_long_values_keep_both_ends_in_messages():
 
 
 def test_shape_whose_element_count_overflows_int64_is_refused():
-    """[2**32, 2**32, 2] with no data: the count must not wrap to 0 (which would pass)."""
-    t = pose_pb2.Tensor(shape=[2**32, 2**32, 2], dtype=pose_pb2.Tensor.FLOAT32, data=b"")
+    """A shape with no data whose element count wraps to 0 in int64 must not pass."""
+    t = pose_pb2.Tensor(shape=[2**21, 2**21, 2**21, 2], dtype=pose_pb2.Tensor.FLOAT32,
+                        data=b"")  # 2**64 elements: 0 in int64
     with pytest.raises(InvalidInputError, match="data"):
         from_tensor(t, "keypoints")
     t = pose_pb2.Tensor(shape=[2**62, 4, 0], dtype=pose_pb2.Tensor.FLOAT32, data=b"")
