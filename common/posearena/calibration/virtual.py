@@ -66,7 +66,7 @@ def look_at_rotation(mean_ray: np.ndarray, up_camera: np.ndarray) -> np.ndarray:
 
 def virtual_view(
     camera: Camera, keypoints: np.ndarray, world_up: np.ndarray | None = (0.0, 0.0, 1.0),
-    image_size: tuple[int, int] | None = None,
+    image_size: tuple[int, int] | None = None, aim: str = "all",
 ) -> VirtualView:
     """Map keypoints into a virtual camera aimed at their mean ray, roll levelled.
 
@@ -78,6 +78,9 @@ def virtual_view(
         image_size: (width, height) px of the virtual image (its centre is the principal
             point): the video's, which may differ from the calibration's by a few px (the
             Pose2Sim demo: 1080 wide videos, 1088 in the calibration); default the camera's.
+        aim: "all" aims at the mean ray of every frame; "first" at the first frame with a
+            finite keypoint only, so that each frame's mapping depends on no later frame
+            (causal lifting).
 
     Returns:
         VirtualView (keypoints (T, J, 2) px, rotation (3, 3), up_camera (3,)).
@@ -93,7 +96,13 @@ def virtual_view(
     finite = np.isfinite(rays).all(axis=-1)
     if not finite.any():
         raise InvalidInputError("keypoints", "all NaN", "at least one detected joint")
-    mean_ray = rays[finite].mean(axis=0)
+    if aim not in ("all", "first"):
+        raise InvalidInputError("aim", aim, "'all' or 'first'")
+    if aim == "first":
+        t0 = int(np.argmax(finite.reshape(len(finite), -1).any(axis=1)))
+        mean_ray = rays[t0][finite[t0]].mean(axis=0)
+    else:
+        mean_ray = rays[finite].mean(axis=0)
     if world_up is None:
         up = np.array([0.0, -1.0, 0.0])
     else:

@@ -7,6 +7,8 @@ views (the stereo service's `leftright`); a single-view lifter cannot, and lifts
 body. Here each frame gets a state per body-part group (face, arms, legs: swapped or not),
 chosen by Viterbi to make the relabelled joints move least between frames, with a small cost
 per swapped group and frame so that labels are kept unless continuity asks otherwise.
+Causal mode decides frame t from frames <= t only: the state that ends the cheapest path up to
+t (forward pass, no backtracking), so appending frames never changes earlier labels.
 
 Inputs: keypoints (T, J, 2) px of one person (NaN where missing) and the skeleton's names and
 mirror pairs. Outputs: relabelled keypoints (T, J, 2) px and swapped (T, G) bool.
@@ -80,8 +82,28 @@ def _relabel(kp: np.ndarray, state: Sequence[bool],
     return out
 
 
+def _forward_states(prior: np.ndarray, pairwise: np.ndarray) -> np.ndarray:
+    """Causal decisions: at each t the last state of the cheapest path over frames <= t.
+
+    Args:
+        prior: (S,) cost per state and frame. pairwise: (T-1, S, S) transition costs.
+
+    Returns:
+        (T,) int state indices.
+    """
+    acc = prior.copy()
+    path = np.empty(len(pairwise) + 1, np.int64)
+    path[0] = int(acc.argmin())
+    for t, pw in enumerate(pairwise, start=1):
+        acc = (acc[:, None] + pw).min(axis=0) + prior
+        acc -= acc.min()  # keeps the costs bounded over long tracks (argmin unchanged)
+        path[t] = int(acc.argmin())
+    return path
+
+
 def resolve_left_right_2d(
     keypoints: np.ndarray, skeleton: str, swap_cost_px: float = SWAP_COST_PX,
+    causal: bool = False,
 ) -> LeftRightFix:
     """Undo left/right label swaps of one person's 2D track by temporal continuity.
 
@@ -89,6 +111,7 @@ def resolve_left_right_2d(
         keypoints: (T, J, 2) px, NaN where missing.
         skeleton: registry name of the J joints (its mirror pairs and names give the groups).
         swap_cost_px: cost of relabelling one group in one frame, px (ties keep the labels).
+        causal: decide each frame from frames <= t only (forward pass, no smoothing back).
 
     Returns:
         LeftRightFix with the relabelled keypoints (T, J, 2) px and swapped (T, G).
@@ -119,7 +142,8 @@ def resolve_left_right_2d(
         d = np.linalg.norm(cand[None, :, t0:t1] - cand[:, None, t0 - 1:t1 - 1], axis=-1)
         step = np.nansum(np.minimum(d, cap[None, None, t0:t1, None]), axis=-1)
         pairwise[t0 - 1:t1 - 1] = step.transpose(2, 0, 1)
-    path = viterbi(np.broadcast_to(prior, (1, n_t, n_s)), pairwise[None])[0]
+    path = (_forward_states(prior, pairwise) if causal
+            else viterbi(np.broadcast_to(prior, (1, n_t, n_s)), pairwise[None])[0])
     fixed = cand[path, np.arange(n_t)]
     swapped = np.array([states[s] for s in path], bool).reshape(n_t, len(pairs))
     return LeftRightFix(fixed.astype(np.float32), swapped, names)

@@ -9,7 +9,10 @@ is; its root joint is trained towards 0 (targets are root-relative with the root
 and `lift` sets it to exactly 0 by default (`zero_root`), leaving every other joint as is.
 
 Missing 2D (NaN) is filled by linear interpolation over time per joint (edge hold at the
-ends) and the frames that were filled are flagged.
+ends) and the frames that were filled are flagged. Causal models are causal end to end: a gap
+is filled by holding the joint's last seen position (`fill_missing_causal`), frames before
+every joint has been seen once give NaN, and the flip TTA branch is as causal as the model,
+so the output for frame t never changes when frames after t are appended.
 """
 
 from __future__ import annotations
@@ -90,6 +93,36 @@ def fill_missing(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         for c in range(2):
             kp[:, j, c] = np.interp(t, t[ok], kp[ok, j, c])  # holds the edge values
     return kp, missing.any(axis=1)
+
+
+def fill_missing_causal(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Fill NaN joints from the past only: hold each joint's last seen position.
+
+    Args:
+        keypoints: (T, J, 2) px with NaN where missing.
+
+    Returns:
+        filled (T, J, 2) float64 px (NaN before `start`), interpolated (T,) bool (True for
+        frames with a held joint and for frames before `start`), and start: the first frame
+        by which every joint has been seen (T when never).
+
+    Raises:
+        InvalidInputError: +-inf values.
+    """
+    kp = np.array(keypoints, dtype=np.float64)
+    if np.isinf(kp).any():
+        raise InvalidInputError("keypoints", "contains +-inf", "finite px values or NaN")
+    missing = np.isnan(kp).any(axis=2)  # (T, J)
+    n_t = kp.shape[0]
+    idx = np.where(~missing, np.arange(n_t)[:, None], -1)
+    last = np.maximum.accumulate(idx, axis=0)  # (T, J): last frame <= t that saw joint j
+    seen_all = (last >= 0).all(axis=1)
+    start = int(np.argmax(seen_all)) if seen_all.any() else n_t
+    filled = np.full_like(kp, np.nan)
+    filled[start:] = np.take_along_axis(kp, np.maximum(last, 0)[..., None], axis=0)[start:]
+    interpolated = missing.any(axis=1)
+    interpolated[:start] = True
+    return filled, interpolated, start
 
 
 def pad_edges(x: np.ndarray, receptive_field: int, causal: bool) -> np.ndarray:
@@ -218,7 +251,8 @@ def lift(
 
     Returns:
         LiftOutput with poses_3d (T, 17, 3) float32 m (root-relative, camera frame) and
-        interpolated (T,) bool.
+        interpolated (T,) bool. Causal models: NaN for the frames before every joint has been
+        seen once (the output of frame t depends on frames <= t only).
 
     Raises:
         InvalidInputError: wrong shape or joint count, no valid joints, bad image size.
@@ -233,7 +267,16 @@ def lift(
             "keypoints.shape", kp.shape, f"(T, {net.num_joints_in}, 2) with T >= 1 (coco17)")
     if flip_tta and (net.num_joints_in != 17 or net.num_joints_out != 17):
         raise InvalidInputError("flip_tta", flip_tta, "False unless the model is 17 -> 17 joints")
-    filled, interpolated = fill_missing(kp)
+    start = 0
+    if net.causal:
+        filled, interpolated, start = fill_missing_causal(kp)
+        if start == len(kp):
+            raise InvalidInputError("keypoints", "no frame by which every joint was seen",
+                                    "each joint detected in some frame (causal lifting "
+                                    "starts once every joint has been seen)")
+        filled = filled[start:]
+    else:
+        filled, interpolated = fill_missing(kp)
     norm = normalize_screen(filled, width, height)
     padded = pad_edges(norm, net.receptive_field(), net.causal)
     if fast:
@@ -244,4 +287,6 @@ def lift(
         out = predict_reference(net, padded, flip_tta)
     if zero_root:
         out[:, 0] = 0
+    if start:
+        out = np.concatenate([np.full((start, *out.shape[1:]), np.nan, np.float32), out])
     return LiftOutput(poses_3d=out, interpolated=interpolated)

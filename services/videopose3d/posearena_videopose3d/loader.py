@@ -1,5 +1,7 @@
 """Find and load the service's model: --checkpoint, env POSEARENA_VP3D_CHECKPOINT, or the
 default file `posearena_videopose3d/models/default.pt` (trained by posearena, our format).
+With the shipped default, the shipped causal model `models/causal.pt` is loaded beside it
+and serves requests for the model "causal".
 
 A missing or unusable checkpoint never stops the service: the result says NOT loaded and
 the status message says which file to put where.
@@ -19,6 +21,7 @@ from posearena_videopose3d.inference import Lifter
 
 ENV_VAR = "POSEARENA_VP3D_CHECKPOINT"
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "models" / "default.pt"
+CAUSAL_CHECKPOINT = DEFAULT_CHECKPOINT.with_name("causal.pt")
 HOW_TO = (
     f"put the trained posearena checkpoint at {DEFAULT_CHECKPOINT} "
     "(services/videopose3d/posearena_videopose3d/models/default.pt), or start the service "
@@ -37,6 +40,7 @@ class LoadedModel:
         path: the checkpoint path tried.
         source: where the path came from ("--checkpoint", the env var, or "default").
         meta: checkpoint metadata and architecture.
+        causal: the shipped causal model beside the shipped default (None otherwise).
     """
 
     lifter: Lifter | None
@@ -44,6 +48,29 @@ class LoadedModel:
     path: Path
     source: str
     meta: dict[str, Any] = field(default_factory=dict)
+    causal: Lifter | None = None
+
+    def select(self, name: str) -> tuple[Lifter, str]:
+        """The lifter for a request's model name and the file it came from.
+
+        Args:
+            name: "" or "default" (the served model), "causal" (the served model when it is
+                causal, else the shipped causal model).
+
+        Raises:
+            InvalidInputError: an unknown name, or "causal" with no causal model here.
+        """
+        if name not in ("", "default", "causal"):
+            raise InvalidInputError("model", name, "'', 'default' or 'causal'")
+        assert self.lifter is not None
+        if name != "causal" or self.lifter.causal:
+            return self.lifter, str(self.path)
+        if self.causal is None:
+            raise InvalidInputError(
+                "model", name, f"a causal model: this service serves the non-causal {self.path}"
+                "; start it with --causal (runs that checkpoint causally) or without "
+                "--checkpoint (the shipped causal.pt)")
+        return self.causal, str(CAUSAL_CHECKPOINT)
 
 
 def resolve_checkpoint(checkpoint: str | os.PathLike | None = None) -> tuple[Path, str]:
@@ -87,4 +114,8 @@ def load_service_model(
         msg = (f"cannot use {path}: {model.num_joints_in} input / {model.num_joints_out} "
                f"output joints, expected 17 (coco17) / 17 (h36m17); {HOW_TO}")
         return LoadedModel(None, msg, path, source, meta)
-    return LoadedModel(Lifter(model), "ready", path, source, meta)
+    causal_lifter = None
+    if source == "default" and not model.causal and CAUSAL_CHECKPOINT.is_file():
+        causal_model, _ = load_checkpoint(CAUSAL_CHECKPOINT)
+        causal_lifter = Lifter(causal_model)
+    return LoadedModel(Lifter(model), "ready", path, source, meta, causal_lifter)

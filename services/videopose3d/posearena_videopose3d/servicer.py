@@ -49,7 +49,9 @@ class VideoPose3DService(EstimatorService):
         meta = self.loaded.meta
         lifter = self.loaded.lifter
         details = {"checkpoint": str(self.loaded.path), "checkpoint_source": self.loaded.source,
-                   "max_frames": str(self.max_frames), "flip_tta_default": "true"}
+                   "max_frames": str(self.max_frames), "flip_tta_default": "true",
+                   "models": "default,causal" if self.loaded.causal is not None or (
+                       lifter is not None and lifter.causal) else "default"}
         for key in ("filter_widths", "channels", "causal", "training_data", "date", "epoch"):
             if key in meta:
                 value = meta[key]
@@ -67,12 +69,9 @@ class VideoPose3DService(EstimatorService):
              context: grpc.ServicerContext) -> pose_pb2.LiftResponse:
         """Lift (T, 17, 2) px COCO-17 keypoints to (T, 17, 3) m H36M-17, root-relative."""
         self.require_ready()
-        lifter = self.loaded.lifter
-        assert lifter is not None
         if request.skeleton not in ("", INPUT_SKELETON):
             raise InvalidInputError("skeleton", request.skeleton, f"'{INPUT_SKELETON}' (or empty)")
-        if request.model not in ("", "default"):
-            raise InvalidInputError("model", request.model, "'' or 'default'")
+        lifter, model_path = self.loaded.select(request.model)
         kp = from_tensor(request.keypoints, "keypoints", ndim=3, last_dim=2)
         if kp.shape[0] > self.max_frames:
             raise ResourceTooLargeError(
@@ -90,6 +89,7 @@ class VideoPose3DService(EstimatorService):
             poses_3d=to_tensor(out.poses_3d.astype(np.float32)), skeleton=OUTPUT_SKELETON,
             interpolated=to_tensor(out.interpolated.astype(np.uint8)),
             coordinate_frame=COORDINATE_FRAME,
-            details={"flip_tta": str(flip).lower(),
+            details={"flip_tta": str(flip).lower(), "model": model_path,
+                     "causal": str(lifter.causal).lower(),
                      "receptive_field": str(lifter.receptive_field),
                      "interpolated_frames": str(int(out.interpolated.sum()))})
