@@ -37,6 +37,7 @@ def lift(
     fps: float,
     flip_tta: bool = True,
     timeout_s: float = 600.0,
+    model: str = "",
 ) -> LiftResult:
     """Lift a 2D sequence through the lifter service at `target`.
 
@@ -48,6 +49,7 @@ def lift(
         fps: frame rate of the sequence.
         flip_tta: test-time flip augmentation.
         timeout_s: deadline of the call.
+        model: the service's model name: "" (its default) or "causal".
 
     Raises:
         grpc.RpcError: the service's status (INVALID_ARGUMENT, FAILED_PRECONDITION, ...).
@@ -59,6 +61,7 @@ def lift(
         height=int(height),
         fps=float(fps),
         flip_tta=flip_tta,
+        model=model,
     )
     resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).Lift(req, timeout=timeout_s)
     interp = (

@@ -29,7 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", help="official .bin or our .pt (default: the shipped model)")
     p.add_argument("--arch", help="filter widths, e.g. 3,3,3,3,3")
     p.add_argument("--channels", type=int)
-    p.add_argument("--causal", action="store_true")
+    p.add_argument("--causal", action="store_true",
+                   help="causal end to end: the shipped causal model (or --checkpoint run "
+                   "causally); labels decided forward, gaps held at the last seen 2D, the "
+                   "virtual camera aimed at the first frame: frame t's 3D depends on frames "
+                   "<= t only")
     p.add_argument("--no-flip-tta", action="store_true")
     p.add_argument("--calib", help="calibration file of the camera (Qualisys, OpenCV, TOML): "
                    "the 2D is lifted in a virtual camera aimed at the person with its roll "
@@ -61,26 +65,30 @@ def run(args: argparse.Namespace) -> int:
         if abs(cam.width - width) > 0.02 * width or abs(cam.height - height) > 0.02 * height:
             raise InvalidInputError("--camera", f"{args.camera} ({cam.width}x{cam.height} px)",
                                     f"a calibration of the video's size {width}x{height} px")
-    prep = prepare_lift_input(k, width, height, cam, fix_labels=not args.keep_labels)
+    prep = prepare_lift_input(k, width, height, cam, fix_labels=not args.keep_labels,
+                              causal=args.causal)
     extra = []
     checkpoint = existing_file("--checkpoint", args.checkpoint) if args.checkpoint else None
     for flag, value in (("--checkpoint", checkpoint), ("--arch", args.arch),
                         ("--channels", args.channels)):
         if value:
             extra += [flag, str(value)]
-    if args.causal:
+    if args.causal and extra:
         extra.append("--causal")
     # a custom model needs its own service process; otherwise any running lifter will do
     with EmbeddedServices(["videopose3d"], extra_args={"videopose3d": extra},
                           fresh=bool(extra)) as es:
         target = es.require("videopose3d")
         out = lift(target, prep.keypoints, "coco17", width, height, fps,
-                   flip_tta=not args.no_flip_tta)
+                   flip_tta=not args.no_flip_tta, model="causal" if args.causal else "")
     atomic_save_npz(args.output, poses_3d=prep.to_camera(out.poses_3d),
                     skeleton=np.array(out.skeleton), interpolated=out.interpolated,
                     fps=np.array(fps), frame=np.array("camera (OpenCV), root-relative, m"),
-                    up_axis=prep.up, left_right_relabelled_frames=np.array(prep.relabelled))
+                    up_axis=prep.up, left_right_relabelled_frames=np.array(prep.relabelled),
+                    causal=np.array(bool(args.causal)),
+                    model=np.array(out.details.get("model", "")),
+                    input_view=np.array(prep.how), causal_steps=np.array(prep.causal_steps))
     print(f"{args.output}: {len(out.poses_3d)} frames of {out.skeleton} in metres "
           f"({int(out.interpolated.sum())} interpolated, left/right relabelled in "
-          f"{prep.relabelled})")
+          f"{prep.relabelled})" + (f"; {prep.causal_steps}" if args.causal else ""))
     return 0

@@ -2,6 +2,7 @@
 
 A pipeline turns the input video(s) into one 3D pose sequence:
     <detector>+videopose3d   one camera: 2D detection, then VideoPose3D lifting (camera frame)
+    <detector>+videopose3d-causal   the same, causal end to end (frame t from frames <= t)
     <detector>+stereo        two calibrated cameras: 2D in both, then triangulation (world)
     <detector>+multiview     every calibrated camera: 2D in each, triangulation (world)
     blazepose-world          BlazePose's own metric 3D (hip-centred) from one camera
@@ -29,6 +30,7 @@ class PipelineSpec:
         min_videos: how many input videos it needs.
         needs_calibration: whether camera calibration is required.
         frame: coordinate frame of its output, in words.
+        variant: "" or, for lifting, "causal" (the causal model and causal pre-processing).
     """
 
     name: str
@@ -38,11 +40,14 @@ class PipelineSpec:
     min_videos: int
     needs_calibration: bool
     frame: str
+    variant: str = ""
 
     @property
     def description(self) -> str:
         what = {
-            "lift": "2D detection on the first video, lifted to 3D by VideoPose3D",
+            "lift": "2D detection on the first video, lifted to 3D by VideoPose3D"
+                    + (" (causal: frame t from frames <= t)" if self.variant == "causal"
+                       else ""),
             "stereo": "2D detection on the first two videos, triangulated",
             "multiview": "2D detection on every video, triangulated over all cameras",
             "world": "BlazePose's own metric 3D landmarks from the first video",
@@ -56,6 +61,9 @@ def _build() -> dict[str, PipelineSpec]:
         out[f"{det}+videopose3d"] = PipelineSpec(
             f"{det}+videopose3d", det, "lift", (det, "videopose3d"), 1, False,
             "camera frame, root-relative")
+        out[f"{det}+videopose3d-causal"] = PipelineSpec(
+            f"{det}+videopose3d-causal", det, "lift", (det, "videopose3d"), 1, False,
+            "camera frame, root-relative", "causal")
         out[f"{det}+stereo"] = PipelineSpec(
             f"{det}+stereo", det, "stereo", (det, "stereo"), 2, True, "world frame")
         out[f"{det}+multiview"] = PipelineSpec(

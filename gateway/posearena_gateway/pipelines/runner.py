@@ -138,7 +138,8 @@ class Runner:
         if spec.stage in ("lift", "world"):
             first = patient_first(dets[0], self.job.person)
             camera = self.inputs.cameras[0] if self.inputs.cameras else None
-            seq = (lift_stage(es.target("videopose3d"), first, spec.name, camera)
+            seq = (lift_stage(es.target("videopose3d"), first, spec.name, camera,
+                              causal=spec.variant == "causal")
                    if spec.stage == "lift" else world_stage(first, spec.name))
             seq.extra["person_choice"] = str(first.extra.get("person_choice", ""))
             return seq

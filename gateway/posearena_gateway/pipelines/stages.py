@@ -61,6 +61,7 @@ def main_person(dets: Detections, skeleton: str) -> tuple[np.ndarray, np.ndarray
 
 def lift_stage(
     target: str, dets: Detections, source: str, camera: Camera | None = None,
+    causal: bool = False,
 ) -> Sequence3D:
     """Lift the main person's COCO-17 keypoints to 3D (h36m17, m, root-relative camera frame).
 
@@ -69,14 +70,18 @@ def lift_stage(
     (`posearena.calibration.virtual`); the 3D comes back rotated into the real camera frame,
     whose up direction (from the calibration) the sequence then carries. Left/right label
     swaps of the 2D track are undone first (`tracking.leftright`, temporal continuity).
+    `causal`: the service's causal model and causal pre-processing (`lift_input`).
     """
     k, _ = main_person(dets, "coco17")
     # an all-NaN track has no person to aim at: lifted as recorded (the lifter says why not)
     cam = camera if np.isfinite(k).any() else None
-    prep = prepare_lift_input(k, dets.width, dets.height, cam)
-    out = lift(target, prep.keypoints, "coco17", dets.width, dets.height, dets.fps)
+    prep = prepare_lift_input(k, dets.width, dets.height, cam, causal=causal)
+    out = lift(target, prep.keypoints, "coco17", dets.width, dets.height, dets.fps,
+               model="causal" if causal else "")
     details = {**out.details, "input_view": prep.how,
                "left_right_relabelled_frames": str(prep.relabelled)}
+    if causal:
+        details["causal_steps"] = prep.causal_steps
     return Sequence3D(prep.to_camera(out.poses_3d), out.skeleton, dets.fps,
                       "camera (OpenCV), root-relative", prep.up, source=source,
                       extra={"interpolated": out.interpolated, "details": details})
