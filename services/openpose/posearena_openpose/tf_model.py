@@ -1,0 +1,89 @@
+"""Load a frozen TensorFlow OpenPose graph into OpenCV DNN, through a cached ONNX conversion.
+
+The graph file is checked against the spec's sha256, converted by `tf_onnx` and the ONNX
+bytes cached as `<cache dir>/<file stem>-<sha256[:16]>-c<CONVERTER_VERSION>.onnx`, so a new
+source file (other hash) or a new converter is converted again. Cache dir: env
+POSEARENA_OPENPOSE_CACHE, else ~/.cache/posearena/openpose; when it cannot be written the
+conversion (about 0.2 s) is simply redone at every start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posearena_openpose.tf_graph import GraphFormatError, parse_graphdef
+from posearena_openpose.tf_onnx import graphdef_to_onnx
+
+CACHE_ENV = "POSEARENA_OPENPOSE_CACHE"
+CONVERTER_VERSION = 1
+
+
+class ChecksumError(ValueError):
+    """The model file is not the file the spec names (sha256 differs)."""
+
+
+def cache_dir() -> Path:
+    """Where converted networks are kept (env POSEARENA_OPENPOSE_CACHE or ~/.cache/...)."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "posearena" / "openpose"
+
+
+def cache_path(graph: Path, digest: str) -> Path:
+    """Cache file of `graph` with sha256 `digest`."""
+    return cache_dir() / f"{graph.stem}-{digest[:16]}-c{CONVERTER_VERSION}.onnx"
+
+
+def convert_cached(graph: Path, expected_sha256: str | None, output_node: str) -> tuple[bytes, str]:
+    """ONNX bytes of a frozen GraphDef, from the cache when the same file was converted.
+
+    Args:
+        graph: the `.pb` file.
+        expected_sha256: hex digest the file must have (None: any file).
+        output_node: GraphDef node of the network output ("" = the last unconsumed node).
+
+    Returns:
+        (ONNX bytes, "cached <path>" / "converted, cached at <path>" / "converted").
+
+    Raises:
+        ChecksumError: the digest differs from `expected_sha256`.
+        GraphFormatError: the file is not a GraphDef the converter handles.
+    """
+    data = graph.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if expected_sha256 and digest != expected_sha256:
+        raise ChecksumError(f"{graph} ({len(data)} bytes) has sha256 {digest}, expected "
+                            f"{expected_sha256} (truncated download or another file)")
+    cached = cache_path(graph, digest)
+    if cached.is_file():
+        return cached.read_bytes(), f"cached {cached}"
+    onnx, _ = graphdef_to_onnx(parse_graphdef(data, str(graph)), output_node or None, str(graph))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+        tmp.write_bytes(onnx)
+        os.replace(tmp, cached)
+        return onnx, f"converted, cached at {cached}"
+    except OSError:
+        return onnx, "converted (cache not writable)"
+
+
+def read_tf_net(graph: Path, expected_sha256: str | None,
+                output_node: str) -> tuple[cv2.dnn.Net, str]:
+    """OpenCV DNN network of a frozen GraphDef: (net, backend description).
+
+    Raises:
+        ChecksumError, GraphFormatError: see `convert_cached`; GraphFormatError also when
+            OpenCV cannot read the converted network (message names the file).
+    """
+    onnx, how = convert_cached(graph, expected_sha256, output_node)
+    try:
+        net = cv2.dnn.readNetFromONNX(np.frombuffer(onnx, dtype=np.uint8))
+    except cv2.error as exc:
+        raise GraphFormatError(f"{graph}: OpenCV cannot load the converted network: "
+                               f"{str(exc).strip()[-300:]}") from exc
+    return net, f"onnx (converted from tensorflow graph; {how})"

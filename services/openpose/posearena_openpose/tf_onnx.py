@@ -1,0 +1,240 @@
+"""TensorFlow frozen GraphDef (NHWC) -> ONNX bytes (NCHW) that OpenCV DNN reads.
+
+Ops: Placeholder (the image), Const (weights, biases, concat axes), Identity, Conv2D,
+DepthwiseConv2dNative, BiasAdd, Relu, Relu6, ConcatV2, MaxPool; data_format NHWC, padding
+SAME or VALID, any strides and dilations. The ONNX graph takes "image" (1, 3, H, W) and
+returns (1, C, h, w): the NHWC -> NCHW transposition is done once here, on the weights:
+  Conv2D filter (kh, kw, cin, cout) -> (cout, cin, kh, kw)
+  DepthwiseConv2dNative filter (kh, kw, C, M) -> (C M, 1, kh, kw), group C (TF's output
+      channel c M + m is ONNX group c's m-th output)
+  BiasAdd right after a convolution is folded into it; a ConcatV2 axis moves from NHWC to
+  NCHW numbering.
+SAME padding is ONNX auto_pad SAME_UPPER (pad total max((ceil(n/s) - 1) s + k_eff - n, 0),
+the extra pixel at the end), TensorFlow's definition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posearena_openpose import onnx_proto as ox
+from posearena_openpose.tf_graph import GraphFormatError, TFNode
+
+SUPPORTED = ("Placeholder", "Const", "Identity", "Conv2D", "DepthwiseConv2dNative", "BiasAdd",
+             "Relu", "Relu6", "ConcatV2", "MaxPool")
+_NHWC_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
+
+
+def _ref(name: str) -> str:
+    """Node name of an input reference ("name", "name:0"); control inputs give ""."""
+    if name.startswith("^"):
+        return ""
+    base, _, port = name.partition(":")
+    if port not in ("", "0"):
+        raise GraphFormatError(f"input {name!r}: only output 0 of a node is supported")
+    return base
+
+
+def _spatial(node: TFNode, key: str, default: int) -> tuple[int, int]:
+    vals = node.attr.get(key) or [default] * 4
+    if len(vals) != 4:
+        raise GraphFormatError(f"node {node.name!r}: {key} {vals}, expected 4 values (NHWC)")
+    if vals[0] != 1 or vals[3] != 1:
+        raise GraphFormatError(f"node {node.name!r}: {key} {vals} along batch or channels")
+    return int(vals[1]), int(vals[2])
+
+
+def _padding(node: TFNode) -> bytes:
+    pad = node.attr.get("padding", b"")
+    if pad == b"SAME":
+        return ox.attr_string("auto_pad", "SAME_UPPER")
+    if pad == b"VALID":
+        return ox.attr_string("auto_pad", "VALID")
+    raise GraphFormatError(f"node {node.name!r}: padding {pad!r}, expected SAME or VALID")
+
+
+def _check_format(node: TFNode) -> None:
+    fmt = node.attr.get("data_format", b"NHWC")
+    if fmt != b"NHWC":
+        raise GraphFormatError(f"node {node.name!r}: data_format {fmt!r}, only NHWC supported")
+
+
+def _order(nodes: dict[str, TFNode], output: str) -> list[TFNode]:
+    """Nodes the output depends on, inputs before users (iterative depth-first)."""
+    done: set[str] = set()
+    order: list[TFNode] = []
+    stack: list[tuple[str, bool]] = [(output, False)]
+    while stack:
+        name, expanded = stack.pop()
+        if name in done:
+            continue
+        if name not in nodes:
+            raise GraphFormatError(f"input {name!r} is not a node of the graph")
+        if expanded:
+            done.add(name)
+            order.append(nodes[name])
+            continue
+        stack.append((name, True))
+        for inp in nodes[name].inputs:
+            ref = _ref(inp)
+            if ref and ref not in done:
+                stack.append((ref, False))
+    return order
+
+
+def _output_name(nodes: list[TFNode]) -> str:
+    used = {_ref(i) for n in nodes for i in n.inputs}
+    outs = [n.name for n in nodes if n.name not in used and n.op not in ("Const", "Placeholder")]
+    if not outs:
+        raise GraphFormatError("the graph has no output node")
+    return outs[-1]
+
+
+class _Converter:
+    """State of one conversion: ONNX nodes, initialisers and value names so far."""
+
+    def __init__(self, graph: dict[str, TFNode]) -> None:
+        self.graph = graph
+        self.nodes: list[bytes] = []
+        self.inits: list[bytes] = []
+        self.value: dict[str, str] = {}  # TF node name -> ONNX value name
+        self.conv: dict[str, tuple[str, list[str], list[bytes]]] = {}  # pending convolutions
+        self.users: dict[str, int] = {}
+        for n in graph.values():
+            for i in n.inputs:
+                if _ref(i):
+                    self.users[_ref(i)] = self.users.get(_ref(i), 0) + 1
+
+    def const(self, name: str, what: str) -> np.ndarray:
+        node = self.graph[_ref(name)]
+        while node.op == "Identity":
+            node = self.graph[_ref(node.inputs[0])]
+        if node.op != "Const" or not isinstance(node.attr.get("value"), np.ndarray):
+            raise GraphFormatError(f"{what}: {name!r} is a {node.op}, expected a Const")
+        return node.attr["value"]
+
+    def get(self, name: str) -> str:
+        ref = _ref(name)
+        self.flush(ref)
+        if ref not in self.value:
+            raise GraphFormatError(f"input {name!r} ({self.graph[ref].op}) is not a tensor "
+                                   "this converter produced (weights used as data?)")
+        return self.value[ref]
+
+    def flush(self, name: str) -> None:
+        """Emit a convolution held back for a possible BiasAdd."""
+        if name in self.conv:
+            op_name, inputs, attrs = self.conv.pop(name)
+            self.nodes.append(ox.node("Conv", inputs, [name], op_name, attrs))
+            self.value[name] = name
+
+    def add(self, n: TFNode) -> None:
+        op = n.op
+        if op == "Placeholder":
+            self.value[n.name] = n.name
+        elif op == "Const":
+            return
+        elif op == "Identity":
+            src = _ref(n.inputs[0])
+            if self.graph[src].op != "Const":
+                self.value[n.name] = self.get(src)
+        elif op in ("Conv2D", "DepthwiseConv2dNative"):
+            self.convolution(n)
+        elif op == "BiasAdd":
+            self.bias_add(n)
+        elif op in ("Relu", "Relu6"):
+            x = self.get(n.inputs[0])
+            if op == "Relu":
+                self.nodes.append(ox.node("Relu", [x], [n.name], n.name, []))
+            else:
+                lo, hi = f"{n.name}.min", f"{n.name}.max"
+                self.inits += [ox.tensor(lo, np.zeros((), np.float32)),
+                               ox.tensor(hi, np.full((), 6.0, np.float32))]
+                self.nodes.append(ox.node("Clip", [x, lo, hi], [n.name], n.name, []))
+            self.value[n.name] = n.name
+        elif op == "ConcatV2":
+            axis = int(self.const(n.inputs[-1], f"node {n.name!r} axis").reshape(-1)[0])
+            axis = _NHWC_TO_NCHW_AXIS[axis % 4]
+            xs = [self.get(i) for i in n.inputs[:-1] if _ref(i)]
+            self.nodes.append(ox.node("Concat", xs, [n.name], n.name, [ox.attr_int("axis", axis)]))
+            self.value[n.name] = n.name
+        elif op == "MaxPool":
+            _check_format(n)
+            attrs = [ox.attr_ints("kernel_shape", list(_spatial(n, "ksize", 1))),
+                     ox.attr_ints("strides", list(_spatial(n, "strides", 1))), _padding(n)]
+            x = self.get(n.inputs[0])
+            self.nodes.append(ox.node("MaxPool", [x], [n.name], n.name, attrs))
+            self.value[n.name] = n.name
+        else:
+            raise GraphFormatError(f"node {n.name!r}: op {op} not supported "
+                                   f"(supported: {', '.join(SUPPORTED)})")
+
+    def convolution(self, n: TFNode) -> None:
+        _check_format(n)
+        x = self.get(n.inputs[0])
+        w = self.const(n.inputs[1], f"node {n.name!r} filter").astype(np.float32)
+        if w.ndim != 4:
+            raise GraphFormatError(f"node {n.name!r}: filter shape {w.shape}, expected 4-D")
+        kh, kw, cin, m = w.shape
+        if n.op == "Conv2D":
+            weights, group = w.transpose(3, 2, 0, 1), 1
+        else:
+            weights, group = w.transpose(2, 3, 0, 1).reshape(cin * m, 1, kh, kw), cin
+        self.inits.append(ox.tensor(f"{n.name}.w", weights))
+        attrs = [ox.attr_ints("kernel_shape", [kh, kw]),
+                 ox.attr_ints("strides", list(_spatial(n, "strides", 1))),
+                 ox.attr_ints("dilations", list(_spatial(n, "dilations", 1))),
+                 ox.attr_int("group", group), _padding(n)]
+        self.conv[n.name] = (n.name, [x, f"{n.name}.w"], attrs)
+
+    def bias_add(self, n: TFNode) -> None:
+        src = _ref(n.inputs[0])
+        b = self.const(n.inputs[1], f"node {n.name!r} bias").astype(np.float32).reshape(-1)
+        _check_format(n)
+        if src in self.conv and self.users.get(src, 0) == 1:
+            op_name, inputs, attrs = self.conv.pop(src)
+            self.inits.append(ox.tensor(f"{n.name}.b", b))
+            self.nodes.append(ox.node("Conv", [*inputs, f"{n.name}.b"], [n.name], op_name, attrs))
+        else:
+            x = self.get(src)
+            self.inits.append(ox.tensor(f"{n.name}.b", b.reshape(-1, 1, 1)))
+            self.nodes.append(ox.node("Add", [x, f"{n.name}.b"], [n.name], n.name, []))
+        self.value[n.name] = n.name
+
+
+def graphdef_to_onnx(nodes: list[TFNode], output: str | None = None,
+                     source: str = "GraphDef") -> tuple[bytes, str]:
+    """Convert a parsed frozen GraphDef into a serialized ONNX model.
+
+    Args:
+        nodes: `tf_graph.parse_graphdef` result.
+        output: name of the output node (None: the last node nothing consumes).
+        source: file name for error messages.
+
+    Returns:
+        (ONNX ModelProto bytes (opset 13) with input "image" (1, 3, H, W) float32 and one
+        (1, C, h, w) output, the TF output node name).
+
+    Raises:
+        GraphFormatError: an unsupported op or attribute, not exactly one Placeholder on the
+            output's path, or a dangling input (node named, with `source`).
+    """
+    graph = {n.name: n for n in nodes}
+    try:
+        out_name = output or _output_name(nodes)
+        order = _order(graph, out_name)
+        inputs = [n for n in order if n.op == "Placeholder"]
+        if len(inputs) != 1:
+            raise GraphFormatError(f"{len(inputs)} Placeholder inputs, expected 1 (the image)")
+        conv = _Converter(graph)
+        for n in order:
+            conv.add(n)
+        conv.flush(out_name)
+        final = conv.value.get(out_name)
+        if final is None:
+            raise GraphFormatError(f"output {out_name!r} is a constant")
+    except GraphFormatError as exc:
+        raise GraphFormatError(f"{source}: {exc}") from exc
+    ins = [ox.value_info(11, inputs[0].name, [1, 3, "H", "W"])]
+    outs = [ox.value_info(12, final, [1, "C", "h", "w"])]
+    return ox.model("tf_graph", conv.nodes, conv.inits, ins, outs), out_name
