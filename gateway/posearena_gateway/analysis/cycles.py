@@ -3,7 +3,7 @@
 A repetition (start and end frame, `analysis.repetitions`) of a reference angle signal is
 cut from both the reference and the candidate at the same frames and resampled at
 `points` equally spaced instants from start (0 %) to end (100 %) by linear interpolation
-between the two neighbouring frames (NaN when either neighbour is NaN: no gap is invented).
+between the two neighbouring frames (NaN when either neighbour is NaN: no gap is filled).
 Per cycle, peak = largest and trough = smallest sample of the raw (unsmoothed) signal within
 [start, end], range = peak − trough; errors are candidate − reference.
 Angles in degrees; frames on the reference's clock.
@@ -34,7 +34,7 @@ def time_normalise(x: ArrayLike, start: int, end: int, points: int = CYCLE_POINT
         points: number of output samples (>= 2).
 
     Returns:
-        (points,) resampled signal; NaN where a neighbouring frame is NaN.
+        (points,) resampled signal; NaN between two frames when either is NaN.
 
     Raises:
         InvalidInputError: bad frame range or points.
@@ -47,7 +47,11 @@ def time_normalise(x: ArrayLike, start: int, end: int, points: int = CYCLE_POINT
     t = np.linspace(float(start), float(end), points)
     i0 = np.minimum(np.floor(t).astype(int), end - 1)
     w = t - i0
-    return arr[i0] * (1.0 - w) + arr[i0 + 1] * w
+    x0, x1 = arr[i0], arr[i0 + 1]
+    with np.errstate(invalid="ignore"):
+        mixed = x0 * (1.0 - w) + x1 * w
+    # a sample on a frame is that frame's value, whatever its neighbour holds
+    return np.where(w == 0.0, x0, np.where(w == 1.0, x1, mixed))
 
 
 @dataclass(frozen=True)
