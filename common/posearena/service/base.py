@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from posearena.cancellation import CallAbandonedError, abandon_when
 from posearena.errors import InvalidInputError, ModelNotLoadedError, ResourceTooLargeError
 from posearena.v1 import pose_pb2, pose_pb2_grpc
 
@@ -32,6 +33,11 @@ def _status_for(exc: BaseException) -> grpc.StatusCode | None:
 
 
 def _abort(context: grpc.ServicerContext, exc: BaseException, method: str) -> None:
+    if isinstance(exc, CallAbandonedError) or not context.is_active():
+        # the client cancelled or its deadline passed (reading its stream then raises a bare
+        # grpc.RpcError): nothing to log, nobody to tell
+        log.debug("%s abandoned by its client: %s", method, exc)
+        context.abort(grpc.StatusCode.CANCELLED, f"{method}: the client is gone")
     code = _status_for(exc)
     if code is None:
         log.exception("%s failed", method)
@@ -46,7 +52,8 @@ def grpc_errors(method: F) -> F:
     ResourceTooLargeError -> RESOURCE_EXHAUSTED, any other exception -> INTERNAL with its
     message (logged with traceback). Aborts already raised by `context.abort` pass through.
     Works for unary methods and for response-streaming generators: responses already sent
-    before the error stay delivered.
+    before the error stay delivered. Within the call, `posearena.cancellation.check_abandoned()`
+    stops long loops once the client cancelled or its deadline passed (CANCELLED, not logged).
     """
     name = method.__name__
     if inspect.isgeneratorfunction(method):
@@ -54,7 +61,8 @@ def grpc_errors(method: F) -> F:
         @functools.wraps(method)
         def stream_wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
             try:
-                yield from method(self, request, context)
+                with abandon_when(lambda: not context.is_active()):
+                    yield from method(self, request, context)
             except Exception as exc:
                 if _is_abort(exc):
                     raise
@@ -65,7 +73,8 @@ def grpc_errors(method: F) -> F:
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            return method(self, request, context)
+            with abandon_when(lambda: not context.is_active()):
+                return method(self, request, context)
         except Exception as exc:
             if _is_abort(exc):
                 raise

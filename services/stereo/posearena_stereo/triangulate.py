@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posearena.calibration import Camera
+from posearena.cancellation import check_abandoned
 from posearena.errors import InvalidInputError
 from posearena_stereo.filtering import butterworth_lowpass, interpolate_gaps
 from posearena_stereo.flags import (
@@ -247,13 +249,18 @@ def triangulate_views(
         if swapped is not None and sw is not None:
             swapped[:, t0:t1] ^= sw
 
+    def run_checked(t0: int) -> None:
+        check_abandoned()  # a cancelled call or a passed deadline stops between blocks
+        run(t0)
+
     starts = range(0, T, step)
     if opts.threads > 1 and len(starts) > 1:  # numpy releases the GIL: blocks run in parallel
+        ctx = contextvars.copy_context()  # the call's cancellation check, in every thread
         with ThreadPoolExecutor(opts.threads) as pool:
-            list(pool.map(run, starts))
+            list(pool.map(lambda t0: ctx.copy().run(run_checked, t0), starts))
     else:
         for t0 in starts:
-            run(t0)
+            run_checked(t0)
     if swapped is not None:  # both stages combined: exchanged an odd number of times
         flags &= np.uint8(~LEFT_RIGHT_SWAPPED & 0xFF)
         flags[swapped.any(axis=0).reshape(N)] |= LEFT_RIGHT_SWAPPED

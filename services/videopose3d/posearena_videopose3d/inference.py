@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from posearena.cancellation import check_abandoned
 from posearena.errors import InvalidInputError
 from posearena_videopose3d.fast import FastTemporalModel
 from posearena_videopose3d.model import TemporalModel
@@ -223,6 +224,7 @@ class Lifter:
         out = np.empty((t_out, self.fast.num_joints_out, 3), dtype=np.float32)
         with torch.inference_mode():
             for s in range(0, t_out, self.chunk_frames):
+                check_abandoned()  # stop between chunks once the client is gone
                 e = min(t_out, s + self.chunk_frames)
                 y = self.fast(x[:, s: e + rf - 1])
                 y = (y[0] + _unflip_output(y[1])) / 2 if flip_tta else y[0]
