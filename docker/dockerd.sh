@@ -22,19 +22,31 @@ answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 pid_alive() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
+# Each tool the builds and tests need, with the Debian package that provides it: every one is
+# checked on its own (a machine may have docker but not debootstrap).
+TOOLS=("dockerd:docker.io" "docker:docker.io" "docker-compose:docker-compose"
+       "debootstrap:debootstrap")
+
 install_docker() {
-    if command -v dockerd >/dev/null && command -v docker-compose >/dev/null \
-        && command -v docker >/dev/null; then
+    local missing=() pkgs=() entry tool pkg
+    for entry in "${TOOLS[@]}"; do
+        tool="${entry%%:*}" pkg="${entry#*:}"
+        if ! command -v "$tool" >/dev/null; then
+            missing+=("$tool")
+            [[ " ${pkgs[*]} " == *" $pkg "* ]] || pkgs+=("$pkg")
+        fi
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
         return 0
     fi
     if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-        echo "dockerd.sh: docker is not installed and cannot be installed here" \
-             "(needs root and apt-get): install docker.io and docker-compose" >&2
+        echo "dockerd.sh: missing ${missing[*]} and cannot install here (needs root and" \
+             "apt-get): install the Debian packages ${pkgs[*]}" >&2
         exit 2
     fi
-    echo "dockerd.sh: installing docker.io docker-compose debootstrap" >&2
+    echo "dockerd.sh: missing ${missing[*]}: installing ${pkgs[*]}" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose debootstrap >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >&2
 }
 
 start() {
