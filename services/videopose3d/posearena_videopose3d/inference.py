@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from posearena.cancellation import check_abandoned
 from posearena.errors import InvalidInputError
 from posearena_videopose3d.fast import FastTemporalModel
 from posearena_videopose3d.model import TemporalModel
@@ -189,9 +188,14 @@ class Lifter:
             on an idle machine) or 0 (plain folded convolutions), see `fast`.
         chunk_frames: output frames per chunk (rounded down to a multiple of the Winograd
             alignment); bounds memory at about 0.1 MB per frame per TTA branch for 1024 ch.
+        causal_chunk: causal models: every chunk has exactly this many output frames (the
+            last one's input edge-padded on the right), so every GEMM has the same shape
+            whatever the sequence length and frame t's output is bit-identical when frames
+            after t are appended (BLAS may round differently for other shapes).
     """
 
-    def __init__(self, model: TemporalModel, tile: int = 2, chunk_frames: int = 4096) -> None:
+    def __init__(self, model: TemporalModel, tile: int = 2, chunk_frames: int = 4096,
+                 causal_chunk: int = 128) -> None:
         model.eval()
         self.model = model
         self.fast = FastTemporalModel(model, tile=tile)
@@ -205,6 +209,8 @@ class Lifter:
                 if w == 3:
                     align = math.lcm(align, tile * d)
         self.chunk_frames = max(align, chunk_frames // align * align)
+        if self.causal:
+            self.chunk_frames = max(align, causal_chunk // align * align)
 
     def predict(self, padded: np.ndarray, flip_tta: bool = True) -> np.ndarray:
         """Network output for an edge-padded normalised sequence.
@@ -224,9 +230,12 @@ class Lifter:
         out = np.empty((t_out, self.fast.num_joints_out, 3), dtype=np.float32)
         with torch.inference_mode():
             for s in range(0, t_out, self.chunk_frames):
-                check_abandoned()  # stop between chunks once the client is gone
                 e = min(t_out, s + self.chunk_frames)
-                y = self.fast(x[:, s: e + rf - 1])
+                xs = x[:, s: e + rf - 1]
+                if self.causal and e - s < self.chunk_frames:  # fixed shapes, see causal_chunk
+                    more = self.chunk_frames - (e - s)
+                    xs = torch.cat([xs, xs[:, -1:].expand(-1, more, -1, -1)], dim=1)
+                y = self.fast(xs)[:, : e - s]
                 y = (y[0] + _unflip_output(y[1])) / 2 if flip_tta else y[0]
                 out[s:e] = y.numpy()
         return out
