@@ -10,10 +10,11 @@ from posearena_gateway.commands import (
     pipelines,
     record,
     services,
+    study,
     triangulate,
 )
 
 COMMANDS = [
-    demo, compare, detect, lift, triangulate, calibrate, record, mocap,
+    demo, compare, study, detect, lift, triangulate, calibrate, record, mocap,
     pipelines, services,
 ]

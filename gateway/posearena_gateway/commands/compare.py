@@ -79,7 +79,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=None,
            reference=None, results=None, title: str = "posearena comparison",
-           labels: tuple[str, str] | None = None, quiet: bool = False) -> None:
+           labels: tuple[str, str] | None = None, quiet: bool = False,
+           animation: bool = True) -> None:
     """Write the report and print the summary table.
 
     Args:
@@ -88,6 +89,7 @@ def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=
             reported), or None with `comparisons`, `reference`, `results` given directly.
         labels: (subject, trial) written in the angle CSVs (default: the run dir's name).
         quiet: write the report without printing the summary.
+        animation: write the 3D animation.
     """
     videos = None
     if runner is not None:
@@ -97,7 +99,8 @@ def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=
         videos = runner.detections_done()
     subject, trial = labels or (None, None)
     path = write_report(rd, metrics, comparisons or {}, reference, results or {},
-                        videos=videos, title=title, subject=subject, trial=trial)
+                        videos=videos, title=title, subject=subject, trial=trial,
+                        animation=animation)
     if not quiet:
         print(print_summary(metrics))
         print(f"report: {path}")
@@ -111,7 +114,7 @@ def run_compare_skeletons(args: argparse.Namespace) -> int:
 def compare_skeleton_files(reference: str, candidate: str, out: Path,
                            big_error_deg: float = BIG_ERROR_DEG, name: str | None = None,
                            labels: tuple[str, str] | None = None,
-                           quiet: bool = False) -> dict:
+                           quiet: bool = False, animation: bool = True) -> dict:
     """One recorded skeleton against another: metrics.json, report and exports in `out`.
 
     Args:
@@ -120,6 +123,7 @@ def compare_skeleton_files(reference: str, candidate: str, out: Path,
         big_error_deg: large angle error threshold, degrees.
         name: the candidate's pipeline name (default: its file name).
         labels: (subject, trial) of the angle CSVs; quiet: print nothing.
+        animation: write the 3D animation.
 
     Returns:
         The metrics.json dict.
@@ -139,5 +143,5 @@ def compare_skeleton_files(reference: str, candidate: str, out: Path,
     rd.write_json("metrics.json", metrics)
     finish(rd, metrics, comparisons={name: comp}, reference=ref, results={name: cand},
            title=f"{Path(cand.source).name} vs {Path(ref.source).name}", labels=labels,
-           quiet=quiet)
+           quiet=quiet, animation=animation)
     return metrics

@@ -85,6 +85,19 @@ def _figures(rd: RunDir, metrics: dict, comparisons: dict[str, Comparison],
     return figs
 
 
+def _animate(rd: RunDir, parts: ReportParts, reference: Sequence3D | None,
+             results: dict[str, Sequence3D], ordered: dict[str, Comparison],
+             colours: dict[str, str]) -> None:
+    panels = build_panels(reference, results, ordered, colours)
+    fps = reference.fps if reference is not None else next(
+        (s.fps for s in results.values()), 1.0)
+    try:
+        parts.animation = write_animation(panels, fps, rd.figures / "skeletons_3d",
+                                          max_frames=ANIMATION_FRAMES)
+    except Exception as exc:  # as above: reported, never fatal
+        parts.notes.append(f"3D animation not written: {type(exc).__name__}: {exc}")
+
+
 def write_report(
     rd: RunDir,
     metrics: dict,
@@ -95,6 +108,7 @@ def write_report(
     title: str = "posearena comparison",
     subject: str | None = None,
     trial: str | None = None,
+    animation: bool = True,
 ) -> Path:
     """Write the report of a run into its run directory (layout in the module docstring).
 
@@ -110,6 +124,7 @@ def write_report(
         title: page title.
         subject, trial: labels of the rows of the angle CSVs (default: the run directory's
             name for both).
+        animation: write the 3D animation (False: a note says it was left out).
 
     Returns:
         The path of report.html.
@@ -147,14 +162,10 @@ def write_report(
             parts.files.append((f"{name} overlay video", out))
         except Exception as exc:  # an overlay is a convenience; its failure is reported
             parts.notes.append(f"overlay of {name} not written: {type(exc).__name__}: {exc}")
-    panels = build_panels(reference, results, ordered, colours)
-    fps = reference.fps if reference is not None else next(
-        (s.fps for s in results.values()), 1.0)
-    try:
-        parts.animation = write_animation(panels, fps, rd.figures / "skeletons_3d",
-                                          max_frames=ANIMATION_FRAMES)
-    except Exception as exc:  # as above: reported, never fatal
-        parts.notes.append(f"3D animation not written: {type(exc).__name__}: {exc}")
+    if animation:
+        _animate(rd, parts, reference, results, ordered, colours)
+    else:
+        parts.notes.append("3D animation left out (e.g. a session of a study)")
     parts.notes.append(f"report written in {time.perf_counter() - t0:.1f} s")
     path = rd.root / "report.html"
     atomic_write_text(path, render_html(title, metrics, ordered, reference, parts, rd.root))
