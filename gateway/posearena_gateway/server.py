@@ -1,8 +1,10 @@
 """The gateway as a gRPC service: `Compare` (streaming progress events) and `ListPipelines`.
 
-Run: `python -m posearena_gateway.server --port P`. Estimator addresses come from
-POSEARENA_<NAME>_ADDR (compose sets them); services not configured are started as local
-processes (embedded mode), as the CLI does.
+Run: `python -m posearena_gateway.server --port P [--data-root DIR ...] [--runs-root DIR]`.
+Estimator addresses come from POSEARENA_<NAME>_ADDR (compose sets them); services not
+configured are started as local processes (embedded mode), as the CLI does. A request reads
+only under the data roots and writes only under the runs root (`posearena_gateway.access`);
+it listens on 127.0.0.1 unless --host / POSEARENA_HOST says otherwise.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ import queue
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 
 from posearena.errors import PoseArenaError
 from posearena.service import base_parser, parse_config, run_until_signal, start_grpc_server
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc
+from posearena_gateway.access import PathNotAllowedError, PathRoots
 from posearena_gateway.commands.compare import finish
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
 from posearena_gateway.pipelines.events import Event
 from posearena_gateway.pipelines.rundir import to_json
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
+from posearena_gateway.references.loader import split_spec
 
 SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
 _DONE = object()
@@ -36,7 +39,14 @@ def _event(e: Event) -> gateway_pb2.CompareEvent:
 
 
 class GatewayService(gateway_pb2_grpc.GatewayServicer):
-    """Runs comparisons for remote clients; one Runner per Compare call."""
+    """Runs comparisons for remote clients; one Runner per Compare call.
+
+    Args:
+        roots: where requests may read inputs and write run folders.
+    """
+
+    def __init__(self, roots: PathRoots | None = None) -> None:
+        self.roots = roots or PathRoots.configured()
 
     def ListPipelines(self, request, context):
         return gateway_pb2.ListPipelinesResponse(pipelines=[
@@ -46,13 +56,20 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         ])
 
     def _job(self, r: gateway_pb2.CompareRequest) -> CompareJob:
+        """The request as a CompareJob, every path it names checked against the roots."""
+        roots = self.roots
+        videos = [roots.readable(f"videos[{i}]", v) for i, v in enumerate(r.videos)]
+        calib = roots.readable("calibration", r.calibration) if r.calibration else None
+        out = roots.writable("out_dir", r.out_dir)
         reference = r.reference or "multiview"
         if reference not in ("multiview", "none"):
-            reference = load_reference(reference)
+            kind, path = split_spec(reference)
+            checked = roots.readable("reference", str(path))
+            reference = load_reference(f"{kind}:{checked}" if kind else str(checked))
         return CompareJob(
-            videos=[Path(v) for v in r.videos], out=Path(r.out_dir),
+            videos=videos, out=out,
             pipelines=parse_pipelines(",".join(r.pipelines)),
-            calib=Path(r.calibration) if r.calibration else None,
+            calib=calib,
             cameras=list(r.cameras) or None, reference=reference, resume=r.resume,
             max_people=max(1, r.max_people), person=r.person or "auto",
         )
@@ -65,6 +82,8 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
         result: dict = {}
         try:  # inputs are checked before any work: bad ones end the call here
             runner = Runner(self._job(request), events.put)
+        except PathNotAllowedError as exc:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
         except PoseArenaError as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
 
@@ -93,10 +112,19 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: `python -m posearena_gateway.server [--host H] [--port P]`."""
-    config = parse_config(base_parser("posearena gateway"), argv)
+    parser = base_parser("posearena gateway")
+    parser.add_argument("--data-root", action="append", default=None,
+                        help="folder requests may read inputs from (repeat; default env "
+                        "POSEARENA_DATA_ROOTS or ./data)")
+    parser.add_argument("--runs-root", default=None, help="folder requests may write run "
+                        "folders under (default env POSEARENA_RUNS_ROOT or ./runs)")
+    ns, _ = parser.parse_known_args(argv)
+    config = parse_config(parser, argv)
+    roots = PathRoots.configured(ns.data_root, ns.runs_root)
+    print(f"gateway serves {roots.describe()}", flush=True)
     try:
         server, port = start_grpc_server(
-            lambda s: gateway_pb2_grpc.add_GatewayServicer_to_server(GatewayService(), s),
+            lambda s: gateway_pb2_grpc.add_GatewayServicer_to_server(GatewayService(roots), s),
             (SERVICE_NAME,), (True, "ready"), config, "gateway")
     except OSError as exc:
         print(f"gateway: {exc}", file=sys.stderr, flush=True)

@@ -4,13 +4,18 @@ UNKNOWN or INTERNAL), logs no traceback, gives identical answers under 40 concur
 and still answers health checks as before.
 
 Each service of the main and BlazePose environments runs as a local process (detectron's
-environment runs its own tests; the integration tier runs the conformance suite on images).
+environment runs its own tests). With POSEARENA_CONFORMANCE_TARGET=host:port (the integration
+tier, on images) the suite runs against that one service instead; its log is not readable
+from here, so the no-traceback checks are skipped there.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 import grpc
 import numpy as np
@@ -23,23 +28,38 @@ from posearena.v1 import pose_pb2, pose_pb2_grpc
 
 from .pose_requests import code_of, lift_request, triangulate_request, valid_call
 
-SERVICES = ["stereo", "videopose3d", "openpose", "blazepose"]
+GIVEN = os.environ.get("POSEARENA_CONFORMANCE_TARGET")
+SERVICES = ["given"] if GIVEN else ["stereo", "videopose3d", "openpose", "blazepose"]
 NEVER = (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL)
+
+
+@contextmanager
+def _address(name: str, log_dir: Path) -> Iterator[tuple[str, Path | None]]:
+    """(address, log file or None) of the given target or of service `name` started here."""
+    if name == "given":
+        yield str(GIVEN), None
+        return
+    from posearena_gateway.runtime.catalog import get_spec
+
+    missing = get_spec(name).not_installed()
+    if missing:
+        pytest.skip(f"{name}: {missing}")
+    with running_service(name, log_dir) as rs:
+        yield rs.target, rs.log_path
 
 
 @pytest.fixture(scope="module", params=SERVICES)
 def service(request, tmp_path_factory) -> Iterator[tuple]:
-    """(stub, info, health stub, log path) of one running service."""
-    from posearena_gateway.runtime.catalog import get_spec
-
-    missing = get_spec(request.param).not_installed()
-    if missing:
-        pytest.skip(f"{request.param}: {missing}")
-    with running_service(request.param, tmp_path_factory.mktemp(request.param)) as rs, \
-            grpc.insecure_channel(rs.target) as ch:
+    """(stub, info, health stub, log path or None) of one running service."""
+    with _address(request.param, tmp_path_factory.mktemp(request.param)) as (target, log), \
+            grpc.insecure_channel(target) as ch:
         stub = pose_pb2_grpc.PoseEstimatorStub(ch)
         info = stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=30)
-        yield stub, info, health_pb2_grpc.HealthStub(ch), rs.log_path
+        yield stub, info, health_pb2_grpc.HealthStub(ch), log
+
+
+def _log_text(log: Path | None) -> str:
+    return log.read_text(errors="replace") if log is not None else ""
 
 
 def _health(health) -> int:
@@ -108,17 +128,16 @@ def test_malformed_requests_get_a_named_status_and_the_service_stays_up(service)
         assert code not in NEVER and code != grpc.StatusCode.OK, f"{name}: {code} {details}"
         assert details, f"{name}: {code} without a message"
     assert _health(health) == before
-    assert "Traceback" not in log.read_text(errors="replace")
+    assert "Traceback" not in _log_text(log)
 
 
 def test_cancelled_and_expired_calls_leave_no_traceback(service):
     stub, info, health, log = service
     before = _health(health)
-    call, _ = valid_call(info, size=50)
-    with ThreadPoolExecutor(1) as pool:
-        fut = pool.submit(code_of, call, stub, 0.05)  # expires mid-work
-        code, _ = fut.result()
-    assert code in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.FAILED_PRECONDITION)
+    call, _ = valid_call(info, size=200)
+    code, _ = code_of(call, stub, 0.05)  # expires mid-work (on a fast machine it may finish)
+    assert code in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.FAILED_PRECONDITION,
+                    grpc.StatusCode.OK), code
     if info.kind in (pose_pb2.DETECTOR_2D, pose_pb2.VIDEO_TO_3D):
         # a client that walks away from an open stream
         frames = iter([pose_pb2.DetectRequest(options=pose_pb2.DetectOptions(max_people=1))])
@@ -127,7 +146,7 @@ def test_cancelled_and_expired_calls_leave_no_traceback(service):
         assert responses.code() == grpc.StatusCode.CANCELLED
     stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=5)
     assert _health(health) == before
-    text = log.read_text(errors="replace")
+    text = _log_text(log)
     assert "Traceback" not in text and " ERROR " not in text, text[-2000:]
 
 
