@@ -1,5 +1,5 @@
 """End to end on the real 4-camera clip: services in embedded mode, a lifter that is down,
-partial results kept, report written, and a resumed run reusing every detection."""
+partial results kept, report written, and a resumed run redoing only what is missing."""
 
 from __future__ import annotations
 
@@ -87,13 +87,25 @@ def test_stereo_is_checked_in_the_views_it_did_not_use(run):
     assert any(e.stage == "reprojection" and e.item == "blazepose+stereo" for e in events)
 
 
-def test_resume_reuses_every_detection(run):
-    _, _, _, job = run
+def test_resume_redoes_only_what_is_missing(run, monkeypatch):
+    """The lifter is back: --resume computes its pipeline and reuses every other output
+    (detections, the reference, each finished pipeline's 3D) with identical metrics."""
+    _, metrics, _, job = run
+    monkeypatch.delenv("POSEARENA_VIDEOPOSE3D_ADDR")
     events = []
     job.resume = True
-    Runner(job, events.append).run()
-    detect = [e for e in events if e.stage == "detect" and e.status in ("ok", "cached")]
-    assert detect and all(e.status == "cached" for e in detect)
+    again = Runner(job, events.append).run()
+    status = {(e.stage, e.item): e.status for e in events if e.status != "progress"}
+    detect = [s for (stage, _), s in status.items() if stage == "detect"]
+    assert detect and all(s == "cached" for s in detect), status
+    assert status[("reference", "multiview")] == "cached"
+    assert status[("pipeline", "blazepose-world")] == "cached"
+    assert status[("pipeline", "blazepose+stereo")] == "cached"
+    assert status[("pipeline", "blazepose+videopose3d")] == "ok"  # the one missing: computed
+    assert again["pipelines"]["blazepose+videopose3d"]["status"] == "ok"
+    for name in ("blazepose-world", "blazepose+stereo"):
+        before, after = metrics["pipelines"][name], again["pipelines"][name]
+        assert after["mpjpe_mm"] == before["mpjpe_mm"] and after["angles"] == before["angles"]
 
 
 def test_every_metrics_field_is_documented(run):

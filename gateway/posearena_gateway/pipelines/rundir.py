@@ -1,12 +1,13 @@
 """The run directory: where every stage's output lands as soon as it is computed.
 
 Layout of `--out DIR`:
-    run.json                      inputs, options and the status of every pipeline
     detections/<det>_<cam>.npz    2D detections (posearena.npzio format)
-    poses/<name>.npz              3D result of each pipeline and of the reference
+    poses/<name>.npz              3D result of each pipeline and of the reference, with the
+                                  details its stage reported (`save_sequence`)
     metrics.json, report.html, figures/*.png, exports/<name>.{csv,trc,kinect.txt}
 All writes are atomic (temporary file + rename), so an interrupted run leaves only complete
-files, and `--resume` reuses them.
+files, and `--resume` reuses every one of them: detections, each pipeline's 3D and the
+reference; the comparison, metrics.json and report are recomputed from them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz
+
+EXTRA_PREFIX = "extra__"
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -109,3 +112,34 @@ class RunDir:
         atomic_save_npz(path, points=np.asarray(points, np.float64), skeleton=np.array(skeleton),
                         fps=np.array(float(fps)), frame=np.array(frame), **extra)
         return path
+
+    def save_sequence(self, name: str, seq: Any, **arrays: np.ndarray) -> Path:
+        """Save a pipeline's (or the reference's) Sequence3D so `--resume` can reuse it whole.
+
+        The npz holds what `save_poses` writes (points (T, J, 3) m, skeleton, fps, frame, the
+        given per-joint `arrays`), plus up_axis (3,), source, the array entries of
+        `seq.extra` as `extra__<key>` and its other entries as JSON in `extra_json`.
+        """
+        arr_extra = {f"{EXTRA_PREFIX}{k}": np.asarray(v) for k, v in seq.extra.items()
+                     if isinstance(v, np.ndarray)}
+        other = {k: v for k, v in seq.extra.items() if not isinstance(v, np.ndarray)}
+        return self.save_poses(name, seq.points, seq.skeleton, seq.fps, seq.frame,
+                               up_axis=np.asarray(seq.up_axis), source=np.array(seq.source),
+                               extra_json=np.array(to_json(other)), **arr_extra, **arrays)
+
+    def load_sequence(self, name: str) -> Any | None:
+        """The Sequence3D `save_sequence` wrote for `name`, or None (absent, or written by an
+        older version without its details: then it is computed again)."""
+        from posearena_gateway.references.sequence import Sequence3D  # references import us
+
+        path = self.poses(name)
+        if not path.exists():
+            return None
+        with np.load(path, allow_pickle=False) as z:
+            if "extra_json" not in z.files:
+                return None
+            extra = json.loads(str(z["extra_json"]))
+            extra.update({k[len(EXTRA_PREFIX):]: z[k] for k in z.files
+                          if k.startswith(EXTRA_PREFIX)})
+            return Sequence3D(z["points"], str(z["skeleton"]), float(z["fps"]), str(z["frame"]),
+                              z["up_axis"], source=str(z["source"]), extra=extra)

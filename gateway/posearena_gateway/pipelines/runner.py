@@ -150,7 +150,13 @@ class Runner:
     def _run_pipeline(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
                       spec: PipelineSpec) -> None:
         out = self.outcomes[spec.name]
-        why = unmet_requirement(spec, self.inputs) or next(
+        why = unmet_requirement(spec, self.inputs)
+        cached = self.rd.load_sequence(spec.name) if self.job.resume and not why else None
+        if cached is not None:  # a finished result needs no service
+            out.result, out.status = cached, "ok"
+            self.sink(Event("pipeline", spec.name, "cached", cached.frame))
+            return
+        why = why or next(
             (p for p in (self._service_problem(es, s) for s in spec.services) if p), None)
         if why:
             out.status, out.reason = "skipped", why
@@ -159,7 +165,7 @@ class Runner:
         self.sink(Event("pipeline", spec.name, "started"))
         try:
             seq = self._pipeline_3d(pool, es, spec)
-            self.rd.save_poses(spec.name, seq.points, seq.skeleton, seq.fps, seq.frame)
+            self.rd.save_sequence(spec.name, seq)
             out.result, out.status = seq, "ok"
             self.sink(Event("pipeline", spec.name, "ok", seq.frame))
         except grpc.RpcError as exc:
@@ -179,6 +185,11 @@ class Runner:
             return
         why = (None if self.inputs.cameras and len(self.inputs.videos) >= 2
                else "multiview reference needs >= 2 calibrated videos")
+        cached = self.rd.load_sequence("reference") if self.job.resume and not why else None
+        if cached is not None:  # a finished reference needs no service
+            self.reference.result, self.reference.status = cached, "ok"
+            self.sink(Event("reference", "multiview", "cached", cached.frame))
+            return
         why = why or self._service_problem(es, "blazepose") or self._service_problem(es, "stereo")
         if why:
             self.reference.status, self.reference.reason = "skipped", why
@@ -189,13 +200,11 @@ class Runner:
             n = len(self.inputs.videos)
             dets = [_trim(self._detections(pool, es, "blazepose", i).result(), self.inputs.frames)
                     for i in range(n)]
-            seq, tri = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
+            seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
                                          "multiview reference", person=self.job.person,
                                          options=reference_triangulation_options(
                                              self.inputs.fps))
-            self.rd.save_poses("reference", seq.points, seq.skeleton, seq.fps, seq.frame,
-                               reprojection_error=tri.reprojection_error,
-                               views_used=tri.views_used)
+            self.rd.save_sequence("reference", seq)
             self.reference.result, self.reference.status = seq, "ok"
             self.sink(Event("reference", "multiview", "ok", f"{n} cameras"))
         except Exception as exc:
