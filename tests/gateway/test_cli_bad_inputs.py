@@ -166,3 +166,29 @@ def test_triangulate_any_skeleton_from_npy(tmp_path, capsys):
     r = np.load(tmp_path / "p.npz")
     assert r["points_3d"].shape == (10, 39, 3) and str(r["skeleton"]) == "pig39"
     assert np.nanmax(np.abs(r["points_3d"] - X)) < 1e-3  # m
+
+
+def test_unwritable_out_fails_before_any_work(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, err = _run(["compare", "--video", str(VIDEO), "--reference", "none",
+                      "--out", str(blocker / "run")], capsys)
+    assert code == EXIT_INPUT
+    _assert_one_line(err, "compare", "a writable directory")
+
+
+def test_full_disk_fails_before_any_work(tmp_path, capsys, monkeypatch):
+    """A disk with less free space than a run needs (simulated: the free figure is what the
+    OS reports, which a test cannot shrink without root)."""
+    import shutil
+
+    from posearena_gateway.pipelines import rundir
+
+    real = shutil.disk_usage
+    monkeypatch.setattr(rundir.shutil, "disk_usage",
+                        lambda p: real(p)._replace(free=5 * 2**20))
+    code, err = _run(["compare", "--video", str(VIDEO), "--reference", "none",
+                      "--out", str(tmp_path / "run")], capsys)
+    assert code == EXIT_INPUT
+    _assert_one_line(err, "compare", "MiB free (it has 5 MiB)")
+    assert not (tmp_path / "run" / "detections").exists()

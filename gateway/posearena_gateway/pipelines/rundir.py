@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,18 @@ def to_json(data: Any) -> str:
     return json.dumps(clean(json.loads(json.dumps(data, default=_json_default))), indent=2)
 
 
+#: Free space a run needs before it starts (MiB): the demo's run dir takes ~40 MiB (overlay
+#: videos, figures, exports); a disk this full fails at once instead of mid-run.
+MIN_FREE_MIB = 100
+
+
 class RunDir:
     """Paths and atomic writers of one run directory.
 
     Args:
         root: the directory; created if absent. Fails before any work when it cannot be
-            written (InvalidInputError naming the path).
+            written or its disk has less than MIN_FREE_MIB free (InvalidInputError naming
+            the path).
     """
 
     def __init__(self, root: str | os.PathLike) -> None:
@@ -79,8 +86,13 @@ class RunDir:
             probe.unlink()
         except OSError as exc:
             raise InvalidInputError(
-                "--out", str(self.root), f"a writable directory ({exc})"
+                "--out", str(self.root), f"a writable directory ({exc.strerror or exc})"
             ) from exc
+        free_mib = shutil.disk_usage(self.root).free / 2**20
+        if free_mib < MIN_FREE_MIB:
+            raise InvalidInputError(
+                "--out", str(self.root),
+                f"a disk with at least {MIN_FREE_MIB} MiB free (it has {free_mib:.0f} MiB)")
 
     def detections(self, detector: str, camera: str) -> Path:
         return self.root / "detections" / f"{detector}_{camera}.npz"
