@@ -33,8 +33,9 @@ def forest_figure(rows: list[dict], angle: str, exercises: dict[str, str],
         return None
     pipes = sorted({r["pipeline"] for r in rows})
     cols = colour_map(pipes)
-    fig = _new(8.0, 0.9 + 0.32 * len(rows), left=0.33, right=0.98, bottom=0.5 / (
-        0.9 + 0.32 * len(rows)), top=1 - 0.45 / (0.9 + 0.32 * len(rows)), wspace=0.08)
+    height = 1.1 + 0.34 * len(rows)
+    fig = _new(10.0, height, left=0.3, right=0.98, bottom=0.62 / height,
+               top=1 - 0.4 / height, wspace=0.06)
     ax_b, ax_r = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     y = np.arange(len(rows))[::-1]
     labels = []
@@ -48,17 +49,17 @@ def forest_figure(rows: list[dict], angle: str, exercises: dict[str, str],
             ax.plot([a, b], [yi, yi], color=c, lw=2.2)
             ax.plot([_num(r[key])], [yi], "s", color=c, ms=5)
         name = exercises.get(r["exercise"], "")
-        labels.append(f"{r['exercise']} {name[:24]} (n={r['n_subjects']})"
+        labels.append(f"{r['exercise']} {name[:30]} (n={r['n_subjects']})"
                       + (f" {r['pipeline']}" if len(pipes) > 1 else ""))
     ax_b.axvline(0.0, color="k", lw=0.8)
-    ax_b.set_yticks(y, labels, fontsize=7)
+    ax_b.set_yticks(y, labels, fontsize=8)
     ax_r.set_yticks(y, [""] * len(y))
     ax_b.set_xlabel("bias [95 % CI], LoA thin (deg)", fontsize=8)
     ax_r.set_xlabel("RMSE [95 % CI] (deg)", fontsize=8)
     ax_r.set_xlim(left=0)
     for ax in (ax_b, ax_r):
         ax.grid(axis="x", alpha=0.3)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         ax.set_ylim(-0.7, len(rows) - 0.3)
     fig.suptitle(f"{angle.replace('_', ' ')}: pipeline − reference, subjects clustered",
                  fontsize=9)
@@ -77,11 +78,13 @@ def results_table(rows: list[dict], exercises: dict[str, str]) -> str:
         loa = r.get("loa_deg") or [None, None]
         icc = r.get("icc_a1")
         body.append([
-            escape(r["angle"]), escape(f"{r['exercise']} {exercises.get(r['exercise'], '')}"),
+            escape(r["angle"]),
+            escape(r["exercise"]) + (f'<br><span class="meta">{escape(exercises[r["exercise"]])}'
+                                     "</span>" if exercises.get(r["exercise"]) else ""),
             escape(r["pipeline"]), str(r.get("n_subjects", 0)), str(r.get("n_sessions", 0)),
             str(r.get("frames", 0)),
             fmt(r.get("bias_deg")) + _ci_cell(r.get("bias_ci95_deg")),
-            f"{fmt(loa[0])} … {fmt(loa[1])}",
+            f'<span class="ci">{fmt(loa[0])} … {fmt(loa[1])}</span>',
             fmt(r.get("rmse_deg")) + _ci_cell(r.get("rmse_ci95_deg")),
             (f"{fmt(icc, 2)} {icc_band(icc)}" + _ci_cell(r.get("icc_ci95"), 2)
              if icc is not None else "-"),
