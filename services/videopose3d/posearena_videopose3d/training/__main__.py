@@ -1,5 +1,9 @@
 """CLI: `python -m posearena_videopose3d.training --data-dir DIR --train-subjects s01,...
---val-subjects s07 --minutes M --out CKPT [--resume]` (torch limited to 1 thread)."""
+--val-subjects s07 --minutes M --out CKPT [--resume]` (torch limited to 1 thread).
+
+With `--semi --unlabelled-subjects s02,...`: semi-supervised training (`semi_train`): a
+supervised warm-up, then the 2D of the unlabelled subjects by back-projection; `--minutes`
+is then a budget on the `--clock` (process CPU time by default)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from posearena_videopose3d.training.cameras import CameraSampling
 from posearena_videopose3d.training.data import load_uiprmd_vicon
 from posearena_videopose3d.training.evaluate import evaluate
 from posearena_videopose3d.training.poseaug import PoseAugmentation
+from posearena_videopose3d.training.semi_train import SemiConfig, train_semi
 from posearena_videopose3d.training.train import TrainConfig, train
 
 
@@ -42,6 +47,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="probability of rotating a sequence's arms/legs/trunk per epoch")
     ap.add_argument("--init", default=None, help="start from this checkpoint's weights")
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--semi", action="store_true",
+                    help="semi-supervised: warm-up, then back-projection of unlabelled 2D")
+    ap.add_argument("--unlabelled-subjects", default="",
+                    help="--semi: subjects used as 2D only (their 3D is never read)")
+    ap.add_argument("--warmup-fraction", type=float, default=0.5,
+                    help="--semi: share of the budget trained on labelled data only (1: "
+                    "supervised-only through the same loop)")
+    ap.add_argument("--bone-weight", type=float, default=1.0, help="--semi: bone-length term")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                    help="--semi: budget clock (process CPU time or wall time)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     sampling = CameraSampling(yaw_deg=a.yaw_deg)
@@ -69,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
                    "posearena.mocap)", "train_subjects": tr_subj,
         "val_subjects": a.val_subjects.split(",") if a.val_subjects else [],
         "subsample_strides_of_100hz": list(sub), "dropped_files": dropped}}
+    if a.semi:
+        if a.resume or a.init or a.pose_aug:
+            raise InvalidInputError("--semi", "with --resume/--init/--pose-aug",
+                                    "--semi alone (a fresh semi-supervised run)")
+        return _semi(a, train_seqs, val_seqs, sub, meta, sampling)
     init = None
     if a.init:
         init, _ = load_checkpoint(a.init, cfg.filter_widths, cfg.channels, cfg.causal)
@@ -76,6 +96,33 @@ def main(argv: list[str] | None = None) -> int:
     summary = train(train_seqs, val_seqs, a.out, cfg, resume=a.resume,
                     sampling=sampling, extra_meta=meta, init=init,
                     pose_aug=PoseAugmentation(prob=a.pose_aug) if a.pose_aug > 0 else None)
+    summary.pop("losses")
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+def _semi(a: argparse.Namespace, train_seqs: list, val_seqs: list | None,
+          sub: tuple[int, ...], meta: dict, sampling: CameraSampling) -> int:
+    """`--semi`: load the unlabelled subjects, run `train_semi`, print a JSON summary."""
+    if not 0.0 <= a.warmup_fraction <= 1.0:
+        raise InvalidInputError("--warmup-fraction", a.warmup_fraction, "a number in [0, 1]")
+    unl_subj = [s for s in a.unlabelled_subjects.split(",") if s]
+    overlap = set(unl_subj) & set(meta["training_data"]["train_subjects"])
+    if overlap:
+        raise InvalidInputError("--unlabelled-subjects", sorted(overlap),
+                                "subjects not in --train-subjects")
+    if a.warmup_fraction < 1.0 and not unl_subj:
+        raise InvalidInputError("--unlabelled-subjects", a.unlabelled_subjects,
+                                "subjects whose 2D trains the semi phase (or "
+                                "--warmup-fraction 1 for supervised-only)")
+    unl = load_uiprmd_vicon(a.data_dir, unl_subj, subsample=sub)[0] if unl_subj else []
+    meta["training_data"]["unlabelled_subjects"] = unl_subj
+    cfg = SemiConfig(filter_widths=[int(w) for w in a.filter_widths.split(",")],
+                     channels=a.channels, causal=a.causal, batch_size=a.batch_size,
+                     minutes=a.minutes, clock=a.clock, warmup_fraction=a.warmup_fraction,
+                     bone_weight=a.bone_weight, seed=a.seed, lr=a.lr)
+    summary = train_semi(train_seqs, unl, val_seqs, a.out, cfg, sampling=sampling,
+                         extra_meta=meta)
     summary.pop("losses")
     print(json.dumps(summary), flush=True)
     return 0

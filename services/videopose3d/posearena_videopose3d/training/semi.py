@@ -1,11 +1,17 @@
-"""Semi-supervised training as in Pavllo et al. 2019 (VideoPose3D), Sec. 4.
+"""Semi-supervised losses as in Pavllo et al. 2019 (VideoPose3D), Sec. 4.
 
 A pose model (root-relative 3D) and a trajectory model (root position in the camera frame,
 same architecture with one output joint) are trained on labelled windows with MPJPE and a
-1/z-weighted trajectory MPJPE; on unlabelled 2D windows the predicted pose + trajectory is
-projected back with the camera intrinsics and compared with the input 2D (back-projection
-loss), and a soft bone-length term pulls the mean bone lengths of the unlabelled predictions
-to those of the labelled batch.
+1/z-weighted trajectory MPJPE. After a supervised warm-up, unlabelled 2D windows join each
+batch (one forward pass over labelled + unlabelled, so BatchNorm sees both): their predicted
+pose + trajectory is projected back with the camera intrinsics and compared with the input 2D
+(back-projection loss), and a bone-length term pulls the mean bone lengths of the unlabelled
+predictions to those of the labelled batch. Without the warm-up the untrained model's depth is
+near zero, the back-projection loss starts in the thousands and wrecks the pose model.
+
+Units: 3D in metres (camera frame, OpenCV axes); 2D in normalised screen coordinates
+(`inference.normalize_screen`); intrinsics normalised the same way (`batches.
+normalized_intrinsics`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ def project_normalized(points: torch.Tensor, intr: torch.Tensor) -> torch.Tensor
     """Pinhole projection into normalised screen coordinates.
 
     Args:
-        points: (B, J, 3) camera-frame points, m (z > 0).
+        points: (B, J, 3) camera-frame points, m (z > 0; clamped at 1 mm).
         intr: (B, 3) [f_n, cx_n, cy_n] (see batches.normalized_intrinsics).
 
     Returns:
@@ -44,107 +50,99 @@ def bone_lengths(pose: torch.Tensor) -> torch.Tensor:
     return torch.norm(pose[:, child] - pose[:, parent], dim=-1)
 
 
+def trajectory_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Root position error weighted by 1 / depth (far roots matter less), as the original.
+
+    Args:
+        pred, target: (B, 1, 3) camera-frame root positions, m.
+    """
+    w = 1.0 / target[..., 2].clamp(min=0.1)
+    return torch.mean(w * torch.norm(pred - target, dim=-1))
+
+
 class SemiSupervisedTrainer:
-    """Joint optimisation of pose and trajectory models (one Adam for both).
+    """Pose and trajectory models optimised jointly (one Adam over both).
 
     Args:
         filter_widths, channels, causal, dropout: architecture of both models.
         lr: Adam learning rate. bone_weight: weight of the bone-length term.
+        with_trajectory: train the trajectory model (needed for back-projection; a
+            supervised-only run leaves it out and spends its time on the pose model).
     """
 
     def __init__(self, filter_widths: list[int], channels: int = 256, causal: bool = False,
-                 dropout: float = 0.25, lr: float = 1e-3, bone_weight: float = 1.0) -> None:
+                 dropout: float = 0.25, lr: float = 1e-3, bone_weight: float = 1.0,
+                 with_trajectory: bool = True) -> None:
         kw = dict(filter_widths=filter_widths, causal=causal, dropout=dropout, channels=channels)
         self.pose_model = TemporalModelOptimized1f(17, 2, 17, **kw)
-        self.traj_model = TemporalModelOptimized1f(17, 2, 1, **kw)
-        params = list(self.pose_model.parameters()) + list(self.traj_model.parameters())
+        self.traj_model = TemporalModelOptimized1f(17, 2, 1, **kw) if with_trajectory else None
+        params = list(self.pose_model.parameters())
+        if self.traj_model is not None:
+            params += list(self.traj_model.parameters())
         self.opt = torch.optim.Adam(params, lr=lr, amsgrad=True)
         self.bone_weight = float(bone_weight)
         coco = sorted(COCO_FROM_H36M)
         self._coco_idx = torch.tensor(coco)
         self._h36m_idx = torch.tensor([COCO_FROM_H36M[c] for c in coco])
 
-    def losses(self, x_lab: torch.Tensor, y_lab_abs: torch.Tensor, x_unlab: torch.Tensor,
-               intr_unlab: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Loss terms of one step.
+    def models(self) -> list[torch.nn.Module]:
+        """The trained models (pose first)."""
+        return [m for m in (self.pose_model, self.traj_model) if m is not None]
+
+    def set_bn_momentum(self, momentum: float) -> None:
+        """BatchNorm momentum of both models."""
+        for m in self.models():
+            m.set_bn_momentum(momentum)
+
+    def losses(self, x_lab: torch.Tensor, y_lab_abs: torch.Tensor,
+               x_unlab: torch.Tensor | None = None,
+               intr_unlab: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Loss terms of one step (supervised only when x_unlab is None: the warm-up).
 
         Args:
             x_lab: (B, RF, 17, 2) labelled 2D windows (normalised).
             y_lab_abs: (B, 17, 3) their camera-frame H36M targets, m (absolute).
-            x_unlab: (U, RF, 17, 2) unlabelled 2D windows (normalised).
+            x_unlab: (U, RF, 17, 2) unlabelled 2D windows (normalised), or None.
             intr_unlab: (U, 3) normalised intrinsics of the unlabelled windows.
 
         Returns:
-            dict of scalar tensors: pose, traj, reprojection, bone, total.
+            dict of scalar tensors: pose (m), traj (m / m), and with x_unlab reprojection
+            (normalised screen units) and bone (m); total.
         """
-        if x_lab.shape[1] != x_unlab.shape[1] or intr_unlab.shape != (x_unlab.shape[0], 3):
+        semi = x_unlab is not None
+        if semi and (self.traj_model is None or x_lab.shape[1] != x_unlab.shape[1]
+                     or intr_unlab is None or intr_unlab.shape != (x_unlab.shape[0], 3)):
             raise InvalidInputError("x_unlab", tuple(x_unlab.shape),
-                                    "windows as long as x_lab and intrinsics of shape (U, 3)")
+                                    "windows as long as x_lab, intrinsics (U, 3) and a "
+                                    "trajectory model")
+        n_lab = x_lab.shape[0]
+        x = torch.cat([x_lab, x_unlab]) if semi else x_lab
         root = y_lab_abs[:, :1]
-        pose_l = self.pose_model(x_lab)[:, 0]
-        traj_l = self.traj_model(x_lab)[:, 0]
-        loss_pose = mpjpe_loss(pose_l, y_lab_abs - root)
-        w = 1.0 / root[..., 2].clamp(min=0.1)
-        loss_traj = torch.mean(w * torch.norm(traj_l - root, dim=-1))
-        pose_u = self.pose_model(x_unlab)[:, 0]
-        traj_u = self.traj_model(x_unlab)[:, 0]
-        uv = project_normalized(pose_u + traj_u, intr_unlab)
-        centre = x_unlab.shape[1] // 2 if not self.pose_model.causal else x_unlab.shape[1] - 1
-        target_2d = x_unlab[:, centre, self._coco_idx]
-        loss_rep = mpjpe_loss(uv[:, self._h36m_idx], target_2d)
-        loss_bone = torch.mean(torch.abs(bone_lengths(pose_l).mean(0).detach()
-                                         - bone_lengths(pose_u).mean(0)))
-        total = loss_pose + loss_traj + loss_rep + self.bone_weight * loss_bone
-        return {"pose": loss_pose, "traj": loss_traj, "reprojection": loss_rep,
-                "bone": loss_bone, "total": total}
+        pose = self.pose_model(x)[:, 0]
+        terms = {"pose": mpjpe_loss(pose[:n_lab], y_lab_abs - root)}
+        if self.traj_model is not None:
+            traj = self.traj_model(x)[:, 0]
+            terms["traj"] = trajectory_loss(traj[:n_lab], root)
+        if semi:
+            pose_u, traj_u = pose[n_lab:], traj[n_lab:]
+            uv = project_normalized(pose_u + traj_u, intr_unlab)
+            last = x_unlab.shape[1] - 1 if self.pose_model.causal else x_unlab.shape[1] // 2
+            target_2d = x_unlab[:, last, self._coco_idx]
+            terms["reprojection"] = mpjpe_loss(uv[:, self._h36m_idx], target_2d)
+            terms["bone"] = torch.mean(torch.abs(bone_lengths(pose[:n_lab]).mean(0).detach()
+                                                 - bone_lengths(pose_u).mean(0)))
+        total = sum(v * (self.bone_weight if k == "bone" else 1.0) for k, v in terms.items())
+        terms["total"] = total
+        return terms
 
-    def step(self, x_lab: torch.Tensor, y_lab_abs: torch.Tensor, x_unlab: torch.Tensor,
-             intr_unlab: torch.Tensor) -> dict[str, float]:
+    def step(self, x_lab: torch.Tensor, y_lab_abs: torch.Tensor,
+             x_unlab: torch.Tensor | None = None,
+             intr_unlab: torch.Tensor | None = None) -> dict[str, float]:
         """One optimisation step (arguments as `losses`); returns the loss values (floats)."""
-        self.pose_model.train()
-        self.traj_model.train()
+        for m in self.models():
+            m.train()
         terms = self.losses(x_lab, y_lab_abs, x_unlab, intr_unlab)
         self.opt.zero_grad()
         terms["total"].backward()
         self.opt.step()
         return {k: float(v.detach()) for k, v in terms.items()}
-
-
-def train_semi_supervised(
-    labelled: list, unlabelled: list, filter_widths: list[int], channels: int = 256,
-    batch_size: int = 256, steps: int = 100, seed: int = 0, lr: float = 1e-3,
-) -> tuple[SemiSupervisedTrainer, list[dict[str, float]]]:
-    """Run `steps` semi-supervised steps; unlabelled sequences contribute only their 2D
-    projections and camera intrinsics (their 3D is never read by the losses).
-
-    Args:
-        labelled, unlabelled: lists of training.data.Sequence3D (world frame, m).
-        filter_widths, channels: architecture. batch_size: windows per branch and step.
-        steps: optimisation steps. seed: random seed. lr: Adam learning rate.
-
-    Returns:
-        (trainer with both models, per-step loss dicts).
-    """
-    from posearena_videopose3d.training.batches import WindowSampler
-
-    torch.manual_seed(seed)
-    trainer = SemiSupervisedTrainer(filter_widths, channels=channels, lr=lr)
-    rf = trainer.pose_model.receptive_field()
-    lab = WindowSampler(labelled, rf, seed=seed)
-    unl = WindowSampler(unlabelled, rf, seed=seed + 1)
-    history: list[dict[str, float]] = []
-    lab_it, unl_it = lab.epoch(batch_size, with_camera=True), unl.epoch(batch_size, True)
-    while len(history) < steps:
-        try:
-            xl, yl, _ = next(lab_it)
-        except StopIteration:
-            lab_it = lab.epoch(batch_size, with_camera=True)
-            continue
-        try:
-            xu, _, ku = next(unl_it)
-        except StopIteration:
-            unl_it = unl.epoch(batch_size, with_camera=True)
-            continue
-        history.append(trainer.step(torch.from_numpy(xl), torch.from_numpy(yl),
-                                    torch.from_numpy(xu), torch.from_numpy(ku)))
-    return trainer, history
