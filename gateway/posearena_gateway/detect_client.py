@@ -20,6 +20,7 @@ from posearena.npzio import Detections
 from posearena.skeletons import get_skeleton
 from posearena.tensors import from_tensor
 from posearena.v1 import pose_pb2
+from posearena_gateway.clients.deadlines import detect_deadline
 from posearena_gateway.runtime import open_channel
 from posearena_gateway.tracking import (
     FramePeople,
@@ -249,7 +250,7 @@ def detect_video(
         camera_id: copied into every frame.
         max_frames: only the first N frames (None: all).
         progress: called as progress(frames_done, frames_total) after each frame.
-        deadline_s: whole-call deadline in s (None: none).
+        deadline_s: whole-call deadline in s (None: sized to the frames, `deadlines`).
 
     Returns:
         Detections with keypoints (T, P, J, 2) px, scores (T, P, J), person_scores (T, P),
@@ -286,6 +287,8 @@ def detect_video(
             request_serializer=bytes,
             response_deserializer=pose_pb2.FramePoses.FromString,
         )
+        if deadline_s is None:
+            deadline_s = detect_deadline(total)
         call = detect(requests, timeout=deadline_s)
         try:
             for fp in call:

@@ -8,6 +8,7 @@ import numpy as np
 
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
+from posearena_gateway.clients.deadlines import lift_deadline
 from posearena_gateway.runtime.channels import shared_channel
 
 
@@ -36,7 +37,7 @@ def lift(
     height: int,
     fps: float,
     flip_tta: bool = True,
-    timeout_s: float = 600.0,
+    timeout_s: float | None = None,
     model: str = "",
 ) -> LiftResult:
     """Lift a 2D sequence through the lifter service at `target`.
@@ -48,7 +49,7 @@ def lift(
         width, height: image size in px.
         fps: frame rate of the sequence.
         flip_tta: test-time flip augmentation.
-        timeout_s: deadline of the call.
+        timeout_s: deadline of the call in s (None: sized to the work, `deadlines`).
         model: the service's model name: "" (its default) or "causal".
 
     Raises:
@@ -63,6 +64,8 @@ def lift(
         flip_tta=flip_tta,
         model=model,
     )
+    if timeout_s is None:
+        timeout_s = lift_deadline(len(keypoints))
     resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).Lift(req, timeout=timeout_s)
     interp = (
         from_tensor(resp.interpolated, "interpolated").astype(bool)

@@ -10,6 +10,7 @@ import numpy as np
 from posearena.calibration import Camera, camera_to_proto
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
+from posearena_gateway.clients.deadlines import triangulate_deadline
 from posearena_gateway.runtime.channels import shared_channel
 
 
@@ -45,7 +46,7 @@ def triangulate(
     confidence: Sequence[np.ndarray] | None = None,
     parallel: tuple[float, float, float, float] | None = None,
     options: pose_pb2.TriangulationOptions | None = None,
-    timeout_s: float = 600.0,
+    timeout_s: float | None = None,
 ) -> TriangulationOutput:
     """Triangulate N views through the triangulation service at `target`.
 
@@ -59,7 +60,7 @@ def triangulate(
         confidence: N arrays (T, [K,] J) in [0, 1], optional.
         parallel: (focal px, baseline m, cx px, cy px) of a parallel two-camera rig.
         options: TriangulationOptions (thresholds, refinement, filtering).
-        timeout_s: deadline of the call.
+        timeout_s: deadline of the call in s (None: sized to the work, `deadlines`).
     """
     views = []
     for i, (cam_id, k) in enumerate(zip(camera_ids, keypoints, strict=True)):
@@ -75,6 +76,10 @@ def triangulate(
         req.parallel.CopyFrom(pose_pb2.ParallelRig(focal_px=f, baseline_m=b, cx=cx, cy=cy))
     if options is not None:
         req.options.CopyFrom(options)
+    if timeout_s is None:
+        shape = np.shape(keypoints[0])  # (T, J, 2) or (T, K, J, 2)
+        people = shape[1] if len(shape) == 4 else 1
+        timeout_s = triangulate_deadline(shape[0], shape[-2], len(views), people)
     resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).Triangulate(
         req, timeout=timeout_s)
     return TriangulationOutput(
