@@ -23,6 +23,7 @@ BENCHES = {
     "blazepose": (MAIN, "bench_blazepose.py"),
     "multiperson": (MAIN, "bench_multiperson.py"),
     "openpose_parser": (MAIN, "bench_openpose_parser.py"),
+    "study": (MAIN, "bench_study.py"),
     "detectron": (ROOT / ".venvs" / "detectron" / "bin" / "python", "bench_detectron.py"),
 }
 

@@ -83,6 +83,11 @@ def test_killed_study_resumes_without_redoing_finished_sessions(tmp_path) -> Non
             assert r["icc_a1"] == pytest.approx(m["icc_a1"], abs=2e-3)
         low, high = r["bias_ci95_deg"]
         assert low <= r["bias_deg"] <= high
+    doc_md = (DATA.parent / "docs" / "metrics.md").read_text()
+    keys = set(doc) | set(doc["design"]) | set(doc["summary"]) | set(doc["sessions"][0])
+    keys |= {k for r in doc["results"] for k in r}
+    missing = sorted(k for k in keys if f"`{k}`" not in doc_md)
+    assert not missing, f"docs/metrics.md does not describe {missing}"
     page = (out / "report.html").read_text()
     assert "forest plot" in page and "standing shoulder abduction" in page
     assert (out / "figures" / "forest_r_shoulder_abduction.png").stat().st_size > 1000
