@@ -117,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
                                       else s.reference.split(":")[0] for s in sessions}))
     sessions = _select(sessions, args.subjects, args.exercises)
     rd = RunDir(args.out)  # an unwritable folder fails before any work
+    if args.gateway and any(s.candidate for s in sessions):
+        print("study: skeleton sessions run here (the gateway's Compare takes videos); video "
+              f"sessions run on {args.gateway}", flush=True)
     print(f"study: {len(sessions)} sessions, {len({s.subject for s in sessions})} subjects, "
           f"{args.workers} worker(s) -> {rd.root}", flush=True)
     t0 = time.perf_counter()
