@@ -68,7 +68,7 @@ def test_reflection_lists_and_describes_the_pose_api(channel):
     files = [descriptor_pb2.FileDescriptorProto.FromString(b) for b in protos]
     methods = {m.name for f in files for s in f.service if s.name == "PoseEstimator"
                for m in s.method}
-    assert methods == {"GetInfo", "Detect", "Lift", "Triangulate"}
+    assert methods == {"GetInfo", "Detect", "Lift", "LiftStream", "Triangulate"}
 
 
 def test_rpc_of_another_kind_is_unimplemented(stub, info):

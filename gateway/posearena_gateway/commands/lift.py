@@ -9,7 +9,7 @@ import numpy as np
 from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz
-from posearena_gateway.clients.lift import lift
+from posearena_gateway.clients.lift import lift, lift_causal
 from posearena_gateway.commands._inputs import existing_file, load_2d
 from posearena_gateway.pipelines.lift_input import prepare_lift_input
 from posearena_gateway.runtime import EmbeddedServices
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="causal end to end: the shipped causal model (or --checkpoint run "
                    "causally); labels decided forward, gaps held at the last seen 2D, the "
                    "virtual camera aimed at the first frame: frame t's 3D depends on frames "
-                   "<= t only")
+                   "<= t only; lifted frame by frame through the streaming LiftStream RPC")
     p.add_argument("--no-flip-tta", action="store_true")
     p.add_argument("--calib", help="calibration file of the camera (Qualisys, OpenCV, TOML): "
                    "the 2D is lifted in a virtual camera aimed at the person with its roll "
@@ -79,8 +79,12 @@ def run(args: argparse.Namespace) -> int:
     with EmbeddedServices(["videopose3d"], extra_args={"videopose3d": extra},
                           fresh=bool(extra)) as es:
         target = es.require("videopose3d")
-        out = lift(target, prep.keypoints, "coco17", width, height, fps,
-                   flip_tta=not args.no_flip_tta, model="causal" if args.causal else "")
+        if args.causal:  # frame by frame through the LiftStream RPC, as a live source would
+            out = lift_causal(target, prep.keypoints, "coco17", width, height, fps,
+                              flip_tta=not args.no_flip_tta)
+        else:
+            out = lift(target, prep.keypoints, "coco17", width, height, fps,
+                       flip_tta=not args.no_flip_tta)
     atomic_save_npz(args.output, poses_3d=prep.to_camera(out.poses_3d),
                     skeleton=np.array(out.skeleton), interpolated=out.interpolated,
                     fps=np.array(fps), frame=np.array("camera (OpenCV), root-relative, m"),

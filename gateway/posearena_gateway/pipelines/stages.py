@@ -17,7 +17,7 @@ from posearena.calibration import Camera
 from posearena.npzio import Detections, load_detections, save_detections
 from posearena.skeletons import convert, convert_confidence
 from posearena.v1 import pose_pb2
-from posearena_gateway.clients.lift import lift
+from posearena_gateway.clients.lift import lift, lift_causal
 from posearena_gateway.clients.triangulate import TriangulationOutput, triangulate
 from posearena_gateway.detect_client import detect_video
 from posearena_gateway.pipelines.lift_input import CAMERA_UP, WORLD_UP_Z, prepare_lift_input
@@ -70,14 +70,15 @@ def lift_stage(
     (`posearena.calibration.virtual`); the 3D comes back rotated into the real camera frame,
     whose up direction (from the calibration) the sequence then carries. Left/right label
     swaps of the 2D track are undone first (`tracking.leftright`, temporal continuity).
-    `causal`: the service's causal model and causal pre-processing (`lift_input`).
+    `causal`: the service's causal model, frame by frame through `LiftStream`, and causal
+    pre-processing (`lift_input`).
     """
     k, _ = main_person(dets, "coco17")
     # an all-NaN track has no person to aim at: lifted as recorded (the lifter says why not)
     cam = camera if np.isfinite(k).any() else None
     prep = prepare_lift_input(k, dets.width, dets.height, cam, causal=causal)
-    out = lift(target, prep.keypoints, "coco17", dets.width, dets.height, dets.fps,
-               model="causal" if causal else "")
+    lifter = lift_causal if causal else lift  # causal: frame by frame (LiftStream)
+    out = lifter(target, prep.keypoints, "coco17", dets.width, dets.height, dets.fps)
     details = {**out.details, "input_view": prep.how,
                "left_right_relabelled_frames": str(prep.relabelled)}
     if causal:

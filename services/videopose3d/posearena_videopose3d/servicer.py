@@ -1,6 +1,9 @@
-"""gRPC adapter: the Pose API `Lift` RPC around `inference.lift`."""
+"""gRPC adapter: the Pose API `Lift` RPC around `inference.lift`, and `LiftStream` (causal,
+frame by frame) around `streaming.CausalStream`."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import grpc
 import numpy as np
@@ -12,6 +15,7 @@ from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2
 from posearena_videopose3d.inference import lift
 from posearena_videopose3d.loader import LoadedModel
+from posearena_videopose3d.streaming import CausalStream, single_frame_model
 
 INPUT_SKELETON = "coco17"
 OUTPUT_SKELETON = "h36m17"
@@ -39,6 +43,7 @@ class VideoPose3DService(EstimatorService):
     def __init__(self, loaded: LoadedModel, max_frames: int = DEFAULT_MAX_FRAMES) -> None:
         self.loaded = loaded
         self.max_frames = int(max_frames)
+        self._single: dict[int, object] = {}  # id(Lifter) -> its single-frame form
 
     def ready(self) -> tuple[bool, str]:
         """(model loaded, "ready" or which file to put where)."""
@@ -93,3 +98,51 @@ class VideoPose3DService(EstimatorService):
                      "causal": str(lifter.causal).lower(),
                      "receptive_field": str(lifter.receptive_field),
                      "interpolated_frames": str(int(out.interpolated.sum()))})
+
+    @grpc_errors
+    def LiftStream(self, request_iterator: Iterator[pose_pb2.LiftStreamRequest],
+                   context: grpc.ServicerContext) -> Iterator[pose_pb2.LiftedFrame]:
+        """Causal lifting frame by frame: (N, 17, 2) px per message -> one LiftedFrame each.
+
+        The first message sets the stream (width, height > 0; model "" or "causal" picks the
+        causal model). Frame t's 3D is sent as soon as frame t arrives.
+        """
+        self.require_ready()
+        stream, details = None, {}
+        for request in request_iterator:
+            if stream is None:
+                stream, details = self._open_stream(request)
+            if not request.HasField("keypoints"):
+                continue
+            kp = from_tensor(request.keypoints, "keypoints", ndim=3, last_dim=2)
+            if kp.dtype.kind != "f":
+                raise InvalidInputError("keypoints.dtype", str(kp.dtype), "FLOAT32 or FLOAT64")
+            if kp.shape[0] > self.max_frames:
+                raise ResourceTooLargeError(f"keypoints: {kp.shape[0]} frames in one message, "
+                                            f"at most {self.max_frames}")
+            for frame in kp:
+                out = stream.push(frame)
+                yield pose_pb2.LiftedFrame(
+                    index=out.index, pose_3d=to_tensor(out.pose_3d),
+                    interpolated=out.interpolated, warm_up=out.warm_up,
+                    skeleton=OUTPUT_SKELETON, details=details if out.index == 0 else {})
+
+    def _open_stream(self, request: pose_pb2.LiftStreamRequest) -> tuple[CausalStream, dict]:
+        """The stream's state from its first message (checked like a unary request)."""
+        if request.skeleton not in ("", INPUT_SKELETON):
+            raise InvalidInputError("skeleton", request.skeleton, f"'{INPUT_SKELETON}' (or empty)")
+        if request.model not in ("", "causal"):
+            raise InvalidInputError("model", request.model,
+                                    "'' or 'causal' (streaming needs a causal model)")
+        for field_name in ("width", "height"):
+            if getattr(request, field_name) <= 0:
+                raise InvalidInputError(field_name, getattr(request, field_name),
+                                        "the image size in px (> 0) in the first message")
+        lifter, path = self.loaded.select("causal")
+        single = self._single.get(id(lifter))
+        if single is None:
+            single = self._single[id(lifter)] = single_frame_model(lifter.model)
+        flip = request.flip_tta if request.HasField("flip_tta") else True
+        stream = CausalStream(single, request.width, request.height, flip)
+        return stream, {"model": path, "causal": "true", "flip_tta": str(flip).lower(),
+                        "receptive_field": str(stream.rf)}
