@@ -44,3 +44,8 @@ class ModelNotLoadedError(PoseArenaError):
 
 class ResourceTooLargeError(PoseArenaError):
     """The request exceeds a configured size limit (gRPC RESOURCE_EXHAUSTED)."""
+
+
+class UnreachableError(PoseArenaError):
+    """A service or gateway cannot be reached (gRPC UNAVAILABLE); the message names its address
+    and what to run. The CLI exits with status 3 for it."""

@@ -149,6 +149,10 @@ def test_unreachable_service_names_its_address_and_what_to_run(files, capsys, mo
     assert code == EXIT_UNREACHABLE
     _assert_one_line(err, "triangulate", "127.0.0.1:9")
     assert "posearena services" in err
+    code, err = _run(["compare", "--video", str(VIDEO), "--gateway", "127.0.0.1:9",
+                      "--out", files["dir"] + "/g"], capsys)
+    assert code == EXIT_UNREACHABLE
+    _assert_one_line(err, "compare", "the gateway at 127.0.0.1:9 cannot be reached")
 
 
 def test_triangulate_any_skeleton_from_npy(tmp_path, capsys):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import grpc
+
+from posearena.errors import UnreachableError
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc
 from posearena_gateway.pipelines.events import Event, EventSink, ignore
 from posearena_gateway.runtime import open_channel
@@ -19,7 +22,8 @@ def remote_compare(
     """Run `Compare` on the gateway at `target`; return (metrics dict, report path).
 
     Paths are the gateway's own (its mounted volumes). Events are passed to `sink` as they
-    arrive. Raises grpc.RpcError with the gateway's status on failure.
+    arrive. Raises UnreachableError when the gateway does not answer, grpc.RpcError with the
+    gateway's status on any other failure.
     """
     req = gateway_pb2.CompareRequest(
         videos=list(videos), calibration=calibration, cameras=list(cameras),
@@ -27,10 +31,18 @@ def remote_compare(
         max_people=max_people, person=person)
     metrics, report = {}, ""
     with open_channel(target) as ch:
-        for e in gateway_pb2_grpc.GatewayStub(ch).Compare(req, timeout=timeout_s):
-            if e.status == "done":
-                metrics, report = json.loads(e.metrics_json), e.report_path
-            else:
-                sink(Event(e.stage, e.item, e.status, e.message, e.fraction, e.done,
-                           e.total))
+        try:
+            for e in gateway_pb2_grpc.GatewayStub(ch).Compare(req, timeout=timeout_s):
+                if e.status == "done":
+                    metrics, report = json.loads(e.metrics_json), e.report_path
+                else:
+                    sink(Event(e.stage, e.item, e.status, e.message, e.fraction, e.done,
+                               e.total))
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                raise
+            raise UnreachableError(
+                f"the gateway at {target} cannot be reached ({exc.details()}): start one there "
+                "with `python -m posearena_gateway.server --port PORT`, or check --gateway"
+            ) from exc
     return metrics, report

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import grpc
 
-from posearena.errors import PoseArenaError
+from posearena.errors import PoseArenaError, UnreachableError
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -86,6 +86,8 @@ def describe(exc: BaseException) -> tuple[int, str] | None:
     from posearena_gateway.detect_client import DetectionInterrupted
     from posearena_gateway.runtime.processes import ServiceStartError
 
+    if isinstance(exc, UnreachableError):
+        return EXIT_UNREACHABLE, _one_line(str(exc))
     if isinstance(exc, PoseArenaError):
         return EXIT_INPUT, _one_line(str(exc))
     if isinstance(exc, DetectionInterrupted):
