@@ -19,10 +19,12 @@ MAIN = ROOT / ".venv" / "bin" / "python"
 BENCHES = {
     "triangulation": (MAIN, "bench_triangulation.py"),
     "lifting": (MAIN, "bench_lifting.py"),
+    "lift_stream": (MAIN, "bench_lift_stream.py"),
     "lifter_domain": (MAIN, "bench_lifter_domain.py"),
     "blazepose": (MAIN, "bench_blazepose.py"),
     "multiperson": (MAIN, "bench_multiperson.py"),
     "openpose_parser": (MAIN, "bench_openpose_parser.py"),
+    "openpose": (MAIN, "bench_openpose.py"),
     "study": (MAIN, "bench_study.py"),
     "detectron": (ROOT / ".venvs" / "detectron" / "bin" / "python", "bench_detectron.py"),
 }
