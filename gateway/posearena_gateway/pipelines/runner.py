@@ -48,6 +48,8 @@ class CompareJob:
         calib: calibration file (needed by stereo/multiview and the multiview reference).
         cameras: camera name per video (default: matched by file name).
         reference: "multiview", "none", or a `Sequence3D` already loaded (kinect/mocap).
+        reference_detector: the 2D detector the multiview reference triangulates
+            ("blazepose" or "openpose").
         resume: reuse outputs already in the run directory.
         max_people: people tracked per video (1: the most prominent person only).
         person: the patient among several: auto|largest|central|longest|ID.
@@ -60,6 +62,7 @@ class CompareJob:
     calib: Path | None = None
     cameras: list[str] | None = None
     reference: str | Sequence3D = "multiview"
+    reference_detector: str = "blazepose"
     resume: bool = False
     max_people: int = 1
     person: str = "auto"
@@ -84,7 +87,7 @@ class Runner:
     def _needed_services(self) -> list[str]:
         names = [s for p in self.job.pipelines for s in p.services]
         if self.job.reference == "multiview":
-            names += ["blazepose", "stereo"]
+            names += [self.job.reference_detector, "stereo"]
         return list(dict.fromkeys(names))
 
     def _service_problem(self, es: EmbeddedServices, name: str) -> str | None:
@@ -190,7 +193,8 @@ class Runner:
             self.reference.result, self.reference.status = cached, "ok"
             self.sink(Event("reference", "multiview", "cached", cached.frame))
             return
-        why = why or self._service_problem(es, "blazepose") or self._service_problem(es, "stereo")
+        det = self.job.reference_detector
+        why = why or self._service_problem(es, det) or self._service_problem(es, "stereo")
         if why:
             self.reference.status, self.reference.reason = "skipped", why
             self.sink(Event("reference", "multiview", "skipped", why))
@@ -198,7 +202,7 @@ class Runner:
         self.sink(Event("reference", "multiview", "started"))
         try:
             n = len(self.inputs.videos)
-            dets = [_trim(self._detections(pool, es, "blazepose", i).result(), self.inputs.frames)
+            dets = [_trim(self._detections(pool, es, det, i).result(), self.inputs.frames)
                     for i in range(n)]
             seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
                                          "multiview reference", person=self.job.person,
@@ -297,7 +301,7 @@ class Runner:
         """Write metrics.json (see `metrics_doc.metrics_document`) and return it."""
         kind = self.job.reference if isinstance(self.job.reference, str) else "file"
         metrics = metrics_document(kind, self.reference, self.outcomes, self.inputs,
-                                   self.pairwise)
+                                   self.pairwise, self.job.reference_detector)
         self.rd.write_json("metrics.json", metrics)
         return metrics
 
