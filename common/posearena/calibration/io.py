@@ -72,28 +72,41 @@ def load_calibration(path: str | Path, fmt: str | None = None) -> dict[str, Came
     raise InvalidInputError("fmt", fmt, f"one of {FORMATS}")
 
 
-def save_calibration(path: str | Path, cameras: dict[str, Camera], fmt: str | None = None) -> None:
+def output_format(path: str | Path) -> str:
+    """The format :func:`save_calibration` writes for this file name.
+
+    Raises:
+        InvalidInputError: an extension other than .qca.txt/.qca/.xml, .yml/.yaml/.json, .toml.
+    """
+    name = Path(path).name.lower()
+    if name.endswith((".qca.txt", ".qca", ".xml")):
+        return "qualisys"
+    if name.endswith((".yml", ".yaml", ".json")):
+        return "opencv"
+    if name.endswith(".toml"):
+        return "toml"
+    raise InvalidInputError("path", str(path), "an extension .qca.txt, .yml, .json or .toml")
+
+
+def save_calibration(path: str | Path, cameras: dict[str, Camera], fmt: str | None = None,
+                     metadata: dict[str, object] | None = None) -> None:
     """Write cameras in a supported format, chosen by ``fmt`` or the file extension.
 
     Args:
         path: output file (.qca.txt/.xml -> Qualisys, .yml/.yaml/.json -> OpenCV, .toml).
         cameras: cameras by name.
         fmt: force a format ("qualisys", "opencv", "toml").
+        metadata: ``[metadata]`` keys of a TOML file (see ``format_toml``); other formats
+            have no place for them and ignore them.
     """
     p = Path(path)
     if not cameras:
         raise InvalidInputError("cameras", cameras, "at least one camera")
-    if fmt is None:
-        name = p.name.lower()
-        if name.endswith((".qca.txt", ".qca", ".xml")):
-            fmt = "qualisys"
-        elif name.endswith((".yml", ".yaml", ".json")):
-            fmt = "opencv"
-        elif name.endswith(".toml"):
-            fmt = "toml"
-        else:
-            raise InvalidInputError("path", str(p), "an extension .qca.txt, .yml, .json or .toml")
-    writers = {"qualisys": write_qualisys, "opencv": write_opencv, "toml": write_toml}
+    fmt = fmt or output_format(p)
+    if fmt == "toml":
+        write_toml(p, cameras, metadata)
+        return
+    writers = {"qualisys": write_qualisys, "opencv": write_opencv}
     if fmt not in writers:
         raise InvalidInputError("fmt", fmt, f"one of {FORMATS}")
     writers[fmt](p, cameras)

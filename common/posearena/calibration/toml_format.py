@@ -120,11 +120,33 @@ def _quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def format_toml(cameras: dict[str, Camera]) -> str:
+def _value(v: object) -> str:
+    """One TOML value: bool, int, float (nan/inf allowed), str, list, or dict (inline table)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return "nan" if np.isnan(f) else ("inf" if f > 0 else "-inf") if np.isinf(f) else repr(f)
+    if isinstance(v, str):
+        return _quote(v)
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple)):
+        sep = ",\n  " if any(isinstance(x, dict) for x in v) else ", "
+        return "[ " + sep.join(_value(x) for x in v) + " ]"
+    raise TypeError(f"no TOML form for {type(v).__name__}")
+
+
+def format_toml(cameras: dict[str, Camera], metadata: dict[str, object] | None = None) -> str:
     """Cameras -> Pose2Sim calibration TOML text (translations in m).
 
     Args:
         cameras: cameras by name.
+        metadata: extra ``[metadata]`` keys (bool, int, float, str, lists, dicts as inline
+            tables); ``adjusted`` and ``error`` (RMS reprojection error, px) default to false
+            and 0.0 as Pose2Sim writes them.
 
     Returns:
         The TOML document, tables ``[cam_1]`` ... and ``[metadata]``.
@@ -142,10 +164,12 @@ def format_toml(cameras: dict[str, Camera]) -> str:
             f"translation = {_list(cam.t)}\n"
             "fisheye = false\n"
         )
-    parts.append("[metadata]\nadjusted = false\nerror = 0.0\n")
+    meta = {"adjusted": False, "error": 0.0, **(metadata or {})}
+    parts.append("[metadata]\n" + "".join(f"{k} = {_value(v)}\n" for k, v in meta.items()))
     return "\n".join(parts)
 
 
-def write_toml(path: str | Path, cameras: dict[str, Camera]) -> None:
+def write_toml(path: str | Path, cameras: dict[str, Camera],
+               metadata: dict[str, object] | None = None) -> None:
     """Write cameras as a Pose2Sim calibration TOML file (see :func:`format_toml`)."""
-    Path(path).write_text(format_toml(cameras), encoding="utf-8")
+    Path(path).write_text(format_toml(cameras, metadata), encoding="utf-8")

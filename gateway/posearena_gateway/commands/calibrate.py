@@ -1,15 +1,38 @@
-"""`posearena calibrate`: a two-camera checkerboard calibration, written as a calibration file."""
+"""`posearena calibrate`: a two-camera checkerboard calibration, with its quality and advice.
+
+Every input and the output path are checked first (folders, image files and sizes, pair
+counts, --board, --square with its unit, the output's extension and folder); then corners are
+detected and the rig fitted. Writes the calibration (RMS per camera and stereo, each pair's
+error and fate in a TOML's [metadata]), `<stem>.coverage.png` (where the corners fell) and
+`<stem>.quality.json` (every number, and what to re-shoot) next to it.
+"""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import json
+import sys
 
 from posearena.calibration import save_calibration
+from posearena.calibration.calib_quality import advice, scale_warnings
+from posearena.calibration.coverage_plot import write_coverage_image
 from posearena.calibration.stereo_calib import calibrate_stereo
 from posearena.errors import InvalidInputError
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+from posearena_gateway.commands._calibrate_inputs import (
+    image_folder,
+    image_sizes,
+    output_paths,
+    parse_board,
+    parse_length_m,
+    parse_names,
+    same_count,
+)
+from posearena_gateway.commands._calibrate_report import (
+    pair_label,
+    quality_json,
+    summary,
+    toml_metadata,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,34 +40,56 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="LEFT and RIGHT are folders of synchronised checkerboard "
                        "images (paired in sorted file-name order). Writes the calibration in "
                        "the format of --output's extension (.toml Pose2Sim/anipose, .yml/.json "
-                       "OpenCV, .qca.txt Qualisys); the left camera is the world origin.")
-    p.add_argument("--left", required=True)
-    p.add_argument("--right", required=True)
+                       "OpenCV, .qca.txt Qualisys); the left camera is the world origin. Next "
+                       "to it: STEM.coverage.png (where the corners fell) and STEM.quality.json "
+                       "(RMS per camera and pair, dropped pairs and why, what to re-shoot).")
+    p.add_argument("--left", required=True, help="folder of the left camera's images")
+    p.add_argument("--right", required=True, help="folder of the right camera's images")
     p.add_argument("--board", required=True, help="inner corners COLSxROWS, e.g. 9x6")
-    p.add_argument("--square", type=float, required=True, help="square side in m")
-    p.add_argument("--names", default="left,right")
-    p.add_argument("--output", required=True)
+    p.add_argument("--square", required=True,
+                   help="square side with its unit: 25mm, 2.5cm, 0.025m (a bare number is m)")
+    p.add_argument("--names", default="left,right", help="the two camera names")
+    p.add_argument("--output", required=True, help="calibration file to write")
     p.set_defaults(func=run)
 
 
-def _images(folder: str) -> list[Path]:
-    files = sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise InvalidInputError("folder", folder, "a folder of checkerboard images")
-    return files
+def _warn(text: str) -> None:
+    print(f"posearena calibrate: WARNING: {text}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cols, rows = (int(v) for v in args.board.lower().split("x"))
-    except ValueError:
-        raise InvalidInputError("--board", args.board, "COLSxROWS, e.g. 9x6") from None
-    names = tuple(args.names.split(","))
-    if len(names) != 2:
-        raise InvalidInputError("--names", args.names, "two names, e.g. left,right")
-    cal = calibrate_stereo(_images(args.left), _images(args.right), (cols, rows), args.square,
-                           names=names)
-    save_calibration(args.output, {cal.left.name: cal.left, cal.right.name: cal.right})
-    print(f"{args.output}: {len(cal.pairs_used)} pairs used, RMS {cal.rms_px:.3f} px, "
-          f"baseline {cal.baseline_m:.4f} m, focal {cal.left.focal_px:.1f} px")
+    board = parse_board(args.board)
+    square_m = parse_length_m("--square", args.square)
+    names = parse_names(args.names)
+    left = image_folder("--left", args.left)
+    right = image_folder("--right", args.right)
+    if left[0].parent.resolve() == right[0].parent.resolve():
+        raise InvalidInputError("--right", args.right, "a different folder from --left")
+    same_count(left, right, ("--left", "--right"))
+    image_sizes("--left", left)
+    image_sizes("--right", right)
+    paths = output_paths(args.output)
+    warnings = scale_warnings(square_m)
+    if board[0] == board[1]:
+        warnings.append(f"a square board ({args.board}) looks the same turned by 90 deg: "
+                        "corner order may flip between views; prefer e.g. 9x6")
+    for w in warnings:
+        _warn(w)
+
+    from tqdm import tqdm
+
+    with tqdm(total=len(left), desc="corners", unit="pair", file=sys.stderr) as bar:
+        cal = calibrate_stereo(left, right, board, square_m, names=names,
+                               progress=lambda done, _n: bar.update(done - bar.n))
+    late = scale_warnings(square_m, cal.baseline_m)[len(scale_warnings(square_m)):]
+    warnings += late
+    tips = advice(cal, lambda i: pair_label(i, left, right))
+    save_calibration(paths.calibration, {cal.left.name: cal.left, cal.right.name: cal.right},
+                     metadata=toml_metadata(cal, left, right, warnings))
+    write_coverage_image(cal, paths.coverage)
+    doc = quality_json(cal, left, right, paths.calibration, paths.coverage, tips, warnings)
+    paths.quality.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    print(summary(cal, left, right, paths, tips))
+    for w in warnings:  # again after the summary, where they cannot be missed
+        _warn(w)
     return 0
