@@ -3,7 +3,7 @@
 Real data: BlazePose 2D of the 4 Pose2Sim demo cameras (tests/data/pose2sim_blazepose33_2d.npz)
 with the real Qualisys calibration. BlazePose exchanges left and right on cam02 in ~30% of
 the frames; the 4-view triangulation is the reference. Options as the gateway's
-default_triangulation_options (15 px, refine, L/R swaps, 10-frame gaps, confidence >= 0.3).
+the candidate triangulation preset (15 px, refine, L/R swaps, 10-frame gaps, confidence >= 0.3).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import numpy as np
 from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz, load_detections
+from posearena.triangulation_presets import PRESETS, get_preset
 from posearena.v1 import pose_pb2
 from posearena_gateway.clients.triangulate import triangulate
 from posearena_gateway.commands._inputs import load_2d
@@ -31,10 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cy", type=float)
     p.add_argument("--skeleton", default=None, help="registry skeleton of .npy inputs, any "
                    "number of joints (default coco17); npz inputs: converted to it")
-    p.add_argument("--max-error", type=float, default=15.0, help="drop views above (px)")
+    p.add_argument("--preset", default="candidate", choices=sorted(PRESETS),
+                   help="triangulation settings (posearena.triangulation_presets): candidate "
+                   "(default: " + PRESETS["candidate"].method() + "), reference (+ low-pass) "
+                   "or raw; the flags below override single settings")
+    p.add_argument("--max-error", type=float, default=None, help="drop views above (px)")
     p.add_argument("--no-refine", action="store_true")
-    p.add_argument("--filter-hz", type=float, default=0.0)
-    p.add_argument("--max-gap", type=int, default=0)
+    p.add_argument("--filter-hz", type=float, default=None, help="low-pass cut-off, 0 = off")
+    p.add_argument("--max-gap", type=int, default=None, help="fill gaps up to N frames")
     p.add_argument("--person", default="auto",
                    help="the patient in each npz with several tracks: auto|largest|central|"
                    "longest|ID (auto = present longest and most central)")
@@ -45,10 +50,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _options(args: argparse.Namespace, fps: float) -> pose_pb2.TriangulationOptions:
-    return pose_pb2.TriangulationOptions(
-        max_reprojection_error_px=args.max_error, min_views=2, refine=not args.no_refine,
-        try_swap_left_right=True, filter_cutoff_hz=args.filter_hz, max_gap_frames=args.max_gap,
-        fps=fps)
+    """The --preset's options at `fps` Hz with the single-setting flags applied."""
+    opts = get_preset(args.preset).options(fps)
+    if args.max_error is not None:
+        opts.max_reprojection_error_px = args.max_error
+    if args.no_refine:
+        opts.refine = False
+    if args.filter_hz is not None:
+        opts.filter_cutoff_hz = args.filter_hz
+    if args.max_gap is not None:
+        opts.max_gap_frames = args.max_gap
+    return opts
 
 
 def _calibrated(args: argparse.Namespace, n: int) -> tuple[list[str], list]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from posearena.triangulation_presets import PRESETS
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.pipelines.inputs import CompareInputs
-from posearena_gateway.pipelines.stages import REFERENCE_FILTER_HZ
 from posearena_gateway.references.sequence import Sequence3D
 
 
@@ -36,11 +36,10 @@ def _reference(kind: str, ref: Outcome, inputs: CompareInputs, detector: str) ->
     out.update(skeleton=ref.result.skeleton, fps=ref.result.fps, frame=ref.result.frame,
                source=ref.result.source)
     if kind == "multiview":
-        out["method"] = (
-            f"all {len(inputs.camera_ids)} calibrated views, {_NAMES.get(detector, detector)} "
-            "2D, robust "
-            f"DLT (views over 15 px dropped, L/R swaps tried), refined, gaps <= 10 "
-            f"frames filled, Butterworth {REFERENCE_FILTER_HZ:g} Hz low-pass")
+        preset = PRESETS["reference"]
+        out["method"] = (f"all {len(inputs.camera_ids)} calibrated views, "
+                         f"{_NAMES.get(detector, detector)} 2D, {preset.method()}")
+        out["triangulation_preset"] = preset.name
     if ref.result.extra.get("person_choice"):
         out["person_choice"] = ref.result.extra["person_choice"]
     return out

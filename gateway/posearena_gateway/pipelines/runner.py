@@ -16,6 +16,7 @@ from pathlib import Path
 import grpc
 
 from posearena.npzio import Detections
+from posearena.triangulation_presets import PRESETS
 from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
@@ -29,7 +30,6 @@ from posearena_gateway.pipelines.stages import (
     detect_stage,
     lift_stage,
     patient_first,
-    reference_triangulation_options,
     triangulate_stage,
     world_stage,
 )
@@ -206,7 +206,7 @@ class Runner:
                     for i in range(n)]
             seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
                                          "multiview reference", person=self.job.person,
-                                         options=reference_triangulation_options(
+                                         options=PRESETS["reference"].options(
                                              self.inputs.fps))
             self.rd.save_sequence("reference", seq)
             self.reference.result, self.reference.status = seq, "ok"

@@ -16,6 +16,7 @@ import numpy as np
 from posearena.calibration import Camera
 from posearena.npzio import Detections, load_detections, save_detections
 from posearena.skeletons import convert, convert_confidence
+from posearena.triangulation_presets import PRESETS
 from posearena.v1 import pose_pb2
 from posearena_gateway.clients.lift import lift, lift_causal
 from posearena_gateway.clients.triangulate import TriangulationOutput, triangulate
@@ -102,7 +103,7 @@ def triangulate_stage(
     """
     t = min(d.num_frames for d in dets)
     skeleton = dets[0].skeleton
-    opts = options or default_triangulation_options(dets[0].fps)
+    opts = options or PRESETS["candidate"].options(dets[0].fps)
     names = [c.name for c in cameras]
     note = ""
     if all(d.keypoints.shape[1] == 1 for d in dets):
@@ -135,27 +136,6 @@ def _patient_in_3d(first: Detections, out: TriangulationOutput, person: str) -> 
     frames = np.isfinite(out.points_3d).all(-1).any(-1).sum(axis=0)
     p = int(np.argmax(frames))
     return p, f"{choice}, not seen in 3D; took the person triangulated longest ({p})"
-
-
-#: Low-pass cut-off of the multi-view reference (Hz): Butterworth, zero phase, as
-#: biomechanics filters marker data and Pose2Sim filters its triangulation by default.
-REFERENCE_FILTER_HZ = 6.0
-
-
-def reference_triangulation_options(fps: float) -> pose_pb2.TriangulationOptions:
-    """`default_triangulation_options` plus the reference's 6 Hz low-pass filter."""
-    opts = default_triangulation_options(fps)
-    if fps > 2 * REFERENCE_FILTER_HZ:
-        opts.filter_cutoff_hz = REFERENCE_FILTER_HZ
-    return opts
-
-
-def default_triangulation_options(fps: float) -> pose_pb2.TriangulationOptions:
-    """Robust multi-view settings: drop views over 15 px, refine, L/R swaps, 10-frame gaps."""
-    return pose_pb2.TriangulationOptions(
-        max_reprojection_error_px=15.0, min_views=2, refine=True, try_swap_left_right=True,
-        max_gap_frames=10, fps=fps, min_confidence=0.3,
-    )
 
 
 def world_stage(dets: Detections, source: str) -> Sequence3D:

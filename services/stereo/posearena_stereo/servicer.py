@@ -14,13 +14,15 @@ from posearena.errors import InvalidInputError
 from posearena.service import EstimatorService, grpc_errors
 from posearena.skeletons import get_skeleton
 from posearena.tensors import from_tensor, to_tensor
+from posearena.triangulation_presets import SERVICE_DEFAULT
 from posearena.v1 import pose_pb2
 from posearena_stereo import __version__
 from posearena_stereo.parallel import triangulate_parallel
 from posearena_stereo.people import triangulate_people
 from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 
-DEFAULT_MAX_ERROR_PX = 20.0
+# an unset max_reprojection_error_px takes the candidate preset's threshold (one definition)
+DEFAULT_MAX_ERROR_PX = SERVICE_DEFAULT.max_reprojection_error_px
 DROP_CRITERION = "max"
 WORLD_FRAME = "world (the calibration's frame), m"
 LEFT_FRAME = "left camera (OpenCV axes: x right, y down, z forward), m"
@@ -143,6 +145,7 @@ class StereoService(EstimatorService):
                           "symmetry, 3D continuity), Gauss-Newton refinement, gap fill, "
                           "Butterworth",
                 "default_max_reprojection_error_px": str(DEFAULT_MAX_ERROR_PX),
+                "default_preset": SERVICE_DEFAULT.name,
                 "drop_criterion": DROP_CRITERION,
                 "parallel_rig": "Z = f T / d, left camera frame",
             },
