@@ -19,7 +19,7 @@ def _colour(k: int, n: int) -> tuple[int, int, int]:
     """A distinct BGR colour for pair k of n (hue wheel)."""
     import cv2
 
-    hsv = np.uint8([[[int(180 * k / max(n, 1)) % 180, 200, 255]]])
+    hsv = np.uint8([[[15 + int(150 * k / max(n, 1)), 200, 255]]])  # no red: that is dropped
     return tuple(int(v) for v in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
 
 
@@ -44,6 +44,8 @@ def _panel(cal: StereoCalibration, side: str) -> np.ndarray:
         if p.status == USED:
             cv2.fillConvexPoly(fill, quad, colour)
         cv2.polylines(img, [quad], True, colour, 1, cv2.LINE_AA)
+        cv2.putText(img, str(p.index), tuple(int(v) for v in quad[0]), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.45, colour, 1, cv2.LINE_AA)
         for x, y in np.round(g.reshape(-1, 2)).astype(int):
             cv2.circle(img, (int(x), int(y)), 1, colour, -1, cv2.LINE_AA)
     img = cv2.addWeighted(fill, 0.25, img, 0.75, 0)
@@ -64,7 +66,7 @@ def coverage_image(cal: StereoCalibration) -> np.ndarray:
     """(h, 2 * PANEL_WIDTH + 8, 3) uint8 BGR: left and right camera side by side.
 
     Each used pair's board is a translucent quadrilateral with its corners as dots (one colour
-    per pair), dropped pairs' boards are red outlines; grey lines split each image into the
+    per pair), dropped pairs' boards are red outlines; each board carries its pair's index; grey lines split each image into the
     3 x 3 regions the advice names.
     """
     left, right = _panel(cal, "left"), _panel(cal, "right")

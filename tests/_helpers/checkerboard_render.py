@@ -9,6 +9,7 @@ calibration code, which the tests check against it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -122,7 +123,8 @@ def board_poses(left: Camera, right: Camera, n: int, board: tuple[int, int] = BO
     """n board poses visible whole in both views, spread over the left image and tilted.
 
     Board centres aim at a 4 x 3 grid of left-image positions in turn (then random ones), at
-    0.55-0.95 m (a random aim after 200 misses), tilted up to +-0.6 rad about x and y and rolled up to +-0.3 rad.
+    0.55-0.95 m (a random aim after 200 misses), tilted up to +-0.7 rad about x and y and
+    rolled up to +-0.3 rad.
     """
     rng = np.random.default_rng(seed)
     centre = np.array([(board[0] - 1) * square_m / 2, (board[1] - 1) * square_m / 2, 0.0])
@@ -136,7 +138,7 @@ def board_poses(left: Camera, right: Camera, n: int, board: tuple[int, int] = BO
         z = rng.uniform(0.55, 0.95)
         ray = left.normalize_points(np.array([fx * left.width, fy * left.height]))
         target = np.array([ray[0] * z, ray[1] * z, z])
-        R_board = rodrigues_to_matrix(rng.uniform([-0.6, -0.6, -0.3], [0.6, 0.6, 0.3]))
+        R_board = rodrigues_to_matrix(rng.uniform([-0.7, -0.7, -0.3], [0.7, 0.7, 0.3]))
         t_board = target - R_board @ centre
         if all(_visible(c, R_board, t_board, board, square_m, 4.0) for c in (left, right)):
             poses.append((R_board, t_board))
@@ -144,14 +146,42 @@ def board_poses(left: Camera, right: Camera, n: int, board: tuple[int, int] = BO
     return poses
 
 
+@lru_cache(maxsize=1)
+def renderers() -> tuple[ViewRenderer, ViewRenderer]:
+    """Renderers of the known rig's left and right cameras (built once: their rays)."""
+    left, right = known_rig()
+    return ViewRenderer(left), ViewRenderer(right)
+
+
+@lru_cache(maxsize=2)
 def render_pairs(n: int, seed: int = 0, board: tuple[int, int] = BOARD,
                  square_m: float = SQUARE_M) -> tuple[Camera, Camera, list[RenderedPair]]:
-    """The known rig and n rendered pairs of it (noise sigma 1 grey level)."""
+    """The known rig and n rendered pairs of it (noise sigma 1 grey level).
+
+    Cached: every test module of a run shares the images; do not modify them.
+    """
     left, right = known_rig()
-    renderers = (ViewRenderer(left), ViewRenderer(right))
     rng = np.random.default_rng(seed + 1)
     pairs = []
     for R_board, t_board in board_poses(left, right, n, board, square_m, seed):
-        imgs = [r.render(R_board, t_board, board, square_m, rng=rng) for r in renderers]
+        imgs = [r.render(R_board, t_board, board, square_m, rng=rng) for r in renderers()]
         pairs.append(RenderedPair(imgs[0], imgs[1], R_board, t_board))
     return left, right, pairs
+
+
+def with_bad_pairs(pairs: list[RenderedPair]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Left and right images: the pairs, then three bad ones appended.
+
+    Pair n: the right view blurred (Gaussian sigma 3 px); n+1: unsynchronised, the board
+    moved 1 cm along its rows between the left and the right exposure; n+2: no board in the
+    right view.
+    """
+    import cv2
+
+    a, b, c = pairs[2], pairs[0], pairs[3]
+    moved = renderers()[1].render(b.R_board, b.t_board + 0.01 * b.R_board[:, 0], BOARD,
+                                  SQUARE_M)
+    left = [p.left for p in pairs] + [a.left, b.left, c.left]
+    right = [p.right for p in pairs] + [cv2.GaussianBlur(a.right, (0, 0), 3.0), moved,
+                                        np.full_like(c.right, 128)]
+    return left, right
