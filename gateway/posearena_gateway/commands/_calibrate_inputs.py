@@ -133,18 +133,18 @@ def output_paths(output: str) -> OutputPaths:
         InvalidInputError: unsupported extension, a folder, missing or unwritable folder.
     """
     p = Path(output).expanduser()
+    if p.is_dir():
+        raise InvalidInputError("--output", output, "a file name (this is a folder)")
     try:
         output_format(p)
     except InvalidInputError:
         raise InvalidInputError("--output", output, "a calibration file .toml (Pose2Sim), "
                                 ".yml/.yaml/.json (OpenCV) or .qca.txt (Qualisys)") from None
-    if p.is_dir():
-        raise InvalidInputError("--output", output, "a file name (this is a folder)")
     folder = p.parent
     if not folder.is_dir():
-        why = "is a file" if folder.exists() else "does not exist"
+        why = "is a file, not a folder" if folder.exists() else "does not exist; create it first"
         raise InvalidInputError("--output", output, f"a file in an existing folder ({folder} "
-                                f"{why}; create it first)")
+                                f"{why})")
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".posearena-write-test-"):
             pass
@@ -152,7 +152,8 @@ def output_paths(output: str) -> OutputPaths:
             with open(p, "ab"):
                 pass
     except OSError as exc:
-        raise InvalidInputError("--output", output, f"a writable file ({exc.strerror})") from None
+        raise InvalidInputError("--output", output, f"a file where one can write (writing in "
+                                f"{folder}: {exc.strerror})") from None
     name = p.name
     stem = next((name[:-len(s)] for s in _FORMAT_SUFFIXES if name.lower().endswith(s)), name)
     return OutputPaths(p, folder / f"{stem}.quality.json", folder / f"{stem}.coverage.png")
