@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(inprocess_rate(args.video, args.frames)))
         return 0
 
-    from posearena_gateway.detect_client import detect_video
+    from posearena_gateway.detection import detect_video
     from posearena_gateway.runtime import EmbeddedServices
 
     rates: dict[str, list[float]] = {"in-process": [], "service raw": [], "service jpeg": []}

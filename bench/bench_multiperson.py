@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from posearena.skeletons import get_skeleton
-from posearena_gateway.detect_client import detect_video
+from posearena_gateway.detection import detect_video
 from posearena_gateway.runtime import EmbeddedServices
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from posearena.v1 import pose_pb2, pose_pb2_grpc
-from posearena_gateway.detect_client import DetectionInterrupted, detect_video
+from posearena_gateway.detection import DetectionInterrupted, detect_video
 
 from .conftest import VIDEOS
 

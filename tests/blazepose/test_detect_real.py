@@ -9,7 +9,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from posearena.skeletons import convert, get_skeleton
 from posearena.v1 import pose_pb2, pose_pb2_grpc
-from posearena_gateway.detect_client import detect_video
+from posearena_gateway.detection import detect_video
 
 from .conftest import ROOT, VIDEOS
 

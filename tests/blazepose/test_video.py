@@ -79,7 +79,7 @@ def test_encode_frame() -> None:
 @pytest.mark.parametrize("raw", [True, False])
 def test_frame_request_bytes_is_the_protobuf_encoding(raw: bool) -> None:
     from posearena.v1 import pose_pb2
-    from posearena_gateway.detect_client import frame_request_bytes
+    from posearena_gateway.detection.frames import frame_request_bytes
 
     frame = next(iter_frames(VIDEOS / "cam01.mp4"))
     data = encode_frame(frame, "raw" if raw else "jpeg")

@@ -79,9 +79,9 @@ def test_compare_refuses_each_path_field_outside_the_roots(roots, field):
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            with pytest.raises(grpc.RpcError) as err:
-                list(gateway_pb2_grpc.GatewayStub(ch).Compare(req, timeout=30))
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch, \
+                pytest.raises(grpc.RpcError) as err:
+            list(gateway_pb2_grpc.GatewayStub(ch).Compare(req, timeout=30))
     finally:
         server.stop(0).wait()
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED, err.value.details()

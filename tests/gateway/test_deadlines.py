@@ -13,7 +13,7 @@ from posearena.v1 import pose_pb2_grpc
 from posearena_gateway.clients.deadlines import lift_deadline, triangulate_deadline
 from posearena_gateway.clients.lift import lift
 from posearena_gateway.clients.triangulate import triangulate
-from posearena_gateway.detect_client import detect_video
+from posearena_gateway.detection import detect_video
 
 from .conftest import DEMO
 

@@ -10,7 +10,7 @@ import pytest
 from _helpers.services import service_target
 
 from posearena.skeletons import get_skeleton
-from posearena_gateway.detect_client import detect_video
+from posearena_gateway.detection import detect_video
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEOS = ROOT / "data" / "pose2sim_multi" / "videos"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posearena_openpose import protowire as pw
+from posearena import protowire as pw
 from posearena_openpose.spec import ModelSpec
 from posearena_openpose.synthetic import render_maps
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from posearena_openpose import protowire as pw
+from posearena import protowire as pw
 
 
 def tensor_proto(arr: np.ndarray, as_values: bool = False,

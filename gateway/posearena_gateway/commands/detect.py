@@ -9,7 +9,7 @@ from pathlib import Path
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections, save_detections
 from posearena_gateway.commands._progress import frame_bar
-from posearena_gateway.detect_client import DetectionInterrupted, detect_video
+from posearena_gateway.detection import DetectionInterrupted, detect_video
 from posearena_gateway.exporters.openpose_json import read_openpose_json
 from posearena_gateway.runtime import EmbeddedServices
 from posearena_gateway.tracking import RULES, choose_person, put_first, track_detections

@@ -83,7 +83,7 @@ def describe(exc: BaseException) -> tuple[int, str] | None:
     Returns:
         (exit code, message) or None (let it propagate: a traceback of our own bug).
     """
-    from posearena_gateway.detect_client import DetectionInterrupted
+    from posearena_gateway.detection import DetectionInterrupted
     from posearena_gateway.runtime.processes import ServiceStartError
 
     if isinstance(exc, UnreachableError):

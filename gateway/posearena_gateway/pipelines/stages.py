@@ -20,7 +20,7 @@ from posearena.triangulation_presets import PRESETS
 from posearena.v1 import pose_pb2
 from posearena_gateway.clients.lift import lift, lift_causal
 from posearena_gateway.clients.triangulate import TriangulationOutput, triangulate
-from posearena_gateway.detect_client import detect_video
+from posearena_gateway.detection import detect_video
 from posearena_gateway.pipelines.lift_input import CAMERA_UP, WORLD_UP_Z, prepare_lift_input
 from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Sequence3D

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from posearena_openpose import protowire as pw
+from posearena import protowire as pw
 
 Message = dict[str, list[Any]]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from posearena_openpose import protowire as pw
+from posearena import protowire as pw
 
 OPSET = 13
 IR_VERSION = 7

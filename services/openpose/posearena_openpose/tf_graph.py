@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from posearena_openpose import protowire as pw
+from posearena import protowire as pw
 
 # TensorFlow DataType enum values -> numpy dtypes (little-endian)
 DTYPES: dict[int, np.dtype] = {
