@@ -1,8 +1,9 @@
 """Minimal protobuf wire-format reader and writer (no generated code, no protobuf package).
 
-Enough to read Caffe `NetParameter` files (.caffemodel) and to write the ONNX `ModelProto`
-that OpenCV >= 5 loads instead of Caffe models. Wire types: 0 varint, 1 fixed64,
-2 length-delimited, 5 fixed32.
+The one copy every part uses: the openpose service reads Caffe `NetParameter` files
+(.caffemodel) and TensorFlow GraphDefs with it and writes the ONNX `ModelProto` OpenCV loads;
+the gateway's detect client builds each frame's request around the image bytes with it.
+Wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 """
 
 from __future__ import annotations

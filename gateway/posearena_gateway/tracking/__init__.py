@@ -1,6 +1,8 @@
 """Person tracks for every 2D estimator: tracking, keeping the best tracks, the patient."""
 
 from posearena_gateway.tracking.assemble import (
+    TrackSlots,
+    assemble_tracks,
     keep_best_tracks,
     track_detections,
     track_quality,
@@ -18,7 +20,9 @@ from posearena_gateway.tracking.tracker import FramePeople, track_people
 __all__ = [
     "RULES",
     "FramePeople",
+    "TrackSlots",
     "TrackSummary",
+    "assemble_tracks",
     "choose_person",
     "keep_best_tracks",
     "put_first",

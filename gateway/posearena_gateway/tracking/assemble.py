@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -113,26 +113,68 @@ def track_detections(det: Detections, max_people: int, max_gap_s: float = 1.0) -
         frames.append(FramePeople(det.keypoints[t][present], det.scores[t][present]))
         scores.append(np.nan_to_num(det.person_scores[t][present], nan=0.0))
         worlds.append(world[t][present] if has_world else None)
-    assignments = track_people(frames, max_gap=max(1, round(det.fps * max_gap_s)))
-    kp_all, sc_all, ps_all, w_all = tracks_to_arrays(frames, scores, worlds, assignments, J)
-    kept, note = keep_best_tracks(ps_all, max_people)
+    slots = assemble_tracks(frames, scores, worlds, J, det.fps, max_people, max_gap_s)
+    extra = {k: v for k, v in det.extra.items() if k != "world"} | slots.extra
+    return replace(det, keypoints=slots.keypoints, scores=slots.scores,
+                   person_scores=slots.person_scores, track_ids=slots.track_ids, extra=extra)
+
+
+@dataclass
+class TrackSlots:
+    """People of every frame tracked into P slots, one track per slot for the whole video.
+
+    Attributes:
+        keypoints: (T, P, J, 2) px, NaN where the slot's person is absent.
+        scores: (T, P, J) in [0, 1], 0 where absent.
+        person_scores: (T, P), NaN where absent.
+        track_ids: (P,) int32 track index of each slot, -1 for an empty slot.
+        extra: "tracks_found" (all tracks seen), "tracking_note" when tracks were dropped,
+            "world" (T, P, J, 3) m when any frame had world landmarks.
+    """
+
+    keypoints: np.ndarray
+    scores: np.ndarray
+    person_scores: np.ndarray
+    track_ids: np.ndarray
+    extra: dict[str, np.ndarray]
+
+
+def assemble_tracks(
+    frames: list[FramePeople], person_scores: list[np.ndarray],
+    worlds: list[np.ndarray | None], num_joints: int, fps: float, max_people: int,
+    max_gap_s: float = 1.0,
+) -> TrackSlots:
+    """Track each frame's people over the video and keep the best `max_people` tracks.
+
+    The one assembly every 2D estimator's output goes through (the detect client, files of
+    other programs via `track_detections`).
+
+    Args:
+        frames: T frames of people (keypoints (N_t, J, 2) px, scores (N_t, J)).
+        person_scores: T arrays (N_t,) in [0, 1].
+        worlds: T arrays (N_t, J, 3) m or None.
+        num_joints: J.
+        fps: frame rate (Hz): a track may bridge a gap of `max_gap_s` s.
+        max_people: slots P (>= 1).
+        max_gap_s: longest gap (s) a track may bridge.
+    """
+    T, J, P = len(frames), num_joints, max_people
+    assignments = track_people(frames, max_gap=max(1, round(fps * max_gap_s)))
+    kp_all, sc_all, ps_all, w_all = tracks_to_arrays(frames, person_scores, worlds,
+                                                     assignments, J)
+    kept, note = keep_best_tracks(ps_all, P)
     n = len(kept)
-    kp = np.full((T, max_people, J, 2), np.nan, np.float32)
-    sc = np.zeros((T, max_people, J), np.float32)
-    ps = np.full((T, max_people), np.nan, np.float32)
-    ids = np.full((max_people,), -1, np.int32)
+    kp = np.full((T, P, J, 2), np.nan, np.float32)
+    sc = np.zeros((T, P, J), np.float32)
+    ps = np.full((T, P), np.nan, np.float32)
+    ids = np.full((P,), -1, np.int32)
     kp[:, :n], sc[:, :n], ps[:, :n], ids[:n] = (
-        kp_all[:, kept],
-        sc_all[:, kept],
-        ps_all[:, kept],
-        kept,
-    )
-    extra = {k: v for k, v in det.extra.items() if k != "world"}
-    extra["tracks_found"] = np.array(kp_all.shape[1], np.int32)
+        kp_all[:, kept], sc_all[:, kept], ps_all[:, kept], kept)
+    extra: dict[str, np.ndarray] = {"tracks_found": np.array(kp_all.shape[1], np.int32)}
     if note:
         extra["tracking_note"] = np.array(note)
-    if has_world:
-        extra["world"] = np.full((T, max_people, J, 3), np.nan, np.float32)
+    if any(w is not None for w in worlds):
+        extra["world"] = np.full((T, P, J, 3), np.nan, np.float32)
         if w_all is not None:
             extra["world"][:, :n] = w_all[:, kept]
-    return replace(det, keypoints=kp, scores=sc, person_scores=ps, track_ids=ids, extra=extra)
+    return TrackSlots(kp, sc, ps, ids, extra)
