@@ -81,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=len(left), desc="corners", unit="pair", file=sys.stderr) as bar:
         cal = calibrate_stereo(left, right, board, square_m, names=names,
                                progress=lambda done, _n: bar.update(done - bar.n))
-    late = scale_warnings(square_m, cal.baseline_m)[len(scale_warnings(square_m)):]
-    warnings += late
+    warnings += [w for w in scale_warnings(square_m, cal.baseline_m) if w not in warnings]
     tips = advice(cal, lambda i: pair_label(i, left, right))
     save_calibration(paths.calibration, {cal.left.name: cal.left, cal.right.name: cal.right},
                      metadata=toml_metadata(cal, left, right, warnings))
