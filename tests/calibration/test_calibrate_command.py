@@ -192,3 +192,13 @@ def test_every_bad_input_is_refused_before_any_corner(folders, tmp_path, capsys,
         for w in words:
             assert w in err, (argv, err)
     assert not list(tmp_path.glob("rig.*"))  # nothing written
+
+
+def test_companion_files_share_the_calibration_stem(tmp_path):
+    from posearena_gateway.commands._calibrate_inputs import output_paths
+
+    for name in ("rig.toml", "rig.qca.txt", "rig.yml", "rig.JSON"):
+        paths = output_paths(str(tmp_path / name))
+        assert paths.calibration == tmp_path / name
+        assert paths.coverage == tmp_path / "rig.coverage.png"
+        assert paths.quality == tmp_path / "rig.quality.json"

@@ -150,3 +150,20 @@ def test_missing_file_and_unknown_format(tmp_path):
         load_calibration(_malformed(tmp_path, "weird.bin", "hello world"))
     with pytest.raises(InvalidInputError, match="extension"):
         save_calibration(tmp_path / "x.bin", _cams())
+
+
+def test_toml_metadata_round_trip(tmp_path):
+    import tomllib
+
+    meta = {"error": 0.0734, "warnings": ['square "30" m'], "pairs_used": 2,
+            "pairs": [{"index": 0, "status": "used", "error_px": 0.05},
+                      {"index": 1, "status": "blurred", "error_px": float("nan")}]}
+    save_calibration(tmp_path / "rig.toml", _cams(), metadata=meta)
+    doc = tomllib.loads((tmp_path / "rig.toml").read_text())["metadata"]
+    assert doc["adjusted"] is False and doc["error"] == 0.0734
+    assert doc["warnings"] == ['square "30" m'] and doc["pairs_used"] == 2
+    assert doc["pairs"][0] == {"index": 0, "status": "used", "error_px": 0.05}
+    assert np.isnan(doc["pairs"][1]["error_px"])
+    assert set(load_calibration(tmp_path / "rig.toml")) == set(_cams())  # cameras unchanged
+    save_calibration(tmp_path / "rig.yml", _cams(), metadata=meta)  # no place there: ignored
+    assert set(load_calibration(tmp_path / "rig.yml")) == set(_cams())

@@ -156,3 +156,14 @@ def test_bad_inputs():
         calibrate_stereo(imgs_l, imgs_r, (1, 6), SQUARE_M)
     with pytest.raises(InvalidInputError, match=r"images_left\[1\]"):
         calibrate_stereo([imgs_l[0], imgs_l[1][:100]], imgs_r[:2], BOARD, SQUARE_M)
+
+
+def test_board_tilts_match_the_rendered_poses(rig):
+    from posearena.calibration.calib_quality import board_tilts_deg
+
+    _, _, cal = rig
+    _, _, pairs = render_pairs(N_GOOD)
+    true = np.degrees(np.arccos(np.abs([p.R_board[2, 2] for p in pairs])))  # left = world
+    assert np.abs(board_tilts_deg(cal, "left") - true).max() < 0.5
+    assert true.max() > 20  # so the "every board faces the cameras" advice stays silent
+    assert not any("faces the cameras" in a for a in advice(cal))
