@@ -8,6 +8,8 @@ from pathlib import Path
 from posearena.calibration.calib_quality import coverage
 from posearena.calibration.stereo_calib import StereoCalibration
 
+MAX_LISTED = 15  # used pairs listed on stdout, worst first
+
 
 def _num(v: float) -> float | None:
     """A float for JSON: None for NaN/inf."""
@@ -22,12 +24,20 @@ def pair_label(i: int, left: list[Path], right: list[Path]) -> str:
 
 def toml_metadata(cal: StereoCalibration, left: list[Path], right: list[Path],
                   warnings: list[str]) -> dict[str, object]:
-    """[metadata] of the TOML file: RMS (error = stereo RMS, px), per camera, every pair."""
-    pairs = [{"index": p.index, "left": left[p.index].name, "right": right[p.index].name,
-              "status": p.status, "error_px": round(p.error_px, 4),
-              "error_left_px": round(p.error_left_px, 4),
-              "error_right_px": round(p.error_right_px, 4), "reason": p.detail}
-             for p in cal.pairs]
+    """[metadata] of the TOML file: RMS (error = stereo RMS, px), per camera, every pair.
+
+    A pair without errors (not fitted) has no error keys: no nan, which not every TOML
+    reader takes.
+    """
+    pairs = []
+    for p in cal.pairs:
+        entry: dict[str, object] = {"index": p.index, "left": left[p.index].name,
+                                    "right": right[p.index].name, "status": p.status}
+        for key in ("error_px", "error_left_px", "error_right_px"):
+            if math.isfinite(getattr(p, key)):
+                entry[key] = round(getattr(p, key), 4)
+        entry["reason"] = p.detail
+        pairs.append(entry)
     return {"adjusted": False, "error": round(cal.rms_px, 4),
             "error_left_px": round(cal.rms_left_px, 4),
             "error_right_px": round(cal.rms_right_px, 4),
@@ -79,10 +89,12 @@ def summary(cal: StereoCalibration, left: list[Path], right: list[Path], paths,
         lines.append(f"dropped {len(dropped)} pair(s):")
         lines += [f"  {pair_label(p.index, left, right)}: {p.status}: {p.detail}"
                   for p in dropped]
-    used = [p for p in cal.pairs if p.status == "used"]
-    lines.append("error per pair, px (both views; left, right):")
+    used = sorted((p for p in cal.pairs if p.status == "used"), key=lambda p: -p.error_px)
+    shown = used if len(used) <= MAX_LISTED else used[:MAX_LISTED]
+    more = "" if shown is used else f", the worst {MAX_LISTED} of {len(used)}"
+    lines.append(f"error per pair, px (both views; left, right{more}; all in {paths.quality}):")
     lines += [f"  {pair_label(p.index, left, right)}: {p.error_px:.3f} "
-              f"({p.error_left_px:.3f}, {p.error_right_px:.3f})" for p in used]
+              f"({p.error_left_px:.3f}, {p.error_right_px:.3f})" for p in shown]
     for side in ("left", "right"):
         cov = coverage(cal, side)
         empty = f"; no corner in the {', '.join(cov.empty)}" if cov.empty else ""
