@@ -66,8 +66,8 @@ def coverage_image(cal: StereoCalibration) -> np.ndarray:
     """(h, 2 * PANEL_WIDTH + 8, 3) uint8 BGR: left and right camera side by side.
 
     Each used pair's board is a translucent quadrilateral with its corners as dots (one colour
-    per pair), dropped pairs' boards are red outlines; each board carries its pair's index; grey lines split each image into the
-    3 x 3 regions the advice names.
+    per pair), dropped pairs' boards are red outlines; each board carries its pair's index;
+    grey lines split each image into the 3 x 3 regions the advice names.
     """
     left, right = _panel(cal, "left"), _panel(cal, "right")
     h = max(left.shape[0], right.shape[0])

@@ -2,7 +2,9 @@
 
 Pairs are dropped, each with its reason, when a view does not show the whole board ("board
 not found"), when a view is much more blurred than that camera's other views ("blurred"), or
-when the pair reprojects far worse than the others after a fit ("outlier error").
+("outlier error") when its two views disagree with the rig the other pairs agree on
+(stereo_consistency.py: an unsynchronised pair, corners ordered differently in the two views)
+or it reprojects far worse than the others after the joint fit.
 """
 
 from __future__ import annotations
@@ -222,8 +224,10 @@ def calibrate_stereo(
 
     Each camera is first calibrated alone (cv2.calibrateCamera, k1 k2 p1 p2 k3), then the pair
     jointly (cv2.stereoCalibrate, intrinsics refined). Pairs without the whole board in both
-    views, with a blurred view, or reprojecting as outliers (> 3x the median pair error and
-    > 0.5 px; refitted without them, at most 3 fits) are dropped and named in ``pairs``.
+    views, with a blurred view (edge sigma > 2x the camera's median and > 1.5 px), whose
+    views disagree with the least-median rig (> 5x the median and > 2 px), or reprojecting
+    as outliers after the fit (> 3x the median pair error and > 0.5 px; refitted without
+    them, at most 3 fits) are dropped and named in ``pairs``.
 
     Args:
         images_left, images_right: N images each (arrays (H, W) / (H, W, 3) BGR uint8, or
