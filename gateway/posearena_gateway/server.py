@@ -21,8 +21,8 @@ from posearena.service import base_parser, parse_config, run_until_signal, start
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc
 from posearena_gateway.access import PathNotAllowedError, PathRoots
 from posearena_gateway.commands.compare import finish
+from posearena_gateway.events import Event
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
-from posearena_gateway.pipelines.events import Event
 from posearena_gateway.pipelines.rundir import to_json
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from posearena_gateway.clients.gateway import remote_compare
+from posearena_gateway.events import Event
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES
-from posearena_gateway.pipelines.events import Event
 from tests.integration.conftest import ESTIMATORS, TEST_PORTS
 from tests.integration.stack import TIMES, Stack
 

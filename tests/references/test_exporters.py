@@ -13,7 +13,6 @@ from posearena.skeletons import convert, convert_confidence
 from posearena_gateway.exporters import (
     csv_header,
     read_csv,
-    read_npz,
     read_openpose_json,
     write_csv,
     write_kinect_skeleton_text,
@@ -23,6 +22,7 @@ from posearena_gateway.exporters import (
     write_trc,
 )
 from posearena_gateway.references import load_reference, read_kinect_text
+from posearena_gateway.references.pose_npz import read_npz
 
 
 @pytest.fixture(scope="module")

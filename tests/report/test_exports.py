@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from posearena.skeletons import convert
-from posearena_gateway.exporters import read_csv, read_npz, read_openpose_json
+from posearena_gateway.exporters import read_csv, read_openpose_json
 from posearena_gateway.references import read_kinect_text, read_trc_reference
+from posearena_gateway.references.pose_npz import read_npz
 from posearena_gateway.report import write_report
 
 from .conftest import build_run

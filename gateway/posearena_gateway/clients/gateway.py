@@ -9,7 +9,7 @@ import grpc
 
 from posearena.errors import UnreachableError
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc
-from posearena_gateway.pipelines.events import Event, EventSink, ignore
+from posearena_gateway.events import Event, EventSink, ignore
 from posearena_gateway.runtime import open_channel
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from posearena_gateway.pipelines.events import Event
+from posearena_gateway.events import Event
 
 
 def frame_bar(total: int, desc: str) -> tuple[tqdm, Callable[[int, int], None]]:

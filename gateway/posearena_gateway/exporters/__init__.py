@@ -1,5 +1,6 @@
 """Exports of posearena results: 3D poses (npz, CSV, .trc, Kinect skeleton text) and 2D
-detections (OpenPose `--write_json` files), each with a reader for round trips."""
+detections (OpenPose `--write_json` files), each with a reader for round trips (the npz
+reader is `references.pose_npz`, where every 3D input is read)."""
 
 from posearena_gateway.exporters.openpose_json import (
     openpose_json_name,
@@ -10,7 +11,6 @@ from posearena_gateway.exporters.poses import (
     SEQUENCE_FORMATS,
     csv_header,
     read_csv,
-    read_npz,
     write_csv,
     write_kinect_skeleton_text,
     write_npz,
@@ -23,7 +23,6 @@ __all__ = [
     "csv_header",
     "openpose_json_name",
     "read_csv",
-    "read_npz",
     "read_openpose_json",
     "write_csv",
     "write_kinect_skeleton_text",

@@ -21,8 +21,8 @@ from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
+from posearena_gateway.events import Event, EventSink, ignore
 from posearena_gateway.pipelines.catalog import PipelineSpec
-from posearena_gateway.pipelines.events import Event, EventSink, ignore
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
 from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
 from posearena_gateway.pipelines.rundir import RunDir

@@ -14,6 +14,7 @@ from pathlib import Path
 from posearena.errors import InvalidInputError
 from posearena_gateway.references.kinect_text import KINECT_TEXT_COLUMNS, read_kinect_text
 from posearena_gateway.references.mocap import read_trc_reference, read_vicon
+from posearena_gateway.references.pose_npz import read_npz
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.references.textio import existing_file, first_data_line
 from posearena_gateway.references.uiprmd_kinect import read_uiprmd_kinect
@@ -112,6 +113,4 @@ def load_reference(spec: str) -> Sequence3D:
         return read_vicon(path)
     if fmt == "trc":
         return read_trc_reference(path)
-    from posearena_gateway.exporters.poses import read_npz  # lazy: exporters import references
-
     return read_npz(path)
