@@ -144,6 +144,11 @@ def _bad_cases(tmp_path: Path, left: Path, right: Path):
     for i in range(N_GOOD + 3):
         (broken / f"{i:03d}.png").write_bytes((left / f"{i:03d}.png").read_bytes())
     (broken / "005.png").write_bytes(b"not a png at all")
+    truncated = tmp_path / "truncated"
+    truncated.mkdir()
+    for i in range(N_GOOD + 3):
+        data = (right / f"{i:03d}.png").read_bytes()
+        (truncated / f"{i:03d}.png").write_bytes(data[:len(data) // 2] if i == 9 else data)
     short = tmp_path / "short"
     short.mkdir()
     for i in range(N_GOOD + 2):
@@ -161,6 +166,7 @@ def _bad_cases(tmp_path: Path, left: Path, right: Path):
         (_argv(empty, right, out), ["--left", "holds none"]),
         (_argv(left, notes, out), ["--right", "holds none (1 other entries)"]),
         (_argv(broken, right, out), ["--left", "005.png", "readable image file"]),
+        (_argv(left, truncated, out), ["--right", "009.png", "readable image file"]),
         (_argv(left, short, out), ["--right", "14 images", "only in --left: 014.png"]),
         (_argv(left, sizes, out), ["--right", "004.png is 640x240 px", "one image size"]),
         (_argv(left, left, out), ["--right", "a different folder"]),

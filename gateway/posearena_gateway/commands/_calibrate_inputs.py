@@ -93,7 +93,7 @@ def same_count(left: list[Path], right: list[Path], flags: tuple[str, str]) -> N
 
 
 def image_sizes(flag: str, files: list[Path]) -> tuple[int, int]:
-    """(W, H) px shared by every image of one camera, read from the file headers only.
+    """(W, H) px shared by every image of one camera, read without decoding the images.
 
     Raises:
         InvalidInputError: a file that is not a readable image, or sizes that differ.
@@ -105,8 +105,10 @@ def image_sizes(flag: str, files: list[Path]) -> tuple[int, int]:
         try:
             with Image.open(f) as im:
                 this = im.size
-        except (UnidentifiedImageError, OSError) as exc:
-            why = "not an image" if isinstance(exc, UnidentifiedImageError) else exc.strerror
+                im.verify()  # reads the file without decoding it: catches truncated PNGs
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:  # verify: SyntaxError
+            why = ("not an image" if isinstance(exc, UnidentifiedImageError)
+                   else getattr(exc, "strerror", None) or str(exc))
             raise InvalidInputError(flag, str(f), f"a readable image file ({why})") from None
         if size is None:
             size, first = this, f
