@@ -167,3 +167,17 @@ def test_board_tilts_match_the_rendered_poses(rig):
     assert np.abs(board_tilts_deg(cal, "left") - true).max() < 0.5
     assert true.max() > 20  # so the "every board faces the cameras" advice stays silent
     assert not any("faces the cameras" in a for a in advice(cal))
+
+
+def test_consistency_flags_a_pair_with_its_corners_reversed_in_one_view(rig):
+    from posearena.calibration.checkerboard import board_points
+    from posearena.calibration.stereo_consistency import consistency_errors
+
+    left, right, cal = rig
+    used = [p for p in cal.pairs if p.status == USED]
+    corners_r = [p.corners_right for p in used]
+    corners_r[4] = corners_r[4][::-1]  # the detector started from the opposite corner
+    errors = consistency_errors(board_points(BOARD, SQUARE_M), [p.corners_left for p in used],
+                                corners_r, left, right)
+    assert errors[4] > 20 * np.median(errors) and errors[4] > 10
+    assert np.delete(errors, 4).max() < 1.0
