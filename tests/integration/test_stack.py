@@ -147,8 +147,8 @@ def test_videopose3d_container_serves_the_shipped_model(stack):
 def test_weightless_openpose_container_is_up_not_serving_and_conformant(stack):
     """No OpenPose model in the (empty) /models volume: the container stays up, NOT_SERVING
     (strict probe exit 1, compose's --alive probe exit 0: the stack came up), and passes the
-    Pose API conformance
-    suite as a third-party image would be checked (FAILED_PRECONDITION for a request)."""
+    Pose API conformance suite as a third-party image would be checked (FAILED_PRECONDITION
+    for a request)."""
     assert stack.states()["openpose"].health == "healthy"  # compose's --alive check
     cid = stack.compose("ps", "-q", "openpose").stdout.strip()
     strict = subprocess.run(["docker", "exec", cid, "python", "-m",
