@@ -155,3 +155,34 @@ def lift_causal(
              else np.zeros((0, 17, 3), np.float32))
     return LiftResult(poses, got[0].skeleton if got else "h36m17",
                       np.array([g.interpolated for g in got], bool), details)
+
+
+def adapt_lift(
+    target: str, views: list[tuple[np.ndarray, int, int, float, np.ndarray | None]],
+    fps: float, flip_tta: bool = True, steps: int = 0, timeout_s: float = 1800.0,
+) -> LiftResult:
+    """Adapt the lifter to one recording's 2D (`AdaptLift`) and lift its first view.
+
+    Args:
+        target: "host:port" of a LIFTER_3D service.
+        views: per view (keypoints (T, 17, 2) px in the image the lifter sees, width, height,
+            focal length px, rotation (3, 3) world -> that camera or None); views[0] is lifted.
+        fps: frame rate. flip_tta: when lifting views[0]. steps: 0 = the service's default.
+        timeout_s: deadline of the call (adaptation takes seconds to minutes).
+
+    Returns:
+        LiftResult of views[0]; details["adaptation"] is the JSON report (settings, seconds).
+    """
+    req = pose_pb2.AdaptLiftRequest(skeleton="coco17", fps=float(fps), flip_tta=flip_tta,
+                                    steps=int(steps))
+    for kp, w, h, focal, rot in views:
+        req.views.append(pose_pb2.AdaptView(
+            keypoints=to_tensor(np.asarray(kp, np.float32)), width=int(w), height=int(h),
+            focal_px=float(focal),
+            rotation=[] if rot is None else np.asarray(rot, np.float64).ravel().tolist()))
+    resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).AdaptLift(
+        req, timeout=timeout_s)
+    return LiftResult(from_tensor(resp.poses_3d, "poses_3d", ndim=3, last_dim=3),
+                      resp.skeleton,
+                      from_tensor(resp.interpolated, "interpolated").astype(bool),
+                      dict(resp.details))

@@ -3,6 +3,7 @@
 A pipeline turns the input video(s) into one 3D pose sequence:
     <detector>+videopose3d   one camera: 2D detection, then VideoPose3D lifting (camera frame)
     <detector>+videopose3d-causal   the same, causal end to end (frame t from frames <= t)
+    <detector>+videopose3d-adapted  the lifter first fine-tuned on every calibrated view's 2D
     <detector>+stereo        two calibrated cameras: 2D in both, then triangulation (world)
     <detector>+multiview     every calibrated camera: 2D in each, triangulation (world)
     blazepose-world          BlazePose's own metric 3D (hip-centred) from one camera
@@ -30,7 +31,8 @@ class PipelineSpec:
         min_videos: how many input videos it needs.
         needs_calibration: whether camera calibration is required.
         frame: coordinate frame of its output, in words.
-        variant: "" or, for lifting, "causal" (the causal model and causal pre-processing).
+        variant: "" or, for lifting, "causal" (the causal model and causal pre-processing)
+            or "adapted" (the lifter fine-tuned on the recording's own 2D, every view).
     """
 
     name: str
@@ -46,8 +48,9 @@ class PipelineSpec:
     def description(self) -> str:
         what = {
             "lift": "2D detection on the first video, lifted to 3D by VideoPose3D"
-                    + (" (causal: frame t from frames <= t)" if self.variant == "causal"
-                       else ""),
+                    + {"causal": " (causal: frame t from frames <= t)",
+                       "adapted": " adapted to the recording's own 2D of every calibrated "
+                                  "video (no 3D labels)"}.get(self.variant, ""),
             "stereo": "2D detection on the first two videos, triangulated",
             "multiview": "2D detection on every video, triangulated over all cameras",
             "world": "BlazePose's own metric 3D landmarks from the first video",
@@ -64,6 +67,9 @@ def _build() -> dict[str, PipelineSpec]:
         out[f"{det}+videopose3d-causal"] = PipelineSpec(
             f"{det}+videopose3d-causal", det, "lift", (det, "videopose3d"), 1, False,
             "camera frame, root-relative", "causal")
+        out[f"{det}+videopose3d-adapted"] = PipelineSpec(
+            f"{det}+videopose3d-adapted", det, "lift", (det, "videopose3d"), 1, True,
+            "camera frame, root-relative", "adapted")
         out[f"{det}+stereo"] = PipelineSpec(
             f"{det}+stereo", det, "stereo", (det, "stereo"), 2, True, "world frame")
         out[f"{det}+multiview"] = PipelineSpec(

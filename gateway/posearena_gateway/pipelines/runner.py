@@ -22,6 +22,7 @@ from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.events import Event, EventSink, ignore
+from posearena_gateway.pipelines.adapt_stage import adapted_lift_stage
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
 from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
@@ -130,6 +131,8 @@ class Runner:
     # -- 3D -------------------------------------------------------------------------
     def _views_used(self, spec: PipelineSpec) -> int:
         """How many of the videos (the first ones) a pipeline's stage reads."""
+        if spec.variant == "adapted":
+            return len(self.inputs.videos)
         return {"lift": 1, "world": 1, "stereo": 2,
                 "multiview": len(self.inputs.videos)}[spec.stage]
 
@@ -138,6 +141,10 @@ class Runner:
         n = self._views_used(spec)
         dets = [self._detections(pool, es, spec.detector, i).result() for i in range(n)]
         dets = [_trim(d, self.inputs.frames) for d in dets]
+        if spec.variant == "adapted":
+            return adapted_lift_stage(es.target("videopose3d"),
+                                      [patient_first(d, self.job.person) for d in dets],
+                                      self.inputs.cameras[:n], spec.name)
         if spec.stage in ("lift", "world"):
             first = patient_first(dets[0], self.job.person)
             camera = self.inputs.cameras[0] if self.inputs.cameras else None

@@ -1,8 +1,9 @@
-"""gRPC adapter: the Pose API `Lift` RPC around `inference.lift`, and `LiftStream` (causal,
-frame by frame) around `streaming.CausalStream`."""
+"""gRPC adapter: the Pose API `Lift` RPC around `inference.lift`, `LiftStream` (causal,
+frame by frame) around `streaming.CausalStream`, `AdaptLift` around `adapt.adapt_lifter`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import grpc
@@ -13,7 +14,8 @@ from posearena.service import EstimatorService, grpc_errors
 from posearena.skeletons import get_skeleton
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2
-from posearena_videopose3d.inference import lift
+from posearena_videopose3d.adapt import AdaptConfig, AdaptView, adapt_lifter
+from posearena_videopose3d.inference import Lifter, lift
 from posearena_videopose3d.loader import LoadedModel
 from posearena_videopose3d.streaming import CausalStream, single_frame_model
 
@@ -146,3 +148,55 @@ class VideoPose3DService(EstimatorService):
         stream = CausalStream(single, request.width, request.height, flip)
         return stream, {"model": path, "causal": "true", "flip_tta": str(flip).lower(),
                         "receptive_field": str(stream.rf)}
+
+    @grpc_errors
+    def AdaptLift(self, request: pose_pb2.AdaptLiftRequest,
+                  context: grpc.ServicerContext) -> pose_pb2.LiftResponse:
+        """Fine-tune a copy of the served model on the recording's 2D, lift views[0] with it."""
+        self.require_ready()
+        if request.skeleton not in ("", INPUT_SKELETON):
+            raise InvalidInputError("skeleton", request.skeleton, f"'{INPUT_SKELETON}' (or empty)")
+        if not request.views:
+            raise InvalidInputError("views", 0, "at least one view (views[0] is lifted)")
+        if request.steps < 0 or request.learning_rate < 0 or request.steps > 5000:
+            raise InvalidInputError("steps/learning_rate", (request.steps, request.learning_rate),
+                                    "0 (default) or positive, steps <= 5000")
+        views = [self._adapt_view(i, v) for i, v in enumerate(request.views)]
+        if sum(len(v.keypoints) for v in views) > self.max_frames:
+            raise ResourceTooLargeError(f"views: {sum(len(v.keypoints) for v in views)} frames "
+                                        f"in all, this service accepts at most {self.max_frames}")
+        defaults = AdaptConfig()
+        cfg = AdaptConfig(steps=request.steps or defaults.steps,
+                          lr=request.learning_rate or defaults.lr)
+        lifter = self.loaded.lifter
+        adapted, report = adapt_lifter(lifter.model, views, cfg)
+        flip = request.flip_tta if request.HasField("flip_tta") else True
+        v0 = views[0]
+        out = lift(v0.keypoints, v0.width, v0.height, Lifter(adapted), flip_tta=flip)
+        return pose_pb2.LiftResponse(
+            poses_3d=to_tensor(out.poses_3d.astype(np.float32)), skeleton=OUTPUT_SKELETON,
+            interpolated=to_tensor(out.interpolated.astype(np.uint8)),
+            coordinate_frame=COORDINATE_FRAME,
+            details={"flip_tta": str(flip).lower(), "model": str(self.loaded.path),
+                     "receptive_field": str(lifter.receptive_field),
+                     "adaptation": json.dumps(report)})
+
+    @staticmethod
+    def _adapt_view(i: int, v: pose_pb2.AdaptView) -> AdaptView:
+        """One request view, checked (field names say which view)."""
+        kp = from_tensor(v.keypoints, f"views[{i}].keypoints", ndim=3, last_dim=2)
+        if kp.shape[1] != 17 or kp.dtype.kind != "f":
+            raise InvalidInputError(f"views[{i}].keypoints", f"{kp.shape} {kp.dtype}",
+                                    "(T, 17, 2) float px of coco17")
+        for name in ("width", "height", "focal_px"):
+            if not getattr(v, name) > 0:
+                raise InvalidInputError(f"views[{i}].{name}", getattr(v, name), "> 0")
+        rot = None
+        if v.rotation:
+            rot = np.asarray(v.rotation, np.float64)
+            if rot.shape != (9,) or not np.allclose(rot.reshape(3, 3) @ rot.reshape(3, 3).T,
+                                                    np.eye(3), atol=1e-4):
+                raise InvalidInputError(f"views[{i}].rotation", list(v.rotation)[:9],
+                                        "9 numbers of a 3x3 rotation (row-major)")
+            rot = rot.reshape(3, 3)
+        return AdaptView(kp.astype(np.float64), v.width, v.height, v.focal_px, rot)
