@@ -16,11 +16,12 @@ from collections.abc import Iterator
 
 import grpc
 
-from posearena.errors import PoseArenaError
+from posearena.errors import InvalidInputError, PoseArenaError
 from posearena.service import base_parser, parse_config, run_until_signal, start_grpc_server
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc
 from posearena_gateway.access import PathNotAllowedError, PathRoots
 from posearena_gateway.commands.compare import finish
+from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.events import Event
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
 from posearena_gateway.pipelines.rundir import to_json
@@ -36,6 +37,13 @@ def _event(e: Event) -> gateway_pb2.CompareEvent:
     return gateway_pb2.CompareEvent(stage=e.stage, item=e.item, status=e.status,
                                     message=e.message, fraction=e.fraction, done=e.done,
                                     total=e.total)
+
+
+def _reference_2d(name: str) -> str:
+    """The multiview reference's 2D detector a request names ("" = blazepose)."""
+    if name not in ("", "blazepose", "openpose"):
+        raise InvalidInputError("reference_2d", name, "blazepose or openpose")
+    return name or "blazepose"
 
 
 class GatewayService(gateway_pb2_grpc.GatewayServicer):
@@ -72,6 +80,8 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
             calib=calib,
             cameras=list(r.cameras) or None, reference=reference, resume=r.resume,
             max_people=max(1, r.max_people), person=r.person or "auto",
+            reference_detector=_reference_2d(r.reference_2d),
+            big_error_deg=r.big_error_deg or BIG_ERROR_DEG,
         )
 
     def Compare(self, request: gateway_pb2.CompareRequest,

@@ -17,7 +17,8 @@ def remote_compare(
     target: str, videos: Sequence[str], out_dir: str, calibration: str = "",
     cameras: Sequence[str] = (), reference: str = "multiview", pipelines: Sequence[str] = (),
     resume: bool = False, sink: EventSink = ignore, timeout_s: float = 3600.0,
-    max_people: int = 1, person: str = "auto",
+    max_people: int = 1, person: str = "auto", reference_2d: str = "",
+    big_error_deg: float = 0.0,
 ) -> tuple[dict, str]:
     """Run `Compare` on the gateway at `target`; return (metrics dict, report path).
 
@@ -28,7 +29,8 @@ def remote_compare(
     req = gateway_pb2.CompareRequest(
         videos=list(videos), calibration=calibration, cameras=list(cameras),
         reference=reference, pipelines=list(pipelines), out_dir=out_dir, resume=resume,
-        max_people=max_people, person=person)
+        max_people=max_people, person=person, reference_2d=reference_2d,
+        big_error_deg=big_error_deg)
     metrics, report = {}, ""
     with open_channel(target) as ch:
         try:

@@ -59,7 +59,8 @@ def run_compare(args: argparse.Namespace) -> int:
             args.gateway, args.video, args.out, args.calib or "",
             args.cameras.split(",") if args.cameras else (), args.reference,
             args.pipelines.split(",") if args.pipelines else (), args.resume, EventPrinter(),
-            max_people=args.max_people, person=args.person)
+            max_people=args.max_people, person=args.person, reference_2d=args.reference_2d,
+            big_error_deg=args.big_error)
         print(print_summary(metrics))
         print(f"report (on the gateway): {report}")
         return 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1

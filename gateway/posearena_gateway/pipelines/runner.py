@@ -195,12 +195,13 @@ class Runner:
             return
         why = (None if self.inputs.cameras and len(self.inputs.videos) >= 2
                else "multiview reference needs >= 2 calibrated videos")
+        det = self.job.reference_detector
         cached = self.rd.load_sequence("reference") if self.job.resume and not why else None
-        if cached is not None:  # a finished reference needs no service
+        if cached is not None and cached.extra.get("reference_detector") == det:
+            # a finished reference of the same 2D needs no service
             self.reference.result, self.reference.status = cached, "ok"
             self.sink(Event("reference", "multiview", "cached", cached.frame))
             return
-        det = self.job.reference_detector
         why = why or self._service_problem(es, det) or self._service_problem(es, "stereo")
         if why:
             self.reference.status, self.reference.reason = "skipped", why
@@ -215,6 +216,7 @@ class Runner:
                                          "multiview reference", person=self.job.person,
                                          options=PRESETS["reference"].options(
                                              self.inputs.fps))
+            seq.extra["reference_detector"] = det  # a resumed run with another 2D redoes it
             self.rd.save_sequence("reference", seq)
             self.reference.result, self.reference.status = seq, "ok"
             self.sink(Event("reference", "multiview", "ok", f"{n} cameras"))
