@@ -15,7 +15,7 @@ from posearena.calibration import camera_to_proto, load_calibration
 from posearena.service import ServiceConfig, build_server
 from posearena.tensors import from_tensor, to_tensor
 from posearena.v1 import pose_pb2, pose_pb2_grpc
-from posearena_stereo.servicer import StereoService
+from posearena_stereo.servicer import DEFAULT_MAX_ERROR_PX, StereoService
 from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +112,8 @@ def test_real_data_through_the_service(stub):
 
     sk = get_skeleton("blazepose33")
     direct = triangulate_views(d["keypoints"], cams, d["visibility"], TriangulationOptions(
-        max_reprojection_error_px=20.0, drop_criterion="max", try_swap_left_right=True,
-        left_right=(sk.left, sk.right), parents=sk.parents, refine=True))
+        max_reprojection_error_px=DEFAULT_MAX_ERROR_PX, drop_criterion="max",
+        try_swap_left_right=True, left_right=(sk.left, sk.right), parents=sk.parents, refine=True))
     assert np.allclose(pts, direct.points_3d, equal_nan=True, atol=1e-9)
     assert (from_tensor(resp.flags, "f") & 8).any()  # cam02's left/right swaps were found
 
