@@ -1,7 +1,7 @@
 """The gateway service under load and faults, on the real Pose2Sim clip:
 
-- four comparisons at once on the same services (each its own run dir, a different camera
-  pair) give the metrics each gives alone;
+- four comparisons at once on the same services (each its own run dir; two camera pairs,
+  each twice) give the metrics each gives alone;
 - a service killed mid-run: its pipeline is `failed` with the reason, the others finish; once
   it is back, `resume` computes only that pipeline.
 """
@@ -26,7 +26,7 @@ from posearena_gateway.server import GatewayService
 from .conftest import DATA
 
 pytestmark = pytest.mark.slow
-PAIRS = [("cam01", "cam02"), ("cam03", "cam04"), ("cam02", "cam03"), ("cam01", "cam04")]
+PAIRS = [("cam01", "cam02"), ("cam03", "cam04")]
 PIPELINES = ["blazepose-world", "blazepose+stereo"]
 
 
@@ -67,18 +67,21 @@ def _numbers(metrics: dict) -> dict:
 
 
 def test_four_comparisons_at_once_match_each_run_alone(gateway):
+    """Two camera pairs, each twice, at once: every run equals its pair's run alone."""
     target, runs, _ = gateway
+    together_pairs = [PAIRS[0], PAIRS[1], PAIRS[0], PAIRS[1]]
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(
-            lambda i: _compare(target, PAIRS[i], f"together{i}", pipelines=PIPELINES),
+            lambda i: _compare(target, together_pairs[i], f"together{i}", pipelines=PIPELINES),
             range(4)))
-    for i, pair in enumerate(PAIRS):
-        alone = _compare(target, pair, f"alone{i}", pipelines=PIPELINES)
-        assert _numbers(together[i]) == _numbers(alone), pair
+    alone = {pair: _numbers(_compare(target, pair, f"alone{k}", pipelines=PIPELINES))
+             for k, pair in enumerate(PAIRS[:2])}
+    for i, pair in enumerate(together_pairs):
+        assert _numbers(together[i]) == alone[pair], pair
         assert (runs / f"together{i}" / "metrics.json").exists()
         assert together[i]["pipelines"]["blazepose+stereo"]["status"] == "ok"
-    # different camera pairs really gave different results: no run read another's outputs
-    assert len({_numbers(m)["blazepose+stereo"] for m in together}) == 4
+    # the two pairs really gave different results: no run read another's outputs
+    assert alone[PAIRS[0]]["blazepose+stereo"] != alone[PAIRS[1]]["blazepose+stereo"]
 
 
 def test_service_killed_mid_run_fails_its_pipeline_and_resume_redoes_only_it(gateway):
