@@ -8,7 +8,9 @@
 # torchvision from PyTorch's CPU index, or a 4+ GB CUDA build from PyPI). Images are tagged
 # ${POSEARENA_REGISTRY:-posearena}/NAME:${POSEARENA_TAG:-latest} (GPU variant: TAG-gpu).
 # Idempotent and cached: the base image is made only when missing, layers come from the
-# daemon's build cache, so a rebuild with nothing changed takes seconds.
+# daemon's build cache, so a rebuild with nothing changed takes seconds. Every image starts
+# from one shared stage (docker/stage.Dockerfile: the non-root user, /opt/venv, the generated
+# Pose API code), built here first as ${POSEARENA_REGISTRY:-posearena}/stage:TAG.
 #
 # Env: POSEARENA_BASE_IMAGE (default posearena/base:bookworm-py311, made offline by
 #      build_base_image.sh when missing; set python:3.11-slim-bookworm where pulling works),
@@ -107,13 +109,24 @@ fi
 cd "$ROOT"
 summary=()
 total_start=$(date +%s)
+stage="$REGISTRY/stage:$TAG"
+echo "=== building $stage (shared by every image)"
+log="$(mktemp)"
+if ! DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}" docker build --network host --force-rm "${cache[@]}" \
+        -f docker/stage.Dockerfile --build-arg "BASE_IMAGE=$BASE" -t "$stage" . >"$log" 2>&1; then
+    echo "build_images.sh: building $stage failed; last lines:" >&2
+    tail -n 30 "$log" >&2
+    rm -f "$log"
+    exit 1
+fi
+rm -f "$log"
 for name in "${todo[@]}"; do
     image="$REGISTRY/$name:$TAG$suffix"
     start=$(date +%s)
     echo "=== building $image"
     log="$(mktemp)"
     if ! DOCKER_BUILDKIT="${DOCKER_BUILDKIT:-0}" docker build --network host --force-rm "${cache[@]}" \
-            -f "$(dockerfile_of "$name")" --build-arg "BASE_IMAGE=$BASE" \
+            -f "$(dockerfile_of "$name")" --build-arg "STAGE_IMAGE=$stage" \
             "${variant_args[@]}" -t "$image" . >"$log" 2>&1; then
         echo "build_images.sh: building $image failed; last lines:" >&2
         tail -n 30 "$log" >&2
