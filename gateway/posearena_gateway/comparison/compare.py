@@ -44,6 +44,7 @@ from posearena_gateway.comparison.repetition_metrics import (
     BIG_ERROR_DEG,
     large_error,
     repetition_metrics,
+    repetition_roms,
 )
 from posearena_gateway.comparison.temporal import TimeAlignment, synchronise
 from posearena_gateway.references.sequence import Sequence3D
@@ -157,7 +158,9 @@ def compare_sequences(
                      "icc_a1": None}
         ref_rom = np.nanmax(ra[k]) - np.nanmin(ra[k])
         rom[k] = {"reference_deg": _val(ref_rom),
-                  "candidate_deg": _val(np.nanmax(ca[k]) - np.nanmin(ca[k]))}
+                  "candidate_deg": _val(np.nanmax(ca[k]) - np.nanmin(ca[k])),
+                  "reference_repetitions_deg": repetition_roms(ra[k], ref.fps),
+                  "candidate_repetitions_deg": repetition_roms(ca[k], ref.fps)}
         if ref_rom >= MIN_ICC_ROM_DEG:
             angles[k]["icc_a1"] = _val(icc_agreement(np.stack([ca[k], ra[k]], axis=1)))
         angles[k].update(large_error(ca[k], ra[k], big_error_deg))

@@ -71,6 +71,14 @@ def large_error(cand: np.ndarray, ref: np.ndarray, threshold_deg: float) -> dict
             "large_error_ci95": [_r(ci.low, 4), _r(ci.high, 4)]}
 
 
+def repetition_roms(angle: np.ndarray, fps: float) -> list[float] | None:
+    """Range of motion (degrees) of each repetition found in a (T,) angle signal at fps Hz
+    (`analysis.repetitions`, peaks at maxima); None when it has < 3 finite samples."""
+    if int(np.isfinite(np.asarray(angle, dtype=np.float64)).sum()) < 3:
+        return None
+    return [_r(r.rom_deg, 1) for r in detect_repetitions(angle, fps)]
+
+
 def reference_cycles(ref: np.ndarray, fps: float) -> list[tuple[int, int]]:
     """(start, end) frames of the repetitions of a reference angle (degrees) at fps Hz."""
     if int(np.isfinite(ref).sum()) < 3:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from posearena.errors import InvalidInputError
-from posearena_gateway.analysis.repetitions import Repetition, detect_repetitions
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.report.tables import interval
 
@@ -24,8 +20,9 @@ class AngleRow:
         rmse_ci_deg, bias_ci_deg: (low, high) 95 % confidence intervals, or None.
         icc: ICC(A,1) of the two angle signals over frames, or None.
         rom_ref_deg, rom_cand_deg: range of motion (max − min) over the sequence.
-        reps_ref, reps_cand: repetitions found (`detect_repetitions`), None when the signal
-            has too few samples.
+        reps_ref, reps_cand: range of motion (degrees) of each repetition found, from
+            metrics.json's `rom` (computed by the comparison), None when the signal has too
+            few samples.
     """
 
     angle: str
@@ -38,22 +35,8 @@ class AngleRow:
     icc: float | None
     rom_ref_deg: float | None
     rom_cand_deg: float | None
-    reps_ref: list[Repetition] | None
-    reps_cand: list[Repetition] | None
-
-
-def repetitions(angle: np.ndarray, fps: float) -> list[Repetition] | None:
-    """Repetitions of a (T,) angle signal in degrees at `fps` Hz (peaks at maxima).
-
-    Returns:
-        The repetitions (possibly empty), or None when the signal has < 3 finite samples.
-    """
-    try:
-        return detect_repetitions(angle, fps)
-    except InvalidInputError:
-        if int(np.isfinite(np.asarray(angle, dtype=np.float64)).sum()) < 3:
-            return None
-        raise
+    reps_ref: list[float] | None
+    reps_cand: list[float] | None
 
 
 def angle_rows(c: Comparison) -> list[AngleRow]:
@@ -64,7 +47,6 @@ def angle_rows(c: Comparison) -> list[AngleRow]:
     for name in sorted(agreement):
         a, r = agreement[name], rom.get(name, {})
         loa = a.get("loa_deg")
-        ref_sig, cand_sig = c.ref_angles.get(name), c.cand_angles.get(name)
         rows.append(AngleRow(
             angle=name, n=int(a.get("n", 0)), rmse_deg=a.get("rmse_deg"),
             bias_deg=a.get("bias_deg"),
@@ -73,16 +55,16 @@ def angle_rows(c: Comparison) -> list[AngleRow]:
             bias_ci_deg=interval(a.get("bias_ci95_deg")),
             icc=a.get("icc_a1"),
             rom_ref_deg=r.get("reference_deg"), rom_cand_deg=r.get("candidate_deg"),
-            reps_ref=None if ref_sig is None else repetitions(ref_sig, c.fps),
-            reps_cand=None if cand_sig is None else repetitions(cand_sig, c.fps),
+            reps_ref=r.get("reference_repetitions_deg"),
+            reps_cand=r.get("candidate_repetitions_deg"),
         ))
     return rows
 
 
-def reps_text(reps: list[Repetition] | None) -> str:
+def reps_text(reps: list[float] | None) -> str:
     """"3: 45, 47, 44°" (count, then ROM of each repetition in degrees), "-" for None."""
     if reps is None:
         return "-"
     if not reps:
         return "0"
-    return f"{len(reps)}: " + ", ".join(f"{r.rom_deg:.0f}" for r in reps) + "°"
+    return f"{len(reps)}: " + ", ".join(f"{r:.0f}" for r in reps) + "°"
