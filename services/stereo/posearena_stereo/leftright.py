@@ -21,6 +21,16 @@ or in its complement. Each is triangulated (weighted DLT) and scored in units of
 A Viterbi path over the ``candidates`` lowest-cost hypotheses of every frame gives the
 whole-body decision; a second Viterbi per left/right pair, charged ``deviation`` per frame
 where it leaves the whole-body decision, corrects single limbs.
+
+Only frames where the unswapped solution looks wrong are decided that way (the gate): a paired
+joint whose worst view reprojects over ``gate`` px scales, a 3D jump over ``gate_motion``
+motion scales to or from the next frame, a joint appearing or vanishing, or a joint seen by a
+view but not triangulated; each such frame with ``gate_pad`` frames either side. (A view
+whose labels are exchanged moves its two joints by their distance in that view: the other
+views disagree, or, where two views cannot tell, the 3D points jump.) The other frames keep
+their labels, and each suspect run is decided between them (they are held at "no swap", so
+the runs are independent). The scales are medians over the whole unswapped sequence, as
+without the gate.
 """
 
 from __future__ import annotations
@@ -32,11 +42,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from posearena.errors import InvalidInputError
-from posearena.viterbi import viterbi
+from posearena_stereo.dlt import triangulate_dlt
+from posearena_stereo.leftright_paths import (
+    Scales,
+    bone_differences,
+    decide,
+    mirrored_bones,
+    robust_scale,
+)
+from posearena_stereo.reprojection import mean_error, view_errors
 from posearena_stereo.robust import ViewSet
 
-_CHUNK = 512  # frames per block of the transition costs
-_BLOCK_POINTS = 8192  # points per triangulation block
+__all__ = ["LeftRightCosts", "mirrored_bones", "resolve_left_right", "suspect_frames",
+           "swap_states"]
 
 
 @dataclass
@@ -54,6 +72,10 @@ class LeftRightCosts:
         appear: transition cost of a joint triangulated in one frame and not in the other
             (without it, alternating labels of a joint seen once would be free).
         min_px, min_motion_m, min_bone_m: floors of the robust scales (px, m, m).
+        gate: a frame is decided by the hypotheses only where a view of its unswapped solution
+            reprojects over this many px scales (or see the module text); <= 0 = every frame.
+        gate_motion: ... or where a joint moves over this many motion scales in a frame.
+        gate_pad: frames added either side of each suspect frame.
     """
 
     max_swapped: int = 2
@@ -66,6 +88,9 @@ class LeftRightCosts:
     min_px: float = 1.0
     min_motion_m: float = 0.005
     min_bone_m: float = 0.01
+    gate: float = 4.0
+    gate_motion: float = 8.0
+    gate_pad: int = 3
 
 
 def swap_states(n_views: int, max_swapped: int) -> np.ndarray:
@@ -85,85 +110,58 @@ def swap_states(n_views: int, max_swapped: int) -> np.ndarray:
     return np.stack(rows)
 
 
-def mirrored_bones(parents: Sequence[int], left: np.ndarray, right: np.ndarray
-                   ) -> np.ndarray:
-    """(M, 4) int (left child, left parent, right child, right parent) of mirrored bones.
-
-    A bone (j, parents[j]) of a left joint j is mirrored by (m(j), parents[m(j)]) when the
-    right parent is the mirror of the left one (or the same central joint).
-    """
-    mirror = {int(a): int(b) for a, b in zip(left, right, strict=True)}
-    mirror.update({b: a for a, b in mirror.items()})
-    out = []
-    for lj in left:
-        lj, rj = int(lj), mirror[int(lj)]
-        lp, rp = int(parents[lj]), int(parents[rj])
-        if lp >= 0 and rp >= 0 and mirror.get(lp, lp) == rp:
-            out.append((lj, lp, rj, rp))
-    return np.array(out, dtype=int).reshape(-1, 4)
-
-
-def _robust_scale(values: np.ndarray, floor: float) -> float:
-    finite = values[np.isfinite(values)]
-    return max(float(np.median(finite)) if finite.size else floor, floor)
-
-
-def _truncated(values: np.ndarray, scale: float, cap: float, missing: float) -> np.ndarray:
-    return np.where(np.isfinite(values), np.minimum(values / scale, cap), missing)
-
-
-def _hypotheses(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray,
-                right: np.ndarray, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paired joints [left..., right...] (2P,) under every state: X (T, K, 2P, 3) m and
-    reprojection error (T, K, 2P) px, float32. Mirrored couples share one triangulation."""
+def _unswapped(views: ViewSet, w: np.ndarray, T: int, J: int, joints: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The paired ``joints`` (G,) as labelled, every frame: X (T, G, 3) m, mean reprojection
+    error (T, G) px and worst view's error (T, G) px."""
     C = w.shape[0]
-    xn = views.xn.reshape(C, T, J, 2)
-    ww = w.reshape(C, T, J)
-    joints = np.concatenate([left, right])
-    mirrored = np.concatenate([right, left])
-    P2 = joints.size
-    flip = np.roll(np.arange(P2), P2 // 2)  # label exchange: left slot <- right slot
-    K = states.shape[0]
-    X = np.empty((T, K, P2, 3), np.float32)
-    err = np.empty((T, K, P2), np.float32)
-    step = max(1, _BLOCK_POINTS // P2)  # frames per block that stays in the CPU cache
-    for k in range(0, K, 2):
-        src = np.where(states[k][:, None], mirrored[None], joints[None])  # (C, 2P)
-        obs = np.stack([xn[c][:, src[c]] for c in range(C)])  # (C, T, 2P, 2)
-        wts = np.stack([ww[c][:, src[c]] for c in range(C)])  # (C, T, 2P)
-        for t0 in range(0, T, step):
-            t1 = min(T, t0 + step)
-            Xb, eb = views.solve(wts[:, t0:t1].reshape(C, -1),
-                                 xn=obs[:, t0:t1].reshape(C, -1, 2))
-            X[t0:t1, k], err[t0:t1, k] = Xb.reshape(-1, P2, 3), eb.reshape(-1, P2)
-        X[:, k + 1], err[:, k + 1] = X[:, k][:, flip], err[:, k][:, flip]
-    return X, err
+    obs = views.xn.reshape(C, T, J, 2)[:, :, joints].reshape(C, -1, 2)
+    wts = w.reshape(C, T, J)[:, :, joints].reshape(C, -1)
+    X, _ = triangulate_dlt(obs, views.extrinsics, wts, views.focal, views.passes)
+    used = wts > 0
+    ev = view_errors(X, obs, views.extrinsics, views.fxy, used)
+    worst = np.where(used, ev, -np.inf).max(axis=0)
+    G = joints.size
+    return (X.reshape(T, G, 3), mean_error(ev, used).reshape(T, G),
+            np.where(np.isfinite(X[:, 0]), worst, np.nan).reshape(T, G))
 
 
-def _jumps(Xc: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray:
-    """(B, T-1, M, M) summed truncated 3D jumps between the candidates (B, T, M, G, 3) of
-    consecutive frames; a joint missing in one frame only costs ``appear``, in both nothing."""
-    B, T, M = Xc.shape[:3]
-    out = np.zeros((B, max(T - 1, 0), M, M))
-    for t0 in range(0, T - 1, _CHUNK):
-        t1 = min(T - 1, t0 + _CHUNK)
-        d = Xc[:, t0:t1, :, None] - Xc[:, t0 + 1:t1 + 1, None]  # (B, t, M, M, G, 3)
-        dist = np.sqrt(np.einsum("...i,...i->...", d, d))
-        seen = np.isfinite(Xc[:, t0:t1 + 1, :, :, 0])  # (B, t + 1, M, G)
-        once = seen[:, :-1, :, None] != seen[:, 1:, None]
-        out[:, t0:t1] = np.where(once, appear, _truncated(dist, scale, cap, 0.0)).sum(axis=-1)
-    return out
+def suspect_frames(X: np.ndarray, worst: np.ndarray, seen: np.ndarray, scales: Scales,
+                   cfg: LeftRightCosts) -> np.ndarray:
+    """(T,) bool frames whose unswapped solution needs the swap hypotheses.
+
+    Args:
+        X: (T, G, 3) unswapped paired joints, m; worst: (T, G) worst view's reprojection
+            error, px; seen: (T, G) bool, the joint has a view with weight > 0.
+        scales: robust scales of the sequence; cfg: the gate's thresholds (scale units).
+    """
+    T = X.shape[0]
+    if cfg.gate <= 0:
+        return np.ones(T, bool)
+    ok = np.isfinite(X[..., 0])
+    bad = (~(worst <= cfg.gate * scales.px) & ok).any(axis=1)
+    bad |= (seen & ~ok).any(axis=1)
+    step = np.linalg.norm(np.diff(X, axis=0), axis=-1)  # (T-1, G)
+    edge = ((step > cfg.gate_motion * scales.motion_m).any(axis=1)
+            | (ok[1:] != ok[:-1]).any(axis=1))
+    bad[1:] |= edge
+    bad[:-1] |= edge
+    pad = cfg.gate_pad
+    if pad > 0 and bad.any():
+        kernel = np.ones(2 * pad + 1, int)
+        bad = np.convolve(bad.astype(int), kernel, mode="same") > 0
+    return bad
 
 
-def _best_path(unary: np.ndarray, Xg: np.ndarray, scale: float,
-               cfg: LeftRightCosts) -> np.ndarray:
-    """Viterbi over the lowest-unary candidates: unary (B, T, K), points (B, T, K, G, 3)
-    -> (B, T) state indices."""
-    M = min(cfg.candidates, unary.shape[2])
-    cand = np.argsort(unary, axis=2, kind="stable")[:, :, :M]  # (B, T, M)
-    Xc = np.take_along_axis(Xg, cand[..., None, None], axis=2)
-    path = viterbi(np.take_along_axis(unary, cand, axis=2), _jumps(Xc, scale, cfg.cap, cfg.appear))
-    return np.take_along_axis(cand, path[..., None], axis=2)[..., 0]
+def _runs_with_anchors(suspect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frames to decide: every suspect frame and the clean frame either side of each run;
+    returns the frame indices and which of them are such anchors (held at "no swap")."""
+    T = suspect.size
+    anchor = np.zeros(T, bool)
+    anchor[:-1] |= suspect[1:] & ~suspect[:-1]
+    anchor[1:] |= suspect[:-1] & ~suspect[1:]
+    frames = np.flatnonzero(suspect | anchor)
+    return frames, anchor[frames]
 
 
 def resolve_left_right(
@@ -193,62 +191,28 @@ def resolve_left_right(
     P = left.size
     if P == 0 or T == 0:
         return swapped
-    states = swap_states(C, cfg.max_swapped)
-    K = states.shape[0]
-    X, err = _hypotheses(views, w, T, J, left, right, states)  # (T, K, 2P, 3), (T, K, 2P)
-
-    s_px = _robust_scale(err[:, 0], cfg.min_px)
-    data = _truncated(err, s_px, cfg.cap, cfg.cap)  # a missing joint counts as a bad one
-    unary = (data[..., :P] + data[..., P:]).transpose(2, 0, 1).astype(np.float64)  # (P, T, K)
-    unary = unary + cfg.prior * states.sum(axis=1)
     if parents is not None and np.shape(parents) != (J,):
         raise InvalidInputError("parents", np.shape(parents), f"shape ({J},), one per joint")
-    if parents is not None and cfg.symmetry > 0:
-        unary += cfg.symmetry * _symmetry(views, w, T, J, X, parents, left, right, cfg)
-    s_m = _robust_scale(np.linalg.norm(np.diff(X[:, 0], axis=0), axis=-1), cfg.min_motion_m)
-
-    body = _best_path(unary.sum(axis=0)[None], X[None], s_m, cfg)[0]
-    if np.isfinite(cfg.deviation):
-        leave = cfg.deviation * (np.arange(K)[None] != body[:, None])  # (T, K)
-        Xp = X.reshape(T, K, 2, P, 3).transpose(3, 0, 1, 2, 4)  # view (P, T, K, 2, 3)
-        chosen = _best_path(unary + leave[None], Xp, s_m, cfg)  # (P, T)
-    else:
-        chosen = np.broadcast_to(body, (P, T))
-    flips = states[chosen]  # (P, T, C)
-    swapped[:, :, left] = flips.transpose(2, 1, 0)
-    swapped[:, :, right] = flips.transpose(2, 1, 0)
+    joints = np.concatenate([left, right])
+    X0, err0, worst0 = _unswapped(views, w, T, J, joints)
+    bones = mirrored_bones(parents, left, right) if parents is not None and cfg.symmetry > 0 \
+        else np.empty((0, 4), int)
+    asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right)[:, :, 0]
+            if bones.size else np.empty((0, T)))
+    scales = Scales(robust_scale(err0, cfg.min_px),
+                    robust_scale(np.linalg.norm(np.diff(X0, axis=0), axis=-1), cfg.min_motion_m),
+                    robust_scale(asym, cfg.min_bone_m))
+    seen = (w.reshape(C, T, J)[:, :, joints] > 0).any(axis=0)
+    suspect = suspect_frames(X0, worst0, seen, scales, cfg)
+    frames, fixed = _runs_with_anchors(suspect)
+    if frames.size == 0:
+        return swapped
+    xn = views.xn.reshape(C, T, J, 2)[:, frames].reshape(C, -1, 2)
+    sub = ViewSet(xn, views.extrinsics, views.fxy, views.passes)
+    ws = w.reshape(C, T, J)[:, frames].reshape(C, -1)
+    chosen = decide(sub, ws, frames.size, J, left, right, parents if bones.size else None,
+                    swap_states(C, cfg.max_swapped), scales, fixed, cfg)  # (P, n)
+    flips = swap_states(C, cfg.max_swapped)[chosen].transpose(2, 1, 0)  # (C, n, P)
+    swapped[:, frames[:, None], left[None]] = flips
+    swapped[:, frames[:, None], right[None]] = flips
     return swapped
-
-
-def _symmetry(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarray,
-              parents: Sequence[int], left: np.ndarray, right: np.ndarray,
-              cfg: LeftRightCosts) -> np.ndarray:
-    """(P, T, K) truncated left/right bone-length differences of each hypothesis, each bone
-    counted for the pair of its child joint."""
-    P = left.size
-    K = X.shape[1]
-    bones = mirrored_bones(parents, left, right)
-    out = np.zeros((P, T, K))
-    if bones.size == 0:
-        return out
-    slot = {int(j): i for i, j in enumerate(np.concatenate([left, right]))}
-    central = sorted({int(j) for j in bones[:, [1, 3]].ravel() if int(j) not in slot})
-    C = w.shape[0]
-    fixed = np.empty((T, 0, 3))
-    if central:  # parents without a mirror: the same under every hypothesis
-        obs = views.xn.reshape(C, T, J, 2)[:, :, central].reshape(C, -1, 2)
-        fixed, _ = views.solve(w.reshape(C, T, J)[:, :, central].reshape(C, -1), xn=obs)
-        fixed = fixed.reshape(T, len(central), 3)
-
-    def point(j: int) -> np.ndarray:  # (T, K, 3)
-        if j in slot:
-            return X[:, :, slot[j]]
-        return np.broadcast_to(fixed[:, None, central.index(j)], (T, K, 3))
-
-    diff = np.stack([np.abs(np.linalg.norm(point(lc) - point(lp), axis=-1)
-                            - np.linalg.norm(point(rc) - point(rp), axis=-1))
-                     for lc, lp, rc, rp in bones])  # (M, T, K)
-    cost = _truncated(diff, _robust_scale(diff[:, :, 0], cfg.min_bone_m), cfg.cap, 0.0)
-    for m, lc in enumerate(bones[:, 0]):
-        out[slot[int(lc)] % P] += cost[m]
-    return out
