@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from posearena_gateway.comparison import compare_sequences
-from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references import load_reference
 from posearena_gateway.report import write_report
+from posearena_gateway.rundir import RunDir
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ui_prmd"
 REF = f"mocap:{DATA / 'Vicon' / 'Positions' / 'm07_s01_e01_positions.txt.gz'}"

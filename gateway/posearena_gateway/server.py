@@ -24,10 +24,10 @@ from posearena_gateway.commands.compare import finish
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.events import Event
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
-from posearena_gateway.pipelines.rundir import to_json
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
 from posearena_gateway.references.loader import split_spec
+from posearena_gateway.rundir import to_json
 
 SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["Gateway"].full_name
 _DONE = object()

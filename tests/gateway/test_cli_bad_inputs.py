@@ -186,7 +186,7 @@ def test_full_disk_fails_before_any_work(tmp_path, capsys, monkeypatch):
     OS reports, which a test cannot shrink without root)."""
     import shutil
 
-    from posearena_gateway.pipelines import rundir
+    from posearena_gateway import rundir
 
     real = shutil.disk_usage
     monkeypatch.setattr(rundir.shutil, "disk_usage",

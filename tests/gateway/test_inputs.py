@@ -9,7 +9,7 @@ import pytest
 from posearena.errors import InvalidInputError
 from posearena_gateway.pipelines.catalog import PIPELINES, parse_pipelines
 from posearena_gateway.pipelines.inputs import check_inputs, unmet_requirement
-from posearena_gateway.pipelines.rundir import RunDir
+from posearena_gateway.rundir import RunDir
 
 
 def _video(path, fps, frames=5, size=(64, 48)):

@@ -19,8 +19,8 @@ from posearena.npzio import Detections
 from posearena.skeletons import convert, get_skeleton
 from posearena_gateway.comparison import Comparison, compare_sequences
 from posearena_gateway.comparison.pairwise import pairwise_differences
-from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Z_UP, Sequence3D
+from posearena_gateway.rundir import RunDir
 
 FPS = 30.0
 STRIDE_S = 1.1

@@ -10,10 +10,10 @@ from posearena_gateway.commands._progress import EventPrinter
 from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG, add_big_error_option
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
 from posearena_gateway.report import print_summary, write_report
+from posearena_gateway.rundir import RunDir
 
 
 def register(sub: argparse._SubParsersAction) -> None:

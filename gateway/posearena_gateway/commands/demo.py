@@ -17,9 +17,9 @@ from pathlib import Path
 from posearena_gateway.commands.compare import finish
 from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, parse_pipelines
-from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
+from posearena_gateway.rundir import RunDir
 from posearena_gateway.runtime.catalog import REPO_ROOT
 
 DATA = REPO_ROOT / "data"

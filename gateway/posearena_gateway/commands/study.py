@@ -16,7 +16,7 @@ import time
 
 from posearena.errors import InvalidInputError
 from posearena_gateway.comparison.repetition_metrics import add_big_error_option
-from posearena_gateway.pipelines.rundir import RunDir
+from posearena_gateway.rundir import RunDir
 from posearena_gateway.study.aggregate import CLUSTER_METHOD, study_table
 from posearena_gateway.study.run import SessionOutcome, run_sessions
 from posearena_gateway.study.sessions import (

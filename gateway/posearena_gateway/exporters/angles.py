@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from posearena.errors import InvalidInputError
-from posearena_gateway.pipelines.rundir import atomic_write_text
 from posearena_gateway.references.textio import existing_file
+from posearena_gateway.rundir import atomic_write_text
 
 #: Columns of the long angle CSV, in order.
 ANGLE_CSV_COLUMNS = ("subject", "trial", "frame", "time_s", "measure", "pred", "ref",

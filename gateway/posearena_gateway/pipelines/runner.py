@@ -26,7 +26,6 @@ from posearena_gateway.pipelines.adapt_stage import adapted_lift_stage
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
 from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
-from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.pipelines.stages import (
     detect_stage,
     lift_stage,
@@ -35,6 +34,7 @@ from posearena_gateway.pipelines.stages import (
     world_stage,
 )
 from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.rundir import RunDir
 from posearena_gateway.runtime import EmbeddedServices, probe
 
 

@@ -22,8 +22,8 @@ from posearena_gateway.clients.lift import lift, lift_causal
 from posearena_gateway.clients.triangulate import TriangulationOutput, triangulate
 from posearena_gateway.detection import detect_video
 from posearena_gateway.pipelines.lift_input import CAMERA_UP, WORLD_UP_Z, prepare_lift_input
-from posearena_gateway.pipelines.rundir import RunDir
 from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.rundir import RunDir
 from posearena_gateway.tracking.leftright import apply_relabelling, resolve_left_right_2d
 from posearena_gateway.tracking.patient import choose_person, put_first
 

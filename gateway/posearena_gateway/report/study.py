@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from posearena_gateway.analysis.agreement import icc_band
-from posearena_gateway.pipelines.rundir import atomic_write_text
 from posearena_gateway.report.figures import _new, _save, colour_map, safe_name
 from posearena_gateway.report.html import CSS, _figure, _rel, _table
 from posearena_gateway.report.tables import fmt, fmt_ci, interval
+from posearena_gateway.rundir import atomic_write_text
 
 
 def _num(x: float | None) -> float:

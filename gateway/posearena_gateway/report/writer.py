@@ -20,7 +20,6 @@ from pathlib import Path
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections
 from posearena_gateway.comparison import Comparison
-from posearena_gateway.pipelines.rundir import RunDir, atomic_write_text
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.animation import build_panels, write_animation
 from posearena_gateway.report.cycles import cycle_figures, repetitions_section
@@ -41,6 +40,7 @@ from posearena_gateway.report.html import ReportParts, render_html
 from posearena_gateway.report.overlay import write_overlay
 from posearena_gateway.report.tables import pipelines_of
 from posearena_gateway.report.thumbnails import write_track_thumbnails
+from posearena_gateway.rundir import RunDir, atomic_write_text
 
 #: Most frames of the 3D animation.
 ANIMATION_FRAMES = 100

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from posearena_gateway.pipelines.rundir import atomic_write_text
+from posearena_gateway.rundir import atomic_write_text
 from posearena_gateway.study.sessions import Session
 
 DONE_FILE = "session.json"
