@@ -20,6 +20,7 @@ BENCHES = {
     "triangulation": (MAIN, "bench_triangulation.py"),
     "lifting": (MAIN, "bench_lifting.py"),
     "lift_stream": (MAIN, "bench_lift_stream.py"),
+    "lifter_adapt": (MAIN, "bench_lifter_adapt.py"),
     "lifter_domain": (MAIN, "bench_lifter_domain.py"),
     "blazepose": (MAIN, "bench_blazepose.py"),
     "multiperson": (MAIN, "bench_multiperson.py"),
@@ -27,6 +28,7 @@ BENCHES = {
     "openpose": (MAIN, "bench_openpose.py"),
     "study": (MAIN, "bench_study.py"),
     "report": (MAIN, "bench_report.py"),
+    "demo_memory": (MAIN, "bench_demo_memory.py"),
     "detectron": (ROOT / ".venvs" / "detectron" / "bin" / "python", "bench_detectron.py"),
 }
 

@@ -53,8 +53,19 @@ from posearena_stereo.leftright_paths import (
 from posearena_stereo.reprojection import mean_error, view_errors
 from posearena_stereo.robust import ViewSet
 
-__all__ = ["LeftRightCosts", "mirrored_bones", "resolve_left_right", "suspect_frames",
-           "swap_states"]
+__all__ = ["LeftRightCosts", "Unswapped", "mirrored_bones", "resolve_left_right",
+           "suspect_frames", "swap_states"]
+
+
+@dataclass
+class Unswapped:
+    """The plain solution of every joint as labelled, when the caller has it already:
+    X (T, J, 3) m (NaN = not triangulated), mean and worst view's reprojection error (T, J)
+    px, of a weighted DLT with the same passes and at least 2 views."""
+
+    X: np.ndarray
+    mean: np.ndarray
+    worst: np.ndarray
 
 
 @dataclass
@@ -167,6 +178,7 @@ def _runs_with_anchors(suspect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def resolve_left_right(
     views: ViewSet, w: np.ndarray, n_joints: int, left: Sequence[int], right: Sequence[int],
     parents: Sequence[int] | None = None, costs: LeftRightCosts | None = None,
+    unswapped: Unswapped | None = None,
 ) -> np.ndarray:
     """Decide, for every view, frame and left/right pair, whether the labels are exchanged.
 
@@ -177,6 +189,7 @@ def resolve_left_right(
         left, right: mirrored joint indices (left[i] mirrors right[i]).
         parents: (J,) parent index per joint (-1 = root) for the bone-symmetry term; None = off.
         costs: weights (see LeftRightCosts).
+        unswapped: the plain solution of every point if already known (else computed here).
 
     Returns:
         swapped (C, T, J) bool: observations whose left/right labels should be exchanged.
@@ -194,7 +207,11 @@ def resolve_left_right(
     if parents is not None and np.shape(parents) != (J,):
         raise InvalidInputError("parents", np.shape(parents), f"shape ({J},), one per joint")
     joints = np.concatenate([left, right])
-    X0, err0, worst0 = _unswapped(views, w, T, J, joints)
+    if unswapped is None:
+        X0, err0, worst0 = _unswapped(views, w, T, J, joints)
+    else:
+        X0, err0, worst0 = (a[:, joints] for a in (unswapped.X, unswapped.mean,
+                                                   unswapped.worst))
     bones = mirrored_bones(parents, left, right) if parents is not None and cfg.symmetry > 0 \
         else np.empty((0, 4), int)
     asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right)[:, :, 0]
