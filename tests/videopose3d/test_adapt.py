@@ -12,12 +12,15 @@ import pytest
 import torch
 from _helpers.grpc_server import serve_in_process
 
-from posearena.calibration import load_calibration, virtual_view
+from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
-from posearena.skeletons import convert
+from posearena.skeletons import convert, get_skeleton
 from posearena.tensors import from_tensor, to_tensor
+from posearena.triangulation_presets import PRESETS
 from posearena.v1 import pose_pb2, pose_pb2_grpc
 from posearena_gateway.comparison.joints import body12_pairs
+from posearena_gateway.pipelines.lift_input import prepare_lift_input
+from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 from posearena_videopose3d.adapt import AdaptConfig, AdaptView, adapt_lifter
 from posearena_videopose3d.inference import lift
 from posearena_videopose3d.loader import load_service_model
@@ -29,17 +32,18 @@ FIXTURE = ROOT / "tests" / "data" / "pose2sim_blazepose33_2d.npz"
 CALIB = ROOT / "data" / "pose2sim_demo" / "Calib.qca.txt"
 
 
-def _triangulate(cams, kps: list[np.ndarray]) -> np.ndarray:
-    """Linear (DLT) triangulation (T, J, 3) m of undistorted normalised points, all views."""
-    rows = []
-    for cam, kp in zip(cams, kps, strict=True):
-        xn = cam.normalize_points(kp)  # (T, J, 2)
-        p = np.hstack([cam.R, cam.t.reshape(3, 1)])
-        rows += [xn[..., :1] * p[2] - p[0], xn[..., 1:] * p[2] - p[1]]
-    a = np.stack(rows, axis=-2)  # (T, J, 2V, 4)
-    a = np.nan_to_num(a)
-    x = np.linalg.svd(a)[2][..., -1, :]
-    return x[..., :3] / x[..., 3:]
+def triangulate(cams: list, z) -> np.ndarray:
+    """The 4-view reference as `posearena compare` makes it (stereo service code, preset
+    "reference": robust DLT, left/right swaps tried, refined, gaps filled, 6 Hz low-pass):
+    (T, 33, 3) m, blazepose33."""
+    p, sk = PRESETS["reference"], get_skeleton("blazepose33")
+    opts = TriangulationOptions(
+        max_reprojection_error_px=p.max_reprojection_error_px, drop_criterion="max",
+        min_views=p.min_views, refine=p.refine, try_swap_left_right=p.try_swap_left_right,
+        left_right=(list(sk.left), list(sk.right)), parents=list(sk.parents),
+        filter_cutoff_hz=p.filter_cutoff_hz, max_gap_frames=p.max_gap_frames,
+        fps=float(z["fps"]), min_confidence=p.min_confidence)
+    return triangulate_views(z["keypoints"], cams, z["visibility"], opts).points_3d
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +58,11 @@ def clip():
     for c, name in enumerate(names):
         k = convert(z["keypoints"][c], "blazepose33", "coco17")
         w, h = int(z["width"][c]), int(z["height"][c])
-        vv = virtual_view(cams[name], k, image_size=(w, h))
+        vv = prepare_lift_input(k, w, h, cams[name]).view  # labels fixed, levelled view
         views.append(AdaptView(vv.keypoints, w, h, cams[name].focal_px,
                                vv.rotation @ cams[name].R))
         rv.append(vv.rotation)
-    ref = _triangulate([cams[n] for n in names], list(z["keypoints"]))
+    ref = triangulate([cams[n] for n in names], z)
     return views, rv, ref
 
 
