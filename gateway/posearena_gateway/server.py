@@ -20,9 +20,9 @@ from posearena.errors import InvalidInputError, PoseArenaError
 from posearena.service import base_parser, parse_config, run_until_signal, start_grpc_server
 from posearena.v1 import gateway_pb2, gateway_pb2_grpc
 from posearena_gateway.access import PathNotAllowedError, PathRoots
-from posearena_gateway.commands.compare import finish
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.events import Event
+from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 from posearena_gateway.references import load_reference
@@ -99,9 +99,9 @@ class GatewayService(gateway_pb2_grpc.GatewayServicer):
 
         def work() -> None:
             try:
-                metrics = runner.run()
-                finish(runner.rd, metrics, runner)
-                result["metrics"] = metrics
+                outcome = runner.run()
+                write_outputs(outcome, runner.rd)  # the server prints nothing of the CLI's
+                result["metrics"] = outcome.metrics
             except Exception as exc:  # reported to the client, never a silent stop
                 result["error"] = f"{type(exc).__name__}: {exc}"
             events.put(_DONE)

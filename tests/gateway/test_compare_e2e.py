@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import parse_pipelines
 from posearena_gateway.pipelines.runner import CompareJob, Runner
 
@@ -33,7 +34,9 @@ def run(tmp_path_factory, demo_videos_module, demo_calib_module):
                      pipelines=parse_pipelines("blazepose-world,blazepose+videopose3d,"
                                                "blazepose+stereo,openpose+videopose3d"))
     runner = Runner(job, events.append)
-    metrics = runner.run()
+    result = runner.run()
+    write_outputs(result, runner.rd)  # as every command does
+    metrics = result.metrics
     yield out, metrics, events, job
     mp.undo()
 
@@ -94,7 +97,7 @@ def test_resume_redoes_only_what_is_missing(run, monkeypatch):
     monkeypatch.delenv("POSEARENA_VIDEOPOSE3D_ADDR")
     events = []
     job.resume = True
-    again = Runner(job, events.append).run()
+    again = Runner(job, events.append).run().metrics
     status = {(e.stage, e.item): e.status for e in events if e.status != "progress"}
     detect = [s for (stage, _), s in status.items() if stage == "detect"]
     assert detect and all(s == "cached" for s in detect), status

@@ -14,7 +14,7 @@ def test_patient_is_chosen_and_matched_across_cameras(tmp_path):
     job = CompareJob(videos=sorted((MULTI / "videos").glob("cam*.mp4")), out=tmp_path,
                      calib=MULTI / "Calib.qca.txt", max_people=2, person="auto",
                      pipelines=parse_pipelines("blazepose+stereo,blazepose-world"))
-    metrics = Runner(job).run()
+    metrics = Runner(job).run().metrics
     ref = metrics["reference"]
     assert ref["status"] == "ok" and "matched across views" in ref["person_choice"]
     stereo = metrics["pipelines"]["blazepose+stereo"]

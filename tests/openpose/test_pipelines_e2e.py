@@ -38,7 +38,7 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict:
     job = CompareJob(videos=videos, out=folder / "run", calib=DEMO / "Calib.qca.txt",
                      pipelines=parse_pipelines("openpose+stereo,openpose+multiview,"
                                                "openpose+videopose3d"))
-    return Runner(job, lambda _e: None).run()
+    return Runner(job, lambda _e: None).run().metrics
 
 
 def test_openpose_pipelines_run_against_the_blazepose_reference(metrics: dict) -> None:

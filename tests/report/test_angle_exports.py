@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from posearena_gateway.commands.compare import compare_skeleton_files
 from posearena_gateway.exporters.angles import read_mot
+from posearena_gateway.pipelines.skeletons import compare_skeleton_files
 
 ROOT = Path(__file__).resolve().parents[2]
 UIPRMD = ROOT / "data" / "ui_prmd"
@@ -23,11 +23,11 @@ UIPRMD = ROOT / "data" / "ui_prmd"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("m07")
-    metrics = compare_skeleton_files(
+    result = compare_skeleton_files(
         f"mocap:{UIPRMD / 'Vicon' / 'Positions' / 'm07_s01_e01_positions.txt.gz'}",
         f"kinect:{UIPRMD / 'Kinect' / 'Positions' / 'm07_s01_e01_positions.txt.gz'}",
-        out, big_error_deg=10.0, name="kinect v2", labels=("s01", "m07_e01"), quiet=True)
-    return out, metrics
+        out, big_error_deg=10.0, name="kinect v2", labels=("s01", "m07_e01"))
+    return out, result.metrics
 
 
 def _pairs_from_csv(path: Path) -> dict[tuple[str, str], list[tuple[float, float]]]:

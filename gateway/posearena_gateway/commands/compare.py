@@ -7,13 +7,13 @@ from pathlib import Path
 
 from posearena_gateway.clients.gateway import remote_compare
 from posearena_gateway.commands._progress import EventPrinter
-from posearena_gateway.comparison import compare_sequences
-from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG, add_big_error_option
+from posearena_gateway.comparison.repetition_metrics import add_big_error_option
+from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import parse_pipelines
 from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.skeletons import compare_skeleton_files
 from posearena_gateway.references import load_reference
-from posearena_gateway.report import print_summary, write_report
-from posearena_gateway.rundir import RunDir
+from posearena_gateway.report import print_summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,8 +61,7 @@ def run_compare(args: argparse.Namespace) -> int:
             args.pipelines.split(",") if args.pipelines else (), args.resume, EventPrinter(),
             max_people=args.max_people, person=args.person, reference_2d=args.reference_2d,
             big_error_deg=args.big_error)
-        print(print_summary(metrics))
-        print(f"report (on the gateway): {report}")
+        print_run(metrics, f"{report} (on the gateway)")
         return 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1
     reference = args.reference
     if reference not in ("multiview", "none"):
@@ -76,76 +75,20 @@ def run_compare(args: argparse.Namespace) -> int:
         person=args.person, big_error_deg=args.big_error, reference_detector=args.reference_2d,
     )
     runner = Runner(job, EventPrinter())
-    metrics = runner.run()
-    finish(runner.rd, metrics, runner)
-    return 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1
+    result = runner.run()
+    report = write_outputs(result, runner.rd)
+    print_run(result.metrics, report)
+    return 0 if result.any_ok else 1
 
 
-def finish(rd: RunDir, metrics: dict, runner: Runner | None = None, comparisons=None,
-           reference=None, results=None, title: str = "posearena comparison",
-           labels: tuple[str, str] | None = None, quiet: bool = False,
-           animation: bool = True) -> None:
-    """Write the report and print the summary table.
-
-    Args:
-        rd: the run directory; metrics: the metrics dict (already in metrics.json).
-        runner: a finished Runner (its comparisons, results, reference and detections are
-            reported), or None with `comparisons`, `reference`, `results` given directly.
-        labels: (subject, trial) written in the angle CSVs (default: the run dir's name).
-        quiet: write the report without printing the summary.
-        animation: write the 3D animation.
-    """
-    videos = None
-    if runner is not None:
-        comparisons = {n: o.comparison for n, o in runner.outcomes.items() if o.comparison}
-        results = {n: o.result for n, o in runner.outcomes.items() if o.result is not None}
-        reference = runner.reference.result
-        videos = runner.detections_done()
-    subject, trial = labels or (None, None)
-    path = write_report(rd, metrics, comparisons or {}, reference, results or {},
-                        videos=videos, title=title, subject=subject, trial=trial,
-                        animation=animation)
-    if not quiet:
-        print(print_summary(metrics))
-        print(f"report: {path}")
+def print_run(metrics: dict, report: Path | str) -> None:
+    """The terminal summary of a run (the CLI's own text; the outputs are written already)."""
+    print(print_summary(metrics))
+    print(f"report: {report}")
 
 
 def run_compare_skeletons(args: argparse.Namespace) -> int:
-    compare_skeleton_files(args.reference, args.candidate, Path(args.out), args.big_error)
+    out = Path(args.out)
+    result = compare_skeleton_files(args.reference, args.candidate, out, args.big_error)
+    print_run(result.metrics, out / "report.html")
     return 0
-
-
-def compare_skeleton_files(reference: str, candidate: str, out: Path,
-                           big_error_deg: float = BIG_ERROR_DEG, name: str | None = None,
-                           labels: tuple[str, str] | None = None,
-                           quiet: bool = False, animation: bool = True) -> dict:
-    """One recorded skeleton against another: metrics.json, report and exports in `out`.
-
-    Args:
-        reference, candidate: FILE or kinect:/mocap: FILE specs (`references.load_reference`).
-        out: the run directory.
-        big_error_deg: large angle error threshold, degrees.
-        name: the candidate's pipeline name (default: its file name).
-        labels: (subject, trial) of the angle CSVs; quiet: print nothing.
-        animation: write the 3D animation.
-
-    Returns:
-        The metrics.json dict.
-    """
-    rd = RunDir(out)  # unwritable output fails before any work
-    ref, cand = load_reference(reference), load_reference(candidate)
-    comp = compare_sequences(ref, cand, synchronised=False, same_frame=False,
-                             big_error_deg=big_error_deg)
-    name = name or Path(cand.source).name or "candidate"
-    metrics = {
-        "reference": {"kind": "file", "status": "ok", "source": ref.source,
-                      "skeleton": ref.skeleton, "fps": ref.fps, "frame": ref.frame},
-        "frames": ref.num_frames, "fps": ref.fps,
-        "pipelines": {name: {"status": "ok", "reason": "", "source": cand.source,
-                             **comp.metrics}},
-    }
-    rd.write_json("metrics.json", metrics)
-    finish(rd, metrics, comparisons={name: comp}, reference=ref, results={name: cand},
-           title=f"{Path(cand.source).name} vs {Path(ref.source).name}", labels=labels,
-           quiet=quiet, animation=animation)
-    return metrics

@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from posearena_gateway.commands.compare import finish
-from posearena_gateway.comparison import compare_sequences
+from posearena_gateway.commands.compare import print_run
+from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, parse_pipelines
 from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.skeletons import compare_skeletons
 from posearena_gateway.references import load_reference
 from posearena_gateway.rundir import RunDir
 from posearena_gateway.runtime.catalog import REPO_ROOT
@@ -42,33 +43,30 @@ def run(args: argparse.Namespace) -> int:
     print(f"== Pose2Sim demo: {len(videos)} cameras, reference = 4-view triangulation ==")
     runner = Runner(CompareJob(videos=videos, out=out / "pose2sim", calib=demo / "Calib.qca.txt",
                                pipelines=parse_pipelines(",".join(DEMO_PIPELINES)),
-                               reference="multiview",
-                               resume=args.resume), _printer())
-    metrics = runner.run()
-    finish(runner.rd, metrics, runner, title="Pose2Sim demo: pipelines vs 4-camera reference")
-    status = 0 if any(p["status"] == "ok" for p in metrics["pipelines"].values()) else 1
+                               reference="multiview", resume=args.resume,
+                               title="Pose2Sim demo: pipelines vs 4-camera reference"),
+                    _printer())
+    result = runner.run()
+    print_run(result.metrics, write_outputs(result, runner.rd))
+    status = 0 if result.any_ok else 1
 
     print("\n== UI-PRMD: Kinect v2 vs Vicon motion capture ==")
     rd = RunDir(out / "uiprmd")
-    comps, results, pipelines, ref0 = {}, {}, {}, None
+    pairs = []
     for vicon in sorted((data / "ui_prmd" / "Vicon" / "Positions").glob("*_positions.txt.gz")):
         kinect = data / "ui_prmd" / "Kinect" / "Positions" / vicon.name
-        if not kinect.exists():
-            continue
-        ref, cand = load_reference(f"mocap:{vicon}"), load_reference(f"kinect:{kinect}")
-        name = f"kinect {vicon.name.split('_positions')[0]}"
-        comps[name] = compare_sequences(ref, cand, synchronised=False, same_frame=False)
-        results[name] = cand
-        pipelines[name] = {"status": "ok", "reason": "", "source": str(kinect),
-                           "reference_source": str(vicon), **comps[name].metrics}
-        ref0 = ref0 or ref
-    metrics = {"reference": {"kind": "mocap", "status": "ok", "source": "UI-PRMD Vicon",
-                             "frame": ref0.frame if ref0 else ""},
-               "frames": ref0.num_frames if ref0 else 0, "fps": ref0.fps if ref0 else 0,
-               "pipelines": pipelines}
-    rd.write_json("metrics.json", metrics)
-    finish(rd, metrics, comparisons=comps, reference=ref0, results=results,
-           title="UI-PRMD: Kinect v2 vs Vicon")
+        if kinect.exists():
+            pairs.append((f"kinect {vicon.name.split('_positions')[0]}", f"mocap:{vicon}",
+                          f"kinect:{kinect}"))
+    if not pairs:
+        print(f"no UI-PRMD Kinect/Vicon pairs under {data / 'ui_prmd'}")
+        return status
+    first_ref = load_reference(pairs[0][1])
+    skeletons = compare_skeletons(
+        pairs, title="UI-PRMD: Kinect v2 vs Vicon",
+        reference_entry={"kind": "mocap", "status": "ok", "source": "UI-PRMD Vicon",
+                         "frame": first_ref.frame})
+    print_run(skeletons.metrics, write_outputs(skeletons, rd))
     return status
 
 

@@ -73,8 +73,9 @@ def metrics_document(
     reference: Outcome,
     outcomes: dict[str, Outcome],
     inputs: CompareInputs,
-    pairwise: list[dict] | dict,
+    pairwise: list[dict],
     reference_detector: str = "blazepose",
+    pairwise_error: str = "",
 ) -> dict:
     """The metrics.json dict of a run.
 
@@ -83,14 +84,43 @@ def metrics_document(
         reference: the reference's outcome.
         outcomes: pipeline name -> its outcome, in the job's order.
         inputs: the checked input videos (frames, fps, cameras, notes).
-        pairwise: `comparison.pairwise.pairwise_differences` output, or {"error": ...}.
+        pairwise: `comparison.pairwise.pairwise_differences` output.
         reference_detector: the 2D detector of a multiview reference (named in `method`).
+        pairwise_error: why the pairwise comparison failed ("" when it did not).
 
     Returns:
         {"reference", "frames", "fps", "cameras", "notes", "pipelines", "pairwise"}.
     """
-    return {"reference": _reference(reference_kind, reference, inputs, reference_detector),
-            "frames": inputs.frames, "fps": inputs.fps, "cameras": inputs.camera_ids,
-            "notes": inputs.notes,
-            "pipelines": {name: _pipeline(out) for name, out in outcomes.items()},
-            "pairwise": pairwise}
+    doc = {"reference": _reference(reference_kind, reference, inputs, reference_detector),
+           "frames": inputs.frames, "fps": inputs.fps, "cameras": inputs.camera_ids,
+           "notes": inputs.notes,
+           "pipelines": {name: _pipeline(out) for name, out in outcomes.items()},
+           "pairwise": pairwise}
+    if pairwise_error:
+        doc["pairwise_error"] = pairwise_error
+    return doc
+
+
+def skeletons_document(reference: dict, first_reference: Sequence3D,
+                       entries: dict[str, tuple[Sequence3D, Sequence3D, Comparison]],
+                       name_references: bool) -> dict:
+    """The metrics.json dict of recorded skeletons compared against recorded references.
+
+    Args:
+        reference: the "reference" entry (kind, status, source, ...).
+        first_reference: the reference whose frame count and rate head the document.
+        entries: pipeline name -> (its reference, the candidate, their Comparison).
+        name_references: give each pipeline its own `reference_source` (several references).
+
+    Returns:
+        {"reference", "frames", "fps", "pipelines": {name: {"status", "reason", "source",
+        ["reference_source"], metrics...}}}.
+    """
+    pipelines = {}
+    for name, (ref, cand, comp) in entries.items():
+        entry = {"status": "ok", "reason": "", "source": cand.source}
+        if name_references:
+            entry["reference_source"] = ref.source
+        pipelines[name] = {**entry, **comp.metrics}
+    return {"reference": reference, "frames": first_reference.num_frames,
+            "fps": first_reference.fps, "pipelines": pipelines}

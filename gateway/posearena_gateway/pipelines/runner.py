@@ -34,6 +34,7 @@ from posearena_gateway.pipelines.stages import (
     world_stage,
 )
 from posearena_gateway.references.sequence import Sequence3D
+from posearena_gateway.result import RunResult
 from posearena_gateway.rundir import RunDir
 from posearena_gateway.runtime import EmbeddedServices, probe
 
@@ -55,6 +56,7 @@ class CompareJob:
         max_people: people tracked per video (1: the most prominent person only).
         person: the patient among several: auto|largest|central|longest|ID.
         big_error_deg: threshold of a large joint-angle error, degrees.
+        title: the report's title.
     """
 
     videos: list[Path]
@@ -68,6 +70,7 @@ class CompareJob:
     max_people: int = 1
     person: str = "auto"
     big_error_deg: float = BIG_ERROR_DEG
+    title: str = "posearena comparison"
 
 
 class Runner:
@@ -80,7 +83,8 @@ class Runner:
         self.inputs: CompareInputs = check_inputs(job.videos, job.calib, job.cameras)
         self.outcomes: dict[str, Outcome] = {p.name: Outcome() for p in job.pipelines}
         self.reference = Outcome()
-        self.pairwise: list[dict] | dict = []
+        self.pairwise: list[dict] = []
+        self.pairwise_error = ""
         self._dets: dict[tuple[str, int], Future] = {}
         self._lock = threading.Lock()
 
@@ -225,8 +229,8 @@ class Runner:
             self.sink(Event("reference", "multiview", "failed", self.reference.reason))
 
     # -- all ------------------------------------------------------------------------
-    def run(self) -> dict:
-        """Run everything; return the metrics dict (also written to metrics.json)."""
+    def run(self) -> RunResult:
+        """Run everything; return what it produced (written by `outputs.write_outputs`)."""
         for note in self.inputs.notes:
             self.sink(Event("inputs", "videos", "ok", note))
         self.sink(Event("services", "embedded", "started"))
@@ -243,7 +247,7 @@ class Runner:
                 j.result()
             self._reproject_all(pool, es)
         self._compare_all()
-        return self.write_metrics()
+        return self.result()
 
     def detections_done(self) -> dict[str, tuple[str, Detections]]:
         """Every 2D detection set computed, as {"<detector> <camera>": (video path, dets)}."""
@@ -300,19 +304,25 @@ class Runner:
         try:
             self.pairwise = pairwise_differences(compared)
         except Exception as exc:  # a metric never sinks the run
-            self.pairwise = {"error": f"{type(exc).__name__}: {exc}"}
-        for p in self.pairwise if isinstance(self.pairwise, list) else []:
+            self.pairwise_error = f"{type(exc).__name__}: {exc}"
+        for p in self.pairwise:
             m = p["mpjpe_mm"]
             self.sink(Event("pairwise", f"{p['a']} vs {p['b']}", "ok",
                             f"MPJPE difference {m['difference']} mm {m['ci95']}: {m['verdict']}"))
 
-    def write_metrics(self) -> dict:
-        """Write metrics.json (see `metrics_doc.metrics_document`) and return it."""
+    def result(self) -> RunResult:
+        """What the run produced: metrics.json's document (`metrics_doc.metrics_document`),
+        every comparison, 3D result, the reference and the detections for overlays."""
         kind = self.job.reference if isinstance(self.job.reference, str) else "file"
         metrics = metrics_document(kind, self.reference, self.outcomes, self.inputs,
-                                   self.pairwise, self.job.reference_detector)
-        self.rd.write_json("metrics.json", metrics)
-        return metrics
+                                   self.pairwise, self.job.reference_detector,
+                                   self.pairwise_error)
+        return RunResult(
+            metrics,
+            comparisons={n: o.comparison for n, o in self.outcomes.items() if o.comparison},
+            results={n: o.result for n, o in self.outcomes.items() if o.result is not None},
+            reference=self.reference.result, videos=self.detections_done(),
+            title=self.job.title)
 
 
 def _trim(d: Detections, frames: int) -> Detections:

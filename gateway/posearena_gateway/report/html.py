@@ -142,8 +142,8 @@ def reprojection_section(metrics: dict) -> str:
 def pairwise_section(metrics: dict) -> str:
     """Pipelines against each other: differences of MPJPE and P-MPJPE with intervals."""
     rows = []
-    pairs = metrics.get("pairwise")
-    for p in pairs if isinstance(pairs, list) else []:
+    pairs = metrics.get("pairwise") or []
+    for p in pairs:
         cells = [escape(str(p.get("a"))), escape(str(p.get("b"))), str(len(p.get("joints", [])))]
         for key in ("mpjpe_mm", "p_mpjpe_mm"):
             m = p.get(key) or {}

@@ -140,8 +140,7 @@ def print_summary(metrics: dict) -> str:
                         f" ({' '.join(str(ref.get('reason', '')).split())})")
     if not rows:
         lines.append("(no pipelines)")
-    pairs = metrics.get("pairwise")
-    for p in pairs if isinstance(pairs, list) else []:
+    for p in metrics.get("pairwise") or []:
         m = p.get("mpjpe_mm") or {}
         ci = interval(m.get("ci95"))
         if ci is not None and m.get("difference") is not None:

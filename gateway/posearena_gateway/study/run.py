@@ -54,11 +54,10 @@ def _compare(session: Session, run_dir: Path, big_error_deg: float, gateway: str
     """Run one session's comparison into run_dir (imports here: light for a worker start)."""
     labels = (session.subject, f"{session.exercise}_{session.trial}")
     if session.candidate:
-        from posearena_gateway.commands.compare import compare_skeleton_files
+        from posearena_gateway.pipelines.skeletons import compare_skeleton_files
 
         compare_skeleton_files(session.reference, session.candidate, run_dir, big_error_deg,
-                               name=session.name, labels=labels, quiet=True,
-                               animation=animation)
+                               name=session.name, labels=labels, animation=animation)
         return
     if gateway:
         from posearena_gateway.clients.gateway import remote_compare
@@ -68,7 +67,7 @@ def _compare(session: Session, run_dir: Path, big_error_deg: float, gateway: str
         if not any(p.get("status") == "ok" for p in metrics.get("pipelines", {}).values()):
             raise RuntimeError("no pipeline could be compared")
         return
-    from posearena_gateway.commands.compare import finish
+    from posearena_gateway.outputs import write_outputs
     from posearena_gateway.pipelines.catalog import parse_pipelines
     from posearena_gateway.pipelines.runner import CompareJob, Runner
     from posearena_gateway.references import load_reference
@@ -81,9 +80,9 @@ def _compare(session: Session, run_dir: Path, big_error_deg: float, gateway: str
                      reference=ref if ref in ("multiview", "none") else load_reference(ref),
                      big_error_deg=big_error_deg)
     runner = Runner(job)
-    metrics = runner.run()
-    finish(runner.rd, metrics, runner, labels=labels, quiet=True, animation=animation)
-    if not any(p.get("status") == "ok" for p in metrics["pipelines"].values()):
+    result = runner.run()
+    write_outputs(result, runner.rd, labels=labels, animation=animation)
+    if not result.any_ok:
         raise RuntimeError("no pipeline could be compared")
 
 
