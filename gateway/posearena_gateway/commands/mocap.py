@@ -21,11 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", required=True)
     p.set_defaults(func=run_mocap)
 
-    t = sub.add_parser("train-lifter", help="train a VideoPose3D lifter on mocap joints",
+    # every option is the training module's own (its --help too): none is parsed here
+    t = sub.add_parser("train-lifter", help="train a VideoPose3D lifter on mocap joints "
+                       "(supervised, or --semi with unlabelled subjects' 2D)",
+                       prefix_chars="+", add_help=False,
                        description="Runs `python -m posearena_videopose3d.training` in the "
-                       "VideoPose3D service's own environment; every option after `--` is "
-                       "passed on (see --help there), e.g. posearena train-lifter -- --data-dir "
-                       "DIR --train-subjects s01,s02 --val-subjects s07 --minutes 20 --out M.pt")
+                       "VideoPose3D service's own environment with every option passed on, "
+                       "e.g. posearena train-lifter --data-dir DIR --train-subjects s01,s02 "
+                       "--val-subjects s07 --minutes 20 --out M.pt [--semi "
+                       "--unlabelled-subjects s03,s04]")
     t.add_argument("args", nargs=argparse.REMAINDER)
     t.set_defaults(func=run_train)
 

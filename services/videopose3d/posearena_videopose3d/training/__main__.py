@@ -24,7 +24,16 @@ from posearena_videopose3d.training.train import TrainConfig, train
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, load UI-PRMD Vicon data, train, print a JSON summary."""
+    """Parse arguments, load UI-PRMD Vicon data, train, print a JSON summary; a bad input is
+    one line on stderr and exit status 2."""
+    try:
+        return _main(argv)
+    except InvalidInputError as exc:
+        print(f"posearena train-lifter: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m posearena_videopose3d.training")
     ap.add_argument("--data-dir", required=True, help="UI-PRMD folder (or Vicon/Positions)")
     ap.add_argument("--train-subjects", required=True, help="comma list, e.g. s01,s02")
