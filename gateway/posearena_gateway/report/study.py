@@ -92,7 +92,8 @@ def results_table(rows: list[dict], exercises: dict[str, str]) -> str:
                                                                  100.0)])
     header = ["angle", "exercise", "pipeline", "subjects", "sessions", "frames", "bias (deg)",
               "LoA (deg)", "RMSE (deg)", "ICC(A,1)", "large errors (%)"]
-    return _table(header, body, {3, 4, 5, 6, 7, 8, 9, 10})
+    return ('<div style="font-size:.85em">' + _table(header, body, {3, 4, 5, 6, 7, 8, 9, 10})
+            + "</div>")
 
 
 def sessions_table(sessions: list[dict], root: Path) -> str:
