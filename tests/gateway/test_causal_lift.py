@@ -12,6 +12,7 @@ from posearena.skeletons import convert
 from posearena_gateway.cli import main
 from posearena_gateway.pipelines.catalog import PIPELINES
 from posearena_gateway.pipelines.lift_input import prepare_lift_input
+from posearena_gateway.pipelines.stage_kinds import Lift
 from posearena_gateway.tracking.leftright import resolve_left_right_2d
 
 from .conftest import DATA
@@ -109,5 +110,5 @@ def test_posearena_lift_causal_end_to_end(tmp_path, demo_calib, capsys) -> None:
 
 def test_compare_offers_causal_lifting_pipelines() -> None:
     spec = PIPELINES["blazepose+videopose3d-causal"]
-    assert spec.variant == "causal" and spec.stage == "lift"
-    assert "causal" in spec.description and PIPELINES["blazepose+videopose3d"].variant == ""
+    assert isinstance(spec.stage, Lift) and spec.stage.causal
+    assert "causal" in spec.description and not PIPELINES["blazepose+videopose3d"].stage.causal

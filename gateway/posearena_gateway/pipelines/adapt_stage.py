@@ -57,8 +57,8 @@ def adapted_lift_stage(
                   note="the lifted camera's own 2D is part of the adaptation; no reference "
                        "or 3D label is used")
     details = {**out.details, "input_view": preps[0].how,
-               "left_right_relabelled_frames": str(preps[0].relabelled),
-               "adaptation": json.dumps(report)}
+               "left_right_relabelled_frames": int(preps[0].relabelled),
+               "adaptation": report}
     first = dets[0]
     poses, interp = preps[0].to_camera(out.poses_3d), out.interpolated
     if len(poses) < first.num_frames:  # keep every frame of the source video

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posearena.errors import InvalidInputError
+from posearena_gateway.pipelines.stage_kinds import AdaptedLift, Lift, Stage, Triangulate, World
 
 DETECTORS = ("blazepose", "openpose", "detectron")
 
@@ -26,57 +27,44 @@ class PipelineSpec:
     Attributes:
         name: e.g. "blazepose+videopose3d".
         detector: 2D service name.
-        stage: "lift", "stereo", "multiview" or "world".
+        stage: its 3D stage (`stage_kinds`: the views it reads, its output frame, how it runs).
         services: every service it needs (detector first).
         min_videos: how many input videos it needs.
         needs_calibration: whether camera calibration is required.
-        frame: coordinate frame of its output, in words.
-        variant: "" or, for lifting, "causal" (the causal model and causal pre-processing)
-            or "adapted" (the lifter fine-tuned on the recording's own 2D, every view).
     """
 
     name: str
     detector: str
-    stage: str
+    stage: Stage
     services: tuple[str, ...]
     min_videos: int
     needs_calibration: bool
-    frame: str
-    variant: str = ""
+
+    @property
+    def frame(self) -> str:
+        """Coordinate frame of its output, in words."""
+        return self.stage.frame
 
     @property
     def description(self) -> str:
-        what = {
-            "lift": "2D detection on the first video, lifted to 3D by VideoPose3D"
-                    + {"causal": " (causal: frame t from frames <= t)",
-                       "adapted": " adapted to the recording's own 2D of every calibrated "
-                                  "video (no 3D labels)"}.get(self.variant, ""),
-            "stereo": "2D detection on the first two videos, triangulated",
-            "multiview": "2D detection on every video, triangulated over all cameras",
-            "world": "BlazePose's own metric 3D landmarks from the first video",
-        }[self.stage]
-        return f"{what} ({self.frame})"
+        return f"{self.stage.description} ({self.stage.frame})"
 
 
 def _build() -> dict[str, PipelineSpec]:
     out: dict[str, PipelineSpec] = {}
     for det in DETECTORS:
-        out[f"{det}+videopose3d"] = PipelineSpec(
-            f"{det}+videopose3d", det, "lift", (det, "videopose3d"), 1, False,
-            "camera frame, root-relative")
-        out[f"{det}+videopose3d-causal"] = PipelineSpec(
-            f"{det}+videopose3d-causal", det, "lift", (det, "videopose3d"), 1, False,
-            "camera frame, root-relative", "causal")
-        out[f"{det}+videopose3d-adapted"] = PipelineSpec(
-            f"{det}+videopose3d-adapted", det, "lift", (det, "videopose3d"), 1, True,
-            "camera frame, root-relative", "adapted")
-        out[f"{det}+stereo"] = PipelineSpec(
-            f"{det}+stereo", det, "stereo", (det, "stereo"), 2, True, "world frame")
-        out[f"{det}+multiview"] = PipelineSpec(
-            f"{det}+multiview", det, "multiview", (det, "stereo"), 2, True, "world frame")
-    out["blazepose-world"] = PipelineSpec(
-        "blazepose-world", "blazepose", "world", ("blazepose",), 1, False,
-        "hip-centred, camera-aligned axes")
+        lifter = (det, "videopose3d")
+        for name, stage, videos, calib in (
+                (f"{det}+videopose3d", Lift(), 1, False),
+                (f"{det}+videopose3d-causal", Lift(causal=True), 1, False),
+                (f"{det}+videopose3d-adapted", AdaptedLift(), 1, True)):
+            out[name] = PipelineSpec(name, det, stage, lifter, videos, calib)
+        out[f"{det}+stereo"] = PipelineSpec(f"{det}+stereo", det, Triangulate(cameras=2),
+                                            (det, "stereo"), 2, True)
+        out[f"{det}+multiview"] = PipelineSpec(f"{det}+multiview", det, Triangulate(),
+                                               (det, "stereo"), 2, True)
+    out["blazepose-world"] = PipelineSpec("blazepose-world", "blazepose", World(),
+                                          ("blazepose",), 1, False)
     return out
 
 

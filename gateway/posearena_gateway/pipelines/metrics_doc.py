@@ -7,7 +7,6 @@ comparisons. Output: the JSON-ready dict described field by field in docs/metric
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from posearena.triangulation_presets import PRESETS
@@ -56,11 +55,11 @@ def _pipeline(out: Outcome) -> dict:
     if details.get("input_view"):
         entry["input_view"] = details["input_view"]
     if "left_right_relabelled_frames" in details:
-        entry["left_right_relabelled_frames"] = int(details["left_right_relabelled_frames"])
+        entry["left_right_relabelled_frames"] = details["left_right_relabelled_frames"]
     if details.get("causal_steps"):
         entry["causal"] = details["causal_steps"]
     if details.get("adaptation"):
-        entry["adaptation"] = json.loads(details["adaptation"])
+        entry["adaptation"] = details["adaptation"]
     if out.comparison is not None:
         entry.update(out.comparison.metrics)
     elif out.result is not None:

@@ -22,17 +22,11 @@ from posearena_gateway.comparison.pairwise import pairwise_differences
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.events import Event, EventSink, ignore
-from posearena_gateway.pipelines.adapt_stage import adapted_lift_stage
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
 from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
-from posearena_gateway.pipelines.stages import (
-    detect_stage,
-    lift_stage,
-    patient_first,
-    triangulate_stage,
-    world_stage,
-)
+from posearena_gateway.pipelines.stage_kinds import StageContext
+from posearena_gateway.pipelines.stages import detect_stage, triangulate_stage
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.result import RunResult
 from posearena_gateway.rundir import RunDir
@@ -133,33 +127,12 @@ class Runner:
         return dets
 
     # -- 3D -------------------------------------------------------------------------
-    def _views_used(self, spec: PipelineSpec) -> int:
-        """How many of the videos (the first ones) a pipeline's stage reads."""
-        if spec.variant == "adapted":
-            return len(self.inputs.videos)
-        return {"lift": 1, "world": 1, "stereo": 2,
-                "multiview": len(self.inputs.videos)}[spec.stage]
-
     def _pipeline_3d(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
                      spec: PipelineSpec) -> Sequence3D:
-        n = self._views_used(spec)
+        n = spec.stage.views(len(self.inputs.videos))
         dets = [self._detections(pool, es, spec.detector, i).result() for i in range(n)]
-        dets = [_trim(d, self.inputs.frames) for d in dets]
-        if spec.variant == "adapted":
-            return adapted_lift_stage(es.target("videopose3d"),
-                                      [patient_first(d, self.job.person) for d in dets],
-                                      self.inputs.cameras[:n], spec.name)
-        if spec.stage in ("lift", "world"):
-            first = patient_first(dets[0], self.job.person)
-            camera = self.inputs.cameras[0] if self.inputs.cameras else None
-            seq = (lift_stage(es.target("videopose3d"), first, spec.name, camera,
-                              causal=spec.variant == "causal")
-                   if spec.stage == "lift" else world_stage(first, spec.name))
-            seq.extra["person_choice"] = str(first.extra.get("person_choice", ""))
-            return seq
-        seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras[:n], spec.name,
-                                   person=self.job.person)
-        return seq
+        ctx = StageContext(es.target, self.inputs.cameras, self.job.person)
+        return spec.stage.run(ctx, [_trim(d, self.inputs.frames) for d in dets], spec.name)
 
     def _run_pipeline(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
                       spec: PipelineSpec) -> None:
@@ -266,9 +239,9 @@ class Runner:
             return
         for spec in self.job.pipelines:
             out = self.outcomes[spec.name]
-            if out.status != "ok" or spec.stage not in ("stereo", "multiview"):
+            if out.status != "ok" or not spec.stage.world_frame:
                 continue
-            used = self.inputs.camera_ids[:self._views_used(spec)]
+            used = self.inputs.camera_ids[:spec.stage.views(len(self.inputs.videos))]
             dets = []
             for i in range(len(cams)):
                 fut = self._detections(pool, es, spec.detector, i)

@@ -81,7 +81,7 @@ def lift_stage(
     lifter = lift_causal if causal else lift  # causal: frame by frame (LiftStream)
     out = lifter(target, prep.keypoints, "coco17", dets.width, dets.height, dets.fps)
     details = {**out.details, "input_view": prep.how,
-               "left_right_relabelled_frames": str(prep.relabelled)}
+               "left_right_relabelled_frames": int(prep.relabelled)}
     if causal:
         details["causal_steps"] = prep.causal_steps
     return Sequence3D(prep.to_camera(out.poses_3d), out.skeleton, dets.fps,
@@ -151,4 +151,4 @@ def world_stage(dets: Detections, source: str) -> Sequence3D:
     return Sequence3D(points, dets.skeleton, dets.fps,
                       "BlazePose world (hip-centred, y down)", np.array(CAMERA_UP), source=source,
                       extra={"details": {"left_right_relabelled_frames":
-                                         str(fix.frames_relabelled)}})
+                                         int(fix.frames_relabelled)}})
