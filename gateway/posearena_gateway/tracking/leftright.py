@@ -16,6 +16,7 @@ mirror pairs. Outputs: relabelled keypoints (T, J, 2) px and swapped (T, G) bool
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -130,8 +131,10 @@ def resolve_left_right_2d(
     if n_t == 0 or not pairs:
         return LeftRightFix(kp.astype(np.float32), np.zeros((n_t, len(pairs)), bool), names)
     cand = np.stack([_relabel(kp, s, pairs) for s in states])  # (S, T, J, 2)
-    extent = np.nanmax(kp, axis=1) - np.nanmin(kp, axis=1)  # (T, 2)
-    cap = JUMP_CAP * np.nanmax(extent, axis=1)  # (T,) px
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames without a person: NaN, capped
+        extent = np.nanmax(kp, axis=1) - np.nanmin(kp, axis=1)  # (T, 2)
+        cap = JUMP_CAP * np.nanmax(extent, axis=1)  # (T,) px
     cap = np.where(np.isfinite(cap), cap, np.inf)
     prior = swap_cost_px * np.array([sum(s) for s in states], np.float64)
     # pairwise[t - 1, a, b]: joints' motion from state a at t-1 to state b at t, each capped,
