@@ -25,14 +25,19 @@ _META = ("skeleton", "fps", "width", "height")
 _ARRAYS = ("keypoints", "scores", "person_scores", "track_ids")
 
 
-def atomic_save_npz(path: str | os.PathLike, **arrays: object) -> None:
-    """Write an .npz so that readers never see a half-written file (temp file + rename)."""
+def atomic_save_npz(path: str | os.PathLike, *, compressed: bool = True,
+                    **arrays: object) -> None:
+    """Write an .npz so that readers never see a half-written file (temp file + rename).
+
+    ``compressed=False`` stores the arrays as they are: for large float arrays (3D points),
+    which deflate hardly shrinks but takes seconds to compress.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            (np.savez_compressed if compressed else np.savez)(fh, **arrays)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

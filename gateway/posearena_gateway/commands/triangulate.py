@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     with EmbeddedServices(["stereo"]) as es:
         target = es.require("stereo")
         out = triangulate(target, ks, names, skeleton, options=opts, **kwargs)
-    atomic_save_npz(args.output, points_3d=out.points_3d,
+    atomic_save_npz(args.output, compressed=False, points_3d=out.points_3d,
                     reprojection_error=out.reprojection_error, views_used=out.views_used,
                     flags=out.flags, skeleton=np.array(skeleton), fps=np.array(fps),
                     frame=np.array(out.coordinate_frame))

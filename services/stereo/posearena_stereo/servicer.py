@@ -6,6 +6,8 @@ with `parallel` set, exactly two views (left then right) of a rectified rig are 
 
 from __future__ import annotations
 
+import os
+
 import grpc
 import numpy as np
 
@@ -24,6 +26,8 @@ from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 # an unset max_reprojection_error_px takes the candidate preset's threshold (one definition)
 DEFAULT_MAX_ERROR_PX = SERVICE_DEFAULT.max_reprojection_error_px
 DROP_CRITERION = "max"
+# blocks of frames on every core this process may use (numpy releases the GIL), at most 4
+THREADS = max(1, min(4, len(os.sched_getaffinity(0))))
 WORLD_FRAME = "world (the calibration's frame), m"
 LEFT_FRAME = "left camera (OpenCV axes: x right, y down, z forward), m"
 
@@ -121,6 +125,7 @@ def _options(request: pose_pb2.TriangulateRequest, n_joints: int) -> Triangulati
         max_gap_frames=o.max_gap_frames,
         fps=o.fps,
         min_confidence=o.min_confidence,
+        threads=THREADS,
     )
 
 
