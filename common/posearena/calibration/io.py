@@ -33,14 +33,21 @@ def detect_format(path: str | Path, text: str | None = None) -> str:
         return "opencv"
     if head.startswith("[") or "\n[" in head:
         return "toml"
-    name = p.name.lower()
-    if name.endswith((".qca.txt", ".qca", ".xml")):
-        return "qualisys"
-    if name.endswith((".yml", ".yaml", ".json")):
-        return "opencv"
-    if name.endswith(".toml"):
-        return "toml"
-    raise InvalidInputError(str(p), head[:40], "a Qualisys .qca.txt, OpenCV YAML/JSON or TOML file")
+    by_name = _format_of_name(p)
+    if by_name is None:
+        raise InvalidInputError(str(p), head[:40],
+                                "a Qualisys .qca.txt, OpenCV YAML/JSON or TOML file")
+    return by_name
+
+
+_EXTENSIONS = (((".qca.txt", ".qca", ".xml"), "qualisys"), ((".yml", ".yaml", ".json"), "opencv"),
+               ((".toml",), "toml"))
+
+
+def _format_of_name(path: str | Path) -> str | None:
+    """The format a file name's extension means (None: no known extension)."""
+    name = Path(path).name.lower()
+    return next((fmt for exts, fmt in _EXTENSIONS if name.endswith(exts)), None)
 
 
 def load_calibration(path: str | Path, fmt: str | None = None) -> dict[str, Camera]:
@@ -78,14 +85,10 @@ def output_format(path: str | Path) -> str:
     Raises:
         InvalidInputError: an extension other than .qca.txt/.qca/.xml, .yml/.yaml/.json, .toml.
     """
-    name = Path(path).name.lower()
-    if name.endswith((".qca.txt", ".qca", ".xml")):
-        return "qualisys"
-    if name.endswith((".yml", ".yaml", ".json")):
-        return "opencv"
-    if name.endswith(".toml"):
-        return "toml"
-    raise InvalidInputError("path", str(path), "an extension .qca.txt, .yml, .json or .toml")
+    fmt = _format_of_name(path)
+    if fmt is None:
+        raise InvalidInputError("path", str(path), "an extension .qca.txt, .yml, .json or .toml")
+    return fmt
 
 
 def save_calibration(path: str | Path, cameras: dict[str, Camera], fmt: str | None = None,
