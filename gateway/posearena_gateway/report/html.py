@@ -166,8 +166,20 @@ def pairwise_section(metrics: dict) -> str:
             "cancels). A verdict needs the interval to exclude 0.</p>"
             + _table(header, rows, {2, 3, 5})
             + ("<h3>Joint angles: which pipeline measures each angle closer to the "
-               "reference</h3>" + _table(angle_header, angle_rows, {3, 4, 5})
+               "reference</h3>" + _angle_pairs(pairs, angle_header, angle_rows)
                if angle_rows else ""))
+
+
+def _angle_pairs(pairs: list[dict], header: list[str], rows: list[list[str]]) -> str:
+    """The angle-by-angle pairwise table; folded (one line of verdicts per pair shown) when
+    there are more than three pairs, so it does not bury the sections after it."""
+    table = _table(header, rows, {3, 4, 5})
+    if len(pairs) <= 3:
+        return table
+    closer = sum(1 for p in pairs for v in (p.get("angles") or {}).values()
+                 if "closer" in str(v.get("verdict", "")))
+    return (f"<details><summary>{len(pairs)} pairs × angles ({closer} verdicts with a "
+            f"clear difference): show the table</summary>{table}</details>")
 
 
 def _input_view(m: dict) -> str:
