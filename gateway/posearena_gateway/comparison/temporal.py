@@ -43,10 +43,16 @@ def _moving_signals(rs: dict[str, np.ndarray], cs: dict[str, np.ndarray],
     """Angles that move in both recordings (std >= min_std_deg), largest motion first.
 
     Angles that barely change carry only noise and would dilute the correlation; when none
-    moves that much, the three with the largest motion are used.
+    moves that much, the three with the largest motion are used. Angles present in fewer
+    than half of either recording's frames are left out while others remain.
     """
     common = [k for k in SYNC_ANGLES if k in rs and k in cs
               and np.isfinite(rs[k]).sum() > 3 and np.isfinite(cs[k]).sum() > 3]
+    # a signal missing in most frames of either recording (a planar angle whose segment
+    # leaves the plane, markers lost) leaves too few frames with every signal to compare
+    covered = [k for k in common
+               if min(np.isfinite(rs[k]).mean(), np.isfinite(cs[k]).mean()) >= 0.5]
+    common = covered or common
     spread = {k: min(np.nanstd(rs[k]), np.nanstd(cs[k])) for k in common}
     ranked = sorted(common, key=lambda k: -spread[k])
     moving = [k for k in ranked if spread[k] >= min_std_deg]
