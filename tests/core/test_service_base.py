@@ -130,3 +130,15 @@ def test_port_in_use_is_a_clear_error(ready_service):
     port = int(target.rsplit(":", 1)[1])
     with pytest.raises(OSError, match="in use"):
         build_server(type(svc)(svc.model_path), ServiceConfig(port=port))
+
+
+def test_services_and_the_gateway_listen_on_loopback_unless_told(monkeypatch):
+    """Who may reach what: 127.0.0.1 by default; --host or POSEARENA_HOST opens it up."""
+    from posearena.service import base_parser, parse_config
+
+    monkeypatch.delenv("POSEARENA_HOST", raising=False)
+    monkeypatch.delenv("POSEARENA_PARENT_PID", raising=False)
+    assert parse_config(base_parser("x"), []).host == "127.0.0.1"
+    monkeypatch.setenv("POSEARENA_HOST", "0.0.0.0")
+    assert parse_config(base_parser("x"), []).host == "0.0.0.0"
+    assert parse_config(base_parser("x"), ["--host", "::1"]).host == "::1"
