@@ -151,16 +151,23 @@ class MultiPoseEstimator:
         self._anchors = ssd_anchors(INPUT_SIZE)
         self._tracks: list[_Track] = []
         self._next_id = 0
+        self._bgr = False  # the frame being processed is BGR: crops are reversed to RGB
 
     def close(self) -> None:
         """Forget the tracks (the interpreters are freed with the object)."""
         self._tracks = []
 
+    def _patch(self, image: np.ndarray, roi: Roi, side: int) -> np.ndarray:
+        """(side, side, 3) uint8 RGB crop of the ROI (from a BGR frame: channels reversed in
+        the crop, so the full frame is never converted)."""
+        patch = crop(image, roi, side)
+        return patch[..., ::-1] if self._bgr else patch
+
     def detect_people(self, rgb: np.ndarray) -> list[PersonDetection]:
         """Run the person detector on every view of the frame.
 
         Args:
-            rgb: (H, W, 3) uint8 RGB image.
+            rgb: (H, W, 3) uint8 RGB image (BGR while `process_bgr` runs).
 
         Returns:
             Detections after weighted NMS (continuous image px), best score first.
@@ -168,7 +175,7 @@ class MultiPoseEstimator:
         h, w = rgb.shape[:2]
         boxes, kps, scores = [], [], []
         for view in detector_views(w, h):
-            patch = crop(rgb, view, INPUT_SIZE).astype(np.float32) * (2.0 / 255.0) - 1.0
+            patch = self._patch(rgb, view, INPUT_SIZE).astype(np.float32) * (2.0 / 255.0) - 1.0
             self._det.set_tensor(self._det_in, patch[None])
             self._det.invoke()
             b, k, s = decode_detections(
@@ -187,7 +194,7 @@ class MultiPoseEstimator:
     def _landmarks(self, rgb: np.ndarray, roi: Roi) -> tuple[float, np.ndarray, np.ndarray]:
         """Landmark model on one ROI -> (pose flag, (39, 5) x y z vis pres with x, y in
         continuous image px and vis/pres in [0, 1], (39, 3) world m)."""
-        patch = crop(rgb, roi, LANDMARK_INPUT).astype(np.float32) * (1.0 / 255.0)
+        patch = self._patch(rgb, roi, LANDMARK_INPUT).astype(np.float32) * (1.0 / 255.0)
         self._lmk.set_tensor(self._lmk_in, patch[None])
         self._lmk.invoke()
         raw = self._lmk.get_tensor(self._lmk_out[0]).reshape(NUM_MODEL_LANDMARKS, 5)
@@ -209,6 +216,19 @@ class MultiPoseEstimator:
         Returns:
             One PoseResult per person (track_id set), at most max_people.
         """
+        self._bgr = False
+        return self._process(rgb)
+
+    def process_bgr(self, bgr: np.ndarray, timestamp_s: float | None = None) -> list[PoseResult]:
+        """`process_rgb` on a (H, W, 3) uint8 BGR frame: only the model crops are converted
+        (a 1088x1920 frame's full conversion costs more than all its crops)."""
+        self._bgr = True
+        try:
+            return self._process(bgr)
+        finally:
+            self._bgr = False
+
+    def _process(self, rgb: np.ndarray) -> list[PoseResult]:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or rgb.size == 0:
             raise InvalidInputError("image", f"{rgb.dtype}{rgb.shape}", "(H, W, 3) uint8")
         if self.image_mode:

@@ -114,7 +114,10 @@ class BlazePoseService(EstimatorService):
                 if not opts.image_mode:
                     size = check_same_size(size, image, frame_field(frame))
                 ts = frame.timestamp_s if frame.timestamp_s > 0 else None
-                people = est.process_rgb(image, ts)
+                if isinstance(est, MultiPoseEstimator):  # decoded without conversion: BGR
+                    people = est.process_bgr(image, ts)
+                else:
+                    people = est.process_rgb(image, ts)
                 yield self._frame_poses(frame, image, people, opts)
         finally:
             items.close()
@@ -157,8 +160,9 @@ class BlazePoseService(EstimatorService):
 def _decode_frame(
     item: tuple[pose_pb2.DetectOptions, pose_pb2.Frame],
 ) -> tuple[pose_pb2.DetectOptions, pose_pb2.Frame, np.ndarray]:
-    """(options, frame) -> (options, Frame without image bytes, (H, W, 3) uint8 RGB image);
-    runs in the prefetch thread."""
+    """(options, frame) -> (options, Frame without image bytes, (H, W, 3) uint8 image: BGR
+    for the multi-person estimator (it converts its crops only), RGB otherwise); runs in the
+    prefetch thread."""
     opts, f = item
     image = decode_frame(f)
     meta = pose_pb2.Frame(
@@ -168,5 +172,7 @@ def _decode_frame(
         width=f.width,
         height=f.height,
     )
+    if opts.max_people > 1:
+        return opts, meta, image
     # BGR -> RGB here too, so that the estimator thread only runs the graph.
     return opts, meta, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
