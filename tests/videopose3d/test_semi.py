@@ -14,11 +14,13 @@ import torch
 
 from posearena.errors import InvalidInputError
 from posearena_gateway.cli import main as posearena_main
+from posearena_videopose3d.adapt import _root_translation
 from posearena_videopose3d.checkpoint import load_checkpoint
 from posearena_videopose3d.training.__main__ import main as cli_main
-from posearena_videopose3d.training.batches import WindowSampler
+from posearena_videopose3d.training.batches import Augmentation, WindowSampler
 from posearena_videopose3d.training.data import load_uiprmd_vicon
 from posearena_videopose3d.training.semi import (
+    COCO_FROM_H36M,
     SemiSupervisedTrainer,
     bone_lengths,
     project_normalized,
@@ -65,6 +67,24 @@ def test_warmup_steps_are_supervised_only(split) -> None:
     with pytest.raises(InvalidInputError):
         trainer.losses(torch.from_numpy(xl), torch.from_numpy(yl), torch.from_numpy(xu[:, :5]),
                        torch.from_numpy(ku))
+
+
+def test_solved_root_recovers_the_camera_frame_translation(split) -> None:
+    # exact 2D of known poses: the least-squares root is the true root (trajectory-free
+    # back-projection, root="solve")
+    lab = split[0]
+    exact = Augmentation(noise_px=(0.0, 0.0), drop_prob=0.0, flip=False)
+    x, y, k = next(WindowSampler(lab, 9, aug=exact, seed=3).epoch(32, with_camera=True))
+    x, y, k = (torch.from_numpy(a) for a in (x, y, k))
+    coco = sorted(COCO_FROM_H36M)
+    h36m = [COCO_FROM_H36M[c] for c in coco]
+    xy = (x[:, 4, coco] - k[:, None, 1:]) / k[:, None, :1]
+    rel = (y - y[:, :1])[:, h36m]
+    root = _root_translation(rel, xy)
+    np.testing.assert_allclose(root[:, 0].numpy(), y[:, 0].numpy(), atol=2e-3)
+    trainer = SemiSupervisedTrainer([3, 3], channels=16, with_trajectory=False, root="solve")
+    terms = trainer.losses(x, y, x, k)
+    assert set(terms) == {"pose", "reprojection", "bone", "total"}
 
 
 def test_semi_phase_keeps_the_warmed_up_model_and_skipping_warmup_wrecks_it(

@@ -64,6 +64,9 @@ def _main(argv: list[str] | None = None) -> int:
                     help="--semi: share of the budget trained on labelled data only (1: "
                     "supervised-only through the same loop)")
     ap.add_argument("--bone-weight", type=float, default=1.0, help="--semi: bone-length term")
+    ap.add_argument("--root", choices=("trajectory", "solve"), default="trajectory",
+                    help="--semi: back-projection places the pose by the trajectory model "
+                    "(as the original) or by least squares from the 2D and intrinsics")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="--semi: budget clock (process CPU time or wall time)")
     a = ap.parse_args(argv)
@@ -129,7 +132,7 @@ def _semi(a: argparse.Namespace, train_seqs: list, val_seqs: list | None,
     cfg = SemiConfig(filter_widths=[int(w) for w in a.filter_widths.split(",")],
                      channels=a.channels, causal=a.causal, batch_size=a.batch_size,
                      minutes=a.minutes, clock=a.clock, warmup_fraction=a.warmup_fraction,
-                     bone_weight=a.bone_weight, seed=a.seed, lr=a.lr)
+                     bone_weight=a.bone_weight, seed=a.seed, lr=a.lr, root=a.root)
     summary = train_semi(train_seqs, unl, val_seqs, a.out, cfg, sampling=sampling,
                          extra_meta=meta)
     summary.pop("losses")

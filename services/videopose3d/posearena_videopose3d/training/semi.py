@@ -9,6 +9,11 @@ pose + trajectory is projected back with the camera intrinsics and compared with
 predictions to those of the labelled batch. Without the warm-up the untrained model's depth is
 near zero, the back-projection loss starts in the thousands and wrecks the pose model.
 
+`root="solve"` (not in the original) places the pose for back-projection at the root
+translation that best explains the 2D given the camera's intrinsics (closed-form least
+squares, `adapt._root_translation`) instead of the trajectory model's: with cameras of many
+focal lengths a trajectory model cannot know the depth from normalised 2D alone.
+
 Units: 3D in metres (camera frame, OpenCV axes); 2D in normalised screen coordinates
 (`inference.normalize_screen`); intrinsics normalised the same way (`batches.
 normalized_intrinsics`).
@@ -19,6 +24,7 @@ from __future__ import annotations
 import torch
 
 from posearena.errors import InvalidInputError
+from posearena_videopose3d.adapt import _root_translation
 from posearena_videopose3d.model import TemporalModelOptimized1f
 from posearena_videopose3d.training.train import mpjpe_loss
 
@@ -66,13 +72,18 @@ class SemiSupervisedTrainer:
     Args:
         filter_widths, channels, causal, dropout: architecture of both models.
         lr: Adam learning rate. bone_weight: weight of the bone-length term.
-        with_trajectory: train the trajectory model (needed for back-projection; a
-            supervised-only run leaves it out and spends its time on the pose model).
+        with_trajectory: train the trajectory model (needed for back-projection with
+            root="trajectory"; a supervised-only run leaves it out).
+        root: where back-projection places the pose: "trajectory" (the trajectory model, as
+            the original) or "solve" (least-squares translation from the 2D and intrinsics).
     """
 
     def __init__(self, filter_widths: list[int], channels: int = 256, causal: bool = False,
                  dropout: float = 0.25, lr: float = 1e-3, bone_weight: float = 1.0,
-                 with_trajectory: bool = True) -> None:
+                 with_trajectory: bool = True, root: str = "trajectory") -> None:
+        if root not in ("trajectory", "solve"):
+            raise InvalidInputError("root", root, "'trajectory' or 'solve'")
+        self.root = root
         kw = dict(filter_widths=filter_widths, causal=causal, dropout=dropout, channels=channels)
         self.pose_model = TemporalModelOptimized1f(17, 2, 17, **kw)
         self.traj_model = TemporalModelOptimized1f(17, 2, 1, **kw) if with_trajectory else None
@@ -110,7 +121,9 @@ class SemiSupervisedTrainer:
             (normalised screen units) and bone (m); total.
         """
         semi = x_unlab is not None
-        if semi and (self.traj_model is None or x_lab.shape[1] != x_unlab.shape[1]
+        needs_traj = self.root == "trajectory"
+        if semi and ((needs_traj and self.traj_model is None)
+                     or x_lab.shape[1] != x_unlab.shape[1]
                      or intr_unlab is None or intr_unlab.shape != (x_unlab.shape[0], 3)):
             raise InvalidInputError("x_unlab", tuple(x_unlab.shape),
                                     "windows as long as x_lab, intrinsics (U, 3) and a "
@@ -124,10 +137,15 @@ class SemiSupervisedTrainer:
             traj = self.traj_model(x)[:, 0]
             terms["traj"] = trajectory_loss(traj[:n_lab], root)
         if semi:
-            pose_u, traj_u = pose[n_lab:], traj[n_lab:]
-            uv = project_normalized(pose_u + traj_u, intr_unlab)
+            pose_u = pose[n_lab:]
             last = x_unlab.shape[1] - 1 if self.pose_model.causal else x_unlab.shape[1] // 2
             target_2d = x_unlab[:, last, self._coco_idx]
+            if needs_traj:
+                place = traj[n_lab:]
+            else:  # the translation that best explains the 2D with these intrinsics
+                xy = (target_2d - intr_unlab[:, None, 1:]) / intr_unlab[:, None, :1]
+                place = _root_translation(pose_u[:, self._h36m_idx], xy)
+            uv = project_normalized(pose_u + place, intr_unlab)
             terms["reprojection"] = mpjpe_loss(uv[:, self._h36m_idx], target_2d)
             terms["bone"] = torch.mean(torch.abs(bone_lengths(pose[:n_lab]).mean(0).detach()
                                                  - bone_lengths(pose_u).mean(0)))

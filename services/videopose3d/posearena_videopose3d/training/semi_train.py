@@ -42,6 +42,8 @@ class SemiConfig:
         minutes: budget of training steps, min. clock: "cpu" (process CPU time) or "wall".
         warmup_fraction: share of the budget trained on labelled data only.
         bone_weight: weight of the bone-length term. seed: random seed.
+        root: back-projection's root placement, "trajectory" (model, as the original) or
+            "solve" (least squares from the 2D and intrinsics; no trajectory model trained).
         checkpoint_every_s: seconds (of the budget clock) between state files.
         max_steps: optional cap on steps (tests); warmup_steps: optional warm-up length in
             steps instead of a fraction of the budget.
@@ -63,6 +65,7 @@ class SemiConfig:
     checkpoint_every_s: float = 120.0
     max_steps: int | None = None
     warmup_steps: int | None = None
+    root: str = "trajectory"
 
 
 def _clock(kind: str):
@@ -110,7 +113,9 @@ def train_semi(
     torch.manual_seed(cfg.seed)
     semi = bool(unlabelled)
     trainer = SemiSupervisedTrainer(cfg.filter_widths, cfg.channels, cfg.causal, cfg.dropout,
-                                    cfg.lr, cfg.bone_weight, with_trajectory=semi)
+                                    cfg.lr, cfg.bone_weight,
+                                    with_trajectory=semi and cfg.root == "trajectory",
+                                    root=cfg.root)
     rf = trainer.pose_model.receptive_field()
     lab = WindowSampler(labelled, rf, cfg.causal, sampling, aug, seed=cfg.seed)
     unl = WindowSampler(unlabelled, rf, cfg.causal, sampling, aug, seed=cfg.seed + 1) if semi \
