@@ -30,7 +30,6 @@ Usage: ``.venv/bin/python bench/bench_triangulation.py [--frames 40000] [--repea
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import tempfile
 import time
@@ -54,26 +53,26 @@ ANIPOSE_PY = ANIPOSE_VENV / "bin" / "python"
 POSEARENA = ROOT / ".venv" / "bin" / "posearena"
 J = 17
 
-# Runs inside the aniposelib venv: reads the npz, times CameraGroup.triangulate on the first
-# C views for each C given, prints JSON.
+# Runs inside the aniposelib venv: reads the npz, then for every line "C" on stdin times one
+# CameraGroup.triangulate on the first C views and prints its seconds (a JAX warm-up first);
+# the points of the last call per C are saved.
 WORKER = r"""
-import json, sys, time
+import sys, time
 import numpy as np
 from aniposelib.cameras import Camera, CameraGroup
-d = np.load(sys.argv[1]); repeats = int(sys.argv[2]); out = {}
-for C in [int(c) for c in sys.argv[3].split(",")]:
-    cams = [Camera(matrix=d["K"][c], dist=d["dist"][c], size=tuple(d["size"][c]),
-                   rvec=d["rvec"][c], tvec=d["tvec"][c], name=str(c)) for c in range(C)]
-    group = CameraGroup(cams)
+d = np.load(sys.argv[1])
+groups = {}
+for line in sys.stdin:
+    C = int(line)
+    if C not in groups:
+        groups[C] = CameraGroup([
+            Camera(matrix=d["K"][c], dist=d["dist"][c], size=tuple(d["size"][c]),
+                   rvec=d["rvec"][c], tvec=d["tvec"][c], name=str(c)) for c in range(C)])
+        groups[C].triangulate(d["obs"][:C].reshape(C, -1, 2)[:, :1000], progress=False)
     pts = d["obs"][:C].reshape(C, -1, 2)
-    group.triangulate(pts[:, :1000], progress=False)  # warm-up: JAX compilation
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter(); X = group.triangulate(pts, progress=False)
-        best = min(best, time.perf_counter() - t0)
-    np.save(sys.argv[4] + f".{C}.npy", X)
-    out[C] = best
-print(json.dumps(out))
+    t0 = time.perf_counter(); X = groups[C].triangulate(pts, progress=False)
+    np.save(sys.argv[2] + f".{C}.npy", X)
+    print(time.perf_counter() - t0, flush=True)
 """
 
 
@@ -145,64 +144,74 @@ def default_options() -> TriangulationOptions:
     return service_options(req, J)
 
 
-def best_of(repeats: int, fn) -> tuple[float, object]:
-    """Best wall time of `repeats` calls of fn() and the last result."""
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def timed(fn) -> tuple[float, object]:
+    """Wall time (s) of fn() and its result."""
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
 
 
-def run_core(cams, obs: np.ndarray, repeats: int, options: TriangulationOptions
-             ) -> tuple[float, np.ndarray]:
-    """Best time (s) and points (T, J, 3) of triangulate_views on every view of obs."""
-    triangulate_views(obs[:, :200], cams, options=options)  # warm-up
-    t, res = best_of(repeats, lambda: triangulate_views(obs, cams, options=options))
-    return t, res.points_3d
+class Cli:
+    """`posearena triangulate` on the views of obs (C, T, J, 2) saved as .npy files, on every
+    frame or on the first `frames` (an embedded stereo service is started by each call)."""
+
+    def __init__(self, names: list[str], obs: np.ndarray) -> None:
+        self._tmp = tempfile.TemporaryDirectory()
+        self._names, self._obs = names, obs
+
+    def run(self, frames: int) -> float:
+        """Seconds of one CLI run on the first `frames` frames."""
+        d = self._tmp.name
+        args = [str(POSEARENA), "triangulate", "--calib", str(CALIB), "--cameras",
+                ",".join(self._names), "--output", f"{d}/out{frames}.npz"]
+        for c, name in enumerate(self._names):
+            path = Path(f"{d}/{name}_{frames}.npy")
+            if not path.exists():
+                np.save(path, self._obs[c, :frames].astype(np.float32))
+            args += ["--input", str(path)]
+        return timed(lambda: subprocess.run(args, check=True, capture_output=True))[0]
+
+    def points(self, frames: int) -> np.ndarray:
+        """(T, J, 3) points of the last run on `frames` frames."""
+        with np.load(f"{self._tmp.name}/out{frames}.npz") as f:
+            return f["points_3d"]
 
 
-def run_cli(names: list[str], obs: np.ndarray, repeats: int, small: int
-            ) -> tuple[float, float, np.ndarray]:
-    """`posearena triangulate` on .npy views: best time on every frame and on the first
-    ``small`` frames (s), and the points (T, J, 3) of the full run."""
-    with tempfile.TemporaryDirectory() as tmp:
-        def cli(frames: int) -> float:
-            args = [str(POSEARENA), "triangulate", "--calib", str(CALIB),
-                    "--cameras", ",".join(names), "--output", f"{tmp}/out{frames}.npz"]
-            for c, name in enumerate(names):
-                path = f"{tmp}/{name}_{frames}.npy"
-                np.save(path, obs[c, :frames].astype(np.float32))
-                args += ["--input", path]
-            return best_of(repeats, lambda: subprocess.run(args, check=True,
-                                                           capture_output=True))[0]
-        T = obs.shape[1]
-        t_small, t_full = cli(small), cli(T)
-        with np.load(f"{tmp}/out{T}.npz") as d:
-            points = d["points_3d"]
-    return t_full, t_small, points
+class Anipose:
+    """The WORKER in the aniposelib venv on the pixels obs (C, T, J, 2), kept running so that
+    its timings interleave with posearena's (the machine's load changes by the minute)."""
 
-
-def run_anipose(cams, obs: np.ndarray, repeats: int, views: tuple[int, ...]
-                ) -> dict[int, tuple[float, np.ndarray]]:
-    """WORKER in the aniposelib venv on the same pixels: per view count (best s, points)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.npz"
+    def __init__(self, cams, obs: np.ndarray) -> None:
+        self._tmp = tempfile.TemporaryDirectory()
+        path = Path(self._tmp.name) / "data.npz"
         np.savez(path, obs=obs, K=np.stack([c.K for c in cams]),
                  dist=np.stack([np.pad(c.dist, (0, 5 - c.dist.size)) for c in cams]),
                  size=np.array([[c.width, c.height] for c in cams]),
                  rvec=np.stack([matrix_to_rodrigues(c.R) for c in cams]),
                  tvec=np.stack([c.t for c in cams]))
-        res = subprocess.run([str(ANIPOSE_PY), "-c", WORKER, str(path), str(repeats),
-                              ",".join(map(str, views)), str(Path(tmp) / "X")],
-                             capture_output=True, text=True)
-        if res.returncode != 0:
-            raise RuntimeError(f"aniposelib worker failed: {res.stderr[-500:]}")
-        times = json.loads(res.stdout.strip().splitlines()[-1])
-        T = obs.shape[1]
-        return {int(C): (t, np.load(Path(tmp) / f"X.{C}.npy").reshape(T, -1, 3))
-                for C, t in times.items()}
+        self._out = Path(self._tmp.name) / "X"
+        self._T = obs.shape[1]
+        self._proc = subprocess.Popen([str(ANIPOSE_PY), "-c", WORKER, str(path), str(self._out)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def time(self, views: int) -> float:
+        """Seconds of one triangulate call on the first `views` views."""
+        self._proc.stdin.write(f"{views}\n")  # type: ignore[union-attr]
+        self._proc.stdin.flush()  # type: ignore[union-attr]
+        line = self._proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise RuntimeError("aniposelib worker failed (see its stderr above)")
+        return float(line)
+
+    def points(self, views: int) -> np.ndarray:
+        """(T, J, 3) points of the last call on `views` views."""
+        return np.load(f"{self._out}.{views}.npy").reshape(self._T, -1, 3)
+
+    def close(self) -> None:
+        """Stop the worker and remove its files."""
+        self._proc.stdin.close()  # type: ignore[union-attr]
+        self._proc.wait()
+        self._tmp.cleanup()
 
 
 def _row(name: str, n: int, seconds: float, errors: dict | None) -> str:
@@ -216,36 +225,49 @@ HEADER = (f"{'method':44s} {'points/s':>12s} {'time s':>8s} {'median mm':>9s} "
 
 
 def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
-    """Part 1 (see the module docstring)."""
+    """Part 1 (see the module docstring): rounds of core, CLI (full and small) and
+    aniposelib one after the other; each method's best round."""
     calib = load_calibration(CALIB)
     names = sorted(calib)
     cams = [calib[n] for n in names]
     X, files = real_motion(args.frames)
     obs = observe(cams, X)
-    n = X.shape[0] * J
+    T, n = X.shape[0], X.shape[0] * J
     opts = default_options()
-    print(f"\n== real motion: {X.shape[0]} frames x {J} joints = {n:,} points, "
+    print(f"\n== real motion: {T} frames x {J} joints = {n:,} points, "
           f"{len(files)} Vicon files ({files[0]} ..), 4 views, 1 px noise ==")
     print(f"posearena options: candidate preset ({PRESETS['candidate'].method()}), "
-          f"threads={opts.threads}")
+          f"threads={opts.threads}; best of {args.repeats} interleaved rounds")
+    triangulate_views(obs[:, :200], cams, options=opts)  # warm-up
+    cli, peer = Cli(names, obs), Anipose(cams, obs) if anipose_ok else None
+    best = {"core": np.inf, "full": np.inf, "small": np.inf, "peer": np.inf}
+    try:
+        for _ in range(args.repeats):
+            t, res = timed(lambda: triangulate_views(obs, cams, options=opts))
+            best["core"] = min(best["core"], t)
+            best["full"] = min(best["full"], cli.run(T))
+            best["small"] = min(best["small"], cli.run(args.cli_small))
+            if peer is not None:
+                best["peer"] = min(best["peer"], peer.time(4))
+        marginal = best["full"] - best["small"]
+        n_marg = (T - args.cli_small) * J
+        rows = [("posearena core, candidate preset", best["core"], _errors(res.points_3d, X)),
+                ("posearena triangulate CLI, marginal", marginal * n / n_marg,
+                 _errors(cli.points(T), X))]
+        if peer is not None:
+            rows.append(("aniposelib 0.8.0 CameraGroup.triangulate", best["peer"],
+                         _errors(peer.points(4), X)))
+    finally:
+        if peer is not None:
+            peer.close()
     print(HEADER)
-    t_core, P_core = run_core(cams, obs, args.repeats, opts)
-    rows = [("posearena core, candidate preset", t_core, _errors(P_core, X))]
-    t_full, t_small, P_cli = run_cli(names, obs, args.repeats, args.cli_small)
-    marginal = t_full - t_small
-    n_marg = (X.shape[0] - args.cli_small) * J
-    rows.append(("posearena triangulate CLI, marginal", marginal * n / n_marg,
-                 _errors(P_cli, X)))
-    base = None
-    if anipose_ok:
-        base, P_a = run_anipose(cams, obs, args.repeats, (4,))[4]
-        rows.append(("aniposelib 0.8.0 CameraGroup.triangulate", base, _errors(P_a, X)))
     for name, t, e in rows:
         print(_row(name, n, t, e))
-    print(f"CLI: {t_full:.2f} s on {X.shape[0]} frames, {t_small:.2f} s on {args.cli_small} "
+    print(f"CLI: {best['full']:.2f} s on {T} frames, {best['small']:.2f} s on {args.cli_small} "
           f"(start-up); marginal {marginal:.2f} s for {n_marg:,} points")
-    if base is not None:
-        print(f"speed vs aniposelib (same run): core {base / t_core:.2f}x, "
+    if peer is not None:
+        base = best["peer"]
+        print(f"speed vs aniposelib (same run): core {base / best['core']:.2f}x, "
               f"CLI marginal {base / (marginal * n / n_marg):.2f}x")
 
 
@@ -253,19 +275,32 @@ def synthetic_part(args: argparse.Namespace, anipose_ok: bool) -> None:
     """Part 2 (see the module docstring)."""
     cams, X, obs = synthetic(args.dlt_frames)
     n = args.dlt_frames * J
-    print(f"\n== plain DLT: {args.dlt_frames} frames x {J} random joints = {n:,} points ==")
+    print(f"\n== plain DLT: {args.dlt_frames} frames x {J} random joints = {n:,} points, "
+          f"best of {args.repeats} interleaved rounds ==")
     print(HEADER.replace("method" + " " * 38, "method, views" + " " * 31))
-    rows = []
-    for name, opts in (("posearena DLT (2 passes)", TriangulationOptions()),
-                       ("posearena DLT + Gauss-Newton", TriangulationOptions(refine=True))):
-        for C in (2, 4):
-            t, P = run_core(cams[:C], obs[:C], args.repeats, opts)
-            rows.append((f"{name}, {C}", t, _errors(P, X)))
-    if anipose_ok:
-        for C, (t, P) in run_anipose(cams, obs, args.repeats, (2, 4)).items():
-            rows.append((f"aniposelib 0.8.0 triangulate, {C}", t, _errors(P, X)))
-    for name, t, e in rows:
-        print(_row(name, n, t, e))
+    methods = {f"{name}, {C}": (C, opts) for name, opts in (
+        ("posearena DLT (2 passes)", TriangulationOptions()),
+        ("posearena DLT + Gauss-Newton", TriangulationOptions(refine=True))) for C in (2, 4)}
+    best = dict.fromkeys(methods, np.inf)
+    points: dict = {}
+    peer = Anipose(cams, obs) if anipose_ok else None
+    try:
+        for C, opts in methods.values():
+            triangulate_views(obs[:C, :100], cams[:C], options=opts)  # warm-up
+        for _ in range(args.repeats):
+            for name, (C, opts) in methods.items():
+                t, res = timed(lambda C=C, opts=opts: triangulate_views(obs[:C], cams[:C],
+                                                                         options=opts))
+                best[name], points[name] = min(best[name], t), res.points_3d
+            for C in (2, 4) if peer is not None else ():
+                name = f"aniposelib 0.8.0 triangulate, {C}"
+                best[name] = min(best.get(name, np.inf), peer.time(C))
+                points[name] = peer.points(C)
+    finally:
+        if peer is not None:
+            peer.close()
+    for name, t in best.items():
+        print(_row(name, n, t, _errors(points[name], X)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cli-small", type=int, default=200,
                     help="frames of the CLI run whose time is taken as start-up")
     ap.add_argument("--dlt-frames", type=int, default=10_000)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds")
     ap.add_argument("--part", choices=["all", "real", "dlt"], default="all")
     ap.add_argument("--no-install", action="store_true", help="do not create the anipose venv")
     args = ap.parse_args(argv)
