@@ -11,11 +11,14 @@ docs/metrics.md, "Studies") and `<out>/report.html` with a forest plot per angle
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
 
 from posearena.errors import InvalidInputError
 from posearena_gateway.comparison.repetition_metrics import add_big_error_option
+from posearena_gateway.comparison.temporal import CLOCK_SCALES
 from posearena_gateway.rundir import RunDir
 from posearena_gateway.study.aggregate import CLUSTER_METHOD, study_table
 from posearena_gateway.study.run import SessionOutcome, run_sessions
@@ -74,11 +77,30 @@ def _progress(done: int, total: int, o: SessionOutcome) -> None:
     print(f"[{done}/{total}] {s.subject} {s.exercise} {s.trial}: {what}", flush=True)
 
 
+def _alignment(o: SessionOutcome) -> dict:
+    """pipeline -> {offset_s, time_scale, correlation, at_scale_limit} of a finished session."""
+    try:
+        metrics = json.loads((Path(o.run_dir) / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for name, p in (metrics.get("pipelines") or {}).items():
+        al = p.get("alignment") if isinstance(p, dict) else None
+        if isinstance(al, dict) and al.get("time_scale") is not None:
+            scale = al["time_scale"]
+            out[name] = {"offset_s": al.get("offset_s"), "time_scale": scale,
+                         "correlation": al.get("correlation"),
+                         "at_scale_limit": "cross-correlation" in str(al.get("temporal"))
+                         and (scale <= min(CLOCK_SCALES) or scale >= max(CLOCK_SCALES))}
+    return out
+
+
 def study_document(sessions: list[Session], outcomes: list[SessionOutcome], source: str,
                    reference: str, big_error_deg: float, exercises: dict[str, str],
                    seconds: float, resamples: int) -> dict:
     """The study.json dict (fields in docs/metrics.md, "Studies")."""
     ran = [o for o in outcomes if o.status in ("ok", "failed")]
+    aligned = [_alignment(o) if o.status != "failed" else {} for o in outcomes]
     run_s = sum(o.seconds for o in ran)
     return {
         "design": {"source": source, "reference": reference,
@@ -89,12 +111,15 @@ def study_document(sessions: list[Session], outcomes: list[SessionOutcome], sour
                    "big_error_deg": big_error_deg, "pooling": POOLING,
                    "method": CLUSTER_METHOD.replace("1000", str(resamples))},
         "summary": {k: sum(o.status == k for o in outcomes) for k in ("ok", "cached", "failed")}
-        | {"seconds": round(seconds, 1),
+        | {"at_scale_limit": sum(any(a["at_scale_limit"] for a in al.values())
+                                for al in aligned),
+           "seconds": round(seconds, 1),
            "sessions_per_minute": round(60 * len(ran) / seconds, 2) if ran and seconds else None,
            "session_seconds": round(run_s, 1)},
         "sessions": [{"subject": o.session.subject, "exercise": o.session.exercise,
                       "trial": o.session.trial, "status": o.status, "reason": o.reason,
-                      "seconds": o.seconds, "run_dir": str(o.run_dir)} for o in outcomes],
+                      "seconds": o.seconds, "run_dir": str(o.run_dir),
+                      "alignment": al} for o, al in zip(outcomes, aligned, strict=True)],
         "results": study_table(outcomes, big_error_deg, resamples),
     }
 

@@ -14,6 +14,9 @@ from posearena_gateway.analysis.timing import find_time_offset, sample_at
 SYNC_ANGLES = ("l_knee_flexion", "r_knee_flexion", "l_elbow_flexion", "r_elbow_flexion",
                "l_shoulder_abduction", "r_shoulder_abduction", "l_hip_flexion", "r_hip_flexion")
 
+#: Candidate/reference duration ratios searched (a fit at either end may be cut short).
+CLOCK_SCALES = tuple(float(x) for x in np.round(np.geomspace(0.6, 1.6, 41), 3))
+
 
 @dataclass
 class TimeAlignment:
@@ -62,7 +65,7 @@ def _moving_signals(rs: dict[str, np.ndarray], cs: dict[str, np.ndarray],
 def synchronise(
     ref: np.ndarray, ref_fps: float, cand: np.ndarray, cand_fps: float,
     names: tuple[str, ...], max_lag_s: float = 10.0,
-    scales: tuple[float, ...] = tuple(np.round(np.geomspace(0.6, 1.6, 41), 3)),
+    scales: tuple[float, ...] = CLOCK_SCALES,
     min_gain: float = 0.10,
 ) -> tuple[np.ndarray, TimeAlignment]:
     """Resample the candidate at the reference's frame times after estimating offset and rate.

@@ -104,11 +104,15 @@ def sessions_table(sessions: list[dict], root: Path) -> str:
         cell = (f'<a href="{escape(_rel(link, root))}">report</a>' if link.is_file() else "-")
         status = escape(s["status"])
         cls = "ok" if s["status"] in ("ok", "cached") else "failed"
+        sync = "; ".join(
+            f"{fmt(a.get('time_scale'), 2)}, {fmt(a.get('correlation'), 2)}"
+            + (' <span class="skipped">at limit</span>' if a.get("at_scale_limit") else "")
+            for a in (s.get("alignment") or {}).values()) or "-"
         body.append([escape(s["subject"]), escape(s["exercise"]), escape(s["trial"]),
                      f'<span class="{cls}">{status}</span>', escape(s.get("reason") or ""),
-                     fmt(s.get("seconds"), 1), cell])
-    return _table(["subject", "exercise", "trial", "status", "reason", "seconds", "run"],
-                  body, {5})
+                     sync, fmt(s.get("seconds"), 1), cell])
+    return _table(["subject", "exercise", "trial", "status", "reason",
+                   "clock scale, correlation", "seconds", "run"], body, {6})
 
 
 def write_study_report(out: Path, doc: dict, title: str = "posearena study") -> Path:
@@ -126,6 +130,10 @@ def write_study_report(out: Path, doc: dict, title: str = "posearena study") -> 
             f"subjects, reference: {design.get('reference', '-')}; ok {summ.get('ok', 0)}, "
             f"reused {summ.get('cached', 0)}, failed {summ.get('failed', 0)}")
     failed = [s for s in doc.get("sessions", []) if s["status"] == "failed"]
+    limit = summ.get("at_scale_limit")
+    if limit:
+        meta += (f"; {limit} session(s) aligned with the candidate's clock scale at the end of "
+                 "the searched range (0.6 or 1.6): check their alignment")
     body = [f"<h1>{escape(title)}</h1>", f'<p class="meta">{escape(meta)}</p>',
             "<h2>Agreement per angle and exercise</h2>",
             f"<p>{escape(design.get('pooling', ''))} [low, high]: "
