@@ -145,3 +145,13 @@ def test_cli_semi(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out2 = tmp_path / "cli2.pt"
     assert posearena_main(["train-lifter", *args[:-1], str(out2)]) == 0
     assert load_checkpoint(out2)[1]["training"]["steps"] > 0
+
+
+def test_movement_filters(split) -> None:
+    from posearena_videopose3d.training.__main__ import _movements
+
+    lab = split[0]
+    assert {s.name[:3] for s in _movements(lab, "m07", "--movements")} == {"m07"}
+    assert _movements(lab, "", "--movements") is lab
+    with pytest.raises(InvalidInputError, match="--val-movements"):
+        _movements(lab, "m09", "--val-movements")

@@ -67,6 +67,13 @@ def _main(argv: list[str] | None = None) -> int:
     ap.add_argument("--root", choices=("trajectory", "solve"), default="trajectory",
                     help="--semi: back-projection places the pose by the trajectory model "
                     "(as the original) or by least squares from the 2D and intrinsics")
+    ap.add_argument("--movements", default="",
+                    help="keep only these movements for training and validation, e.g. "
+                    "m01,m02 (default: all)")
+    ap.add_argument("--unlabelled-movements", default="",
+                    help="--semi: movements of the unlabelled subjects (default: --movements)")
+    ap.add_argument("--val-movements", default="",
+                    help="movements to validate on (default: --movements)")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="--semi: budget clock (process CPU time or wall time)")
     a = ap.parse_args(argv)
@@ -82,8 +89,11 @@ def _main(argv: list[str] | None = None) -> int:
     sub = tuple(int(s) for s in a.subsample.split(","))
     tr_subj = a.train_subjects.split(",")
     train_seqs, rep = load_uiprmd_vicon(a.data_dir, tr_subj, subsample=sub)
+    train_seqs = _movements(train_seqs, a.movements, "--movements")
     val_seqs, vrep = (load_uiprmd_vicon(a.data_dir, a.val_subjects.split(","), subsample=(3,))
                       if a.val_subjects else (None, None))
+    if val_seqs:
+        val_seqs = _movements(val_seqs, a.val_movements or a.movements, "--val-movements")
     dropped = rep.dropped + (vrep.dropped if vrep else [])
     print(f"train: {len(train_seqs)} sequences, {sum(len(s.h36m) for s in train_seqs)} frames; "
           f"dropped (>50% frames missing a marker): {dropped}; trimmed: "
@@ -113,6 +123,17 @@ def _main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _movements(seqs: list, wanted: str, flag: str) -> list:
+    """The sequences of some movements ("m01,m07"; "" keeps all)."""
+    keep = {m.strip() for m in wanted.split(",") if m.strip()}
+    if not keep:
+        return seqs
+    out = [s for s in seqs if s.name[:3] in keep]
+    if not out:
+        raise InvalidInputError(flag, wanted, "movements like m01,m07 present in the data")
+    return out
+
+
 def _semi(a: argparse.Namespace, train_seqs: list, val_seqs: list | None,
           sub: tuple[int, ...], meta: dict, sampling: CameraSampling) -> int:
     """`--semi`: load the unlabelled subjects, run `train_semi`, print a JSON summary."""
@@ -120,14 +141,23 @@ def _semi(a: argparse.Namespace, train_seqs: list, val_seqs: list | None,
         raise InvalidInputError("--warmup-fraction", a.warmup_fraction, "a number in [0, 1]")
     unl_subj = [s for s in a.unlabelled_subjects.split(",") if s]
     overlap = set(unl_subj) & set(meta["training_data"]["train_subjects"])
-    if overlap:
+    lab_m = {m for m in a.movements.split(",") if m}
+    unl_m = {m for m in a.unlabelled_movements.split(",") if m}
+    if overlap and not (lab_m and unl_m and not lab_m & unl_m):
         raise InvalidInputError("--unlabelled-subjects", sorted(overlap),
-                                "subjects not in --train-subjects")
+                                "subjects not in --train-subjects (or disjoint --movements "
+                                "and --unlabelled-movements)")
     if a.warmup_fraction < 1.0 and not unl_subj:
         raise InvalidInputError("--unlabelled-subjects", a.unlabelled_subjects,
                                 "subjects whose 2D trains the semi phase (or "
                                 "--warmup-fraction 1 for supervised-only)")
     unl = load_uiprmd_vicon(a.data_dir, unl_subj, subsample=sub)[0] if unl_subj else []
+    unl = _movements(unl, a.unlabelled_movements or a.movements, "--unlabelled-movements")
+    meta["training_data"]["movements"] = {"labelled": a.movements or "all",
+                                          "unlabelled": a.unlabelled_movements or a.movements
+                                          or "all",
+                                          "validation": a.val_movements or a.movements
+                                          or "all"}
     meta["training_data"]["unlabelled_subjects"] = unl_subj
     cfg = SemiConfig(filter_widths=[int(w) for w in a.filter_widths.split(",")],
                      channels=a.channels, causal=a.causal, batch_size=a.batch_size,
