@@ -148,3 +148,17 @@ def test_pooled_group_over_subjects() -> None:
     assert r["large_error_rate"] == pytest.approx(0.0, abs=0.01)
     still = Group([("s0", "e01", np.full(50, 3.0) + np.linspace(0, 1, 50), np.full(50, 3.0))])
     assert group_result(still, 10.0, resamples=200)["icc_a1"] is None
+
+
+@pytest.mark.parametrize(("argv", "phrase"), [
+    (["--uiprmd", "/nonexistent"], "--uiprmd"),
+    (["--manifest", "/nonexistent.csv"], "--manifest"),
+    (["--uiprmd", str(UIPRMD), "--workers", "0"], "--workers"),
+    (["--uiprmd", str(UIPRMD), "--subjects", "s09"], "s09"),
+])
+def test_bad_study_inputs_are_one_line_before_any_work(argv, phrase, tmp_path, capsys):
+    out = tmp_path / "study"
+    assert main(["study", *argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("posearena study: error: ") and phrase in err[0]
+    assert not (out / "sessions").exists()
