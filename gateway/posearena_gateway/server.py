@@ -24,7 +24,8 @@ from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.events import Event
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
-from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.references import load_reference
 from posearena_gateway.references.loader import split_spec
 from posearena_gateway.rundir import to_json

@@ -12,7 +12,8 @@ import pytest
 
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.runner import Runner
 
 
 def _dead_port() -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.runner import Runner
 
 from .conftest import DATA
 

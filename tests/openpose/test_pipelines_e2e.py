@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.runner import Runner
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "pose2sim_demo"

@@ -10,7 +10,8 @@ from posearena_gateway.commands._progress import EventPrinter
 from posearena_gateway.comparison.repetition_metrics import add_big_error_option
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.pipelines.skeletons import compare_skeleton_files
 from posearena_gateway.references import load_reference
 from posearena_gateway.report import print_summary

@@ -17,7 +17,8 @@ from pathlib import Path
 from posearena_gateway.commands.compare import print_run
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, parse_pipelines
-from posearena_gateway.pipelines.runner import CompareJob, Runner
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.pipelines.skeletons import compare_skeletons
 from posearena_gateway.references import load_reference
 from posearena_gateway.rundir import RunDir

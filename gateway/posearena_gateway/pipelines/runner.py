@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 
@@ -19,11 +17,11 @@ from posearena.npzio import Detections
 from posearena.triangulation_presets import PRESETS
 from posearena_gateway.comparison import compare_sequences
 from posearena_gateway.comparison.pairwise import pairwise_differences
-from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.comparison.reprojection import cross_view_reprojection
 from posearena_gateway.events import Event, EventSink, ignore
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
+from posearena_gateway.pipelines.job import DETECT_WORKERS, CompareJob
 from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
 from posearena_gateway.pipelines.stage_kinds import StageContext
 from posearena_gateway.pipelines.stages import detect_stage, triangulate_stage
@@ -31,40 +29,6 @@ from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.result import RunResult
 from posearena_gateway.rundir import RunDir
 from posearena_gateway.runtime import EmbeddedServices, probe
-
-
-@dataclass
-class CompareJob:
-    """What to compare.
-
-    Attributes:
-        videos: input video files (synchronised when several).
-        out: run directory.
-        pipelines: pipelines to run.
-        calib: calibration file (needed by stereo/multiview and the multiview reference).
-        cameras: camera name per video (default: matched by file name).
-        reference: "multiview", "none", or a `Sequence3D` already loaded (kinect/mocap).
-        reference_detector: the 2D detector the multiview reference triangulates
-            ("blazepose" or "openpose").
-        resume: reuse outputs already in the run directory.
-        max_people: people tracked per video (1: the most prominent person only).
-        person: the patient among several: auto|largest|central|longest|ID.
-        big_error_deg: threshold of a large joint-angle error, degrees.
-        title: the report's title.
-    """
-
-    videos: list[Path]
-    out: Path
-    pipelines: list[PipelineSpec]
-    calib: Path | None = None
-    cameras: list[str] | None = None
-    reference: str | Sequence3D = "multiview"
-    reference_detector: str = "blazepose"
-    resume: bool = False
-    max_people: int = 1
-    person: str = "auto"
-    big_error_deg: float = BIG_ERROR_DEG
-    title: str = "posearena comparison"
 
 
 class Runner:
@@ -130,7 +94,8 @@ class Runner:
     def _pipeline_3d(self, pool: ThreadPoolExecutor, es: EmbeddedServices,
                      spec: PipelineSpec) -> Sequence3D:
         n = spec.stage.views(len(self.inputs.videos))
-        dets = [self._detections(pool, es, spec.detector, i).result() for i in range(n)]
+        futures = [self._detections(pool, es, spec.detector, i) for i in range(n)]  # all at once
+        dets = [f.result() for f in futures]
         ctx = StageContext(es.target, self.inputs.cameras, self.job.person)
         return spec.stage.run(ctx, [_trim(d, self.inputs.frames) for d in dets], spec.name)
 
@@ -187,8 +152,8 @@ class Runner:
         self.sink(Event("reference", "multiview", "started"))
         try:
             n = len(self.inputs.videos)
-            dets = [_trim(self._detections(pool, es, det, i).result(), self.inputs.frames)
-                    for i in range(n)]
+            futures = [self._detections(pool, es, det, i) for i in range(n)]  # all at once
+            dets = [_trim(f.result(), self.inputs.frames) for f in futures]
             seq, _ = triangulate_stage(es.target("stereo"), dets, self.inputs.cameras,
                                          "multiview reference", person=self.job.person,
                                          options=PRESETS["reference"].options(
@@ -210,7 +175,7 @@ class Runner:
         # Detections get their own pool: pipeline threads wait on them, never the reverse.
         n_jobs = len(self.job.pipelines) + 1
         with (EmbeddedServices(self._needed_services()) as es,
-              ThreadPoolExecutor(4, thread_name_prefix="detect") as pool,
+              ThreadPoolExecutor(DETECT_WORKERS, thread_name_prefix="detect") as pool,
               ThreadPoolExecutor(n_jobs, thread_name_prefix="pipeline") as jobs_pool):
             self.sink(Event("services", "embedded", "ok", ", ".join(sorted(es.targets))))
             jobs = [jobs_pool.submit(self._run_reference, pool, es)]

@@ -69,7 +69,8 @@ def _compare(session: Session, run_dir: Path, big_error_deg: float, gateway: str
         return
     from posearena_gateway.outputs import write_outputs
     from posearena_gateway.pipelines.catalog import parse_pipelines
-    from posearena_gateway.pipelines.runner import CompareJob, Runner
+    from posearena_gateway.pipelines.job import CompareJob
+    from posearena_gateway.pipelines.runner import Runner
     from posearena_gateway.references import load_reference
 
     ref = session.reference
