@@ -8,7 +8,9 @@ Starts `posearena_blazepose.server` (its own venv) and runs `detect_video(max_pe
 camera: frames/s of the whole call (decode + send + service + tracking), frames where each
 track is present, the number of tracks the gateway found (> 2: a person was split, i.e. an
 identity was lost), and the largest frame-to-frame jump of each track's hip centre in px
-(an identity switch jumps by the distance between the two people, hundreds of px).
+(an identity switch jumps by the distance between the two people, hundreds of px), and the
+CPU time per frame of this client process and of the service process (user + system, from
+/proc: on a shared machine frames/s moves with the load, CPU ms/frame much less).
 --save writes the cameras' keypoints (C, T, P, J, 2), scores and track ids to one .npz
 (the fixture of tests/multiperson/test_association_real.py).
 """
@@ -16,6 +18,7 @@ identity was lost), and the largest frame-to-frame jump of each track's hip cent
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,21 +41,35 @@ def hip_centre(kp: np.ndarray) -> np.ndarray:
     return kp[:, :, hips].mean(axis=2)
 
 
-def run_cameras(target: str, max_people: int) -> dict:
+def cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of process `pid` (None: this process) so far."""
+    if pid is None:
+        t = os.times()
+        return t.user + t.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_cameras(target: str, max_people: int, service_pid: int | None) -> dict:
     """detect_video on each camera through the service at `target`, printing its figures.
 
     Args:
         target: "host:port" of the BlazePose service.
         max_people: DetectOptions.max_people.
+        service_pid: the service's process id (for its CPU time), None if unknown.
 
     Returns:
         {camera: Detections} with keypoints (T, P, 33, 2) px.
     """
     results = {}
     for cam in CAMERAS:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_s(None)
+        s0 = cpu_s(service_pid) if service_pid else 0.0
         det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=max_people)
         dt = time.perf_counter() - t0
+        client_ms = (cpu_s(None) - c0) * 1000 / det.num_frames
+        service_ms = ((cpu_s(service_pid) - s0) * 1000 / det.num_frames if service_pid
+                      else float("nan"))
         results[cam] = det
         hip = hip_centre(det.keypoints)
         present = np.isfinite(hip).all(axis=-1)
@@ -62,7 +79,8 @@ def run_cameras(target: str, max_people: int) -> dict:
             f"{cam}: {det.num_frames / dt:5.1f} frames/s, tracks found "
             f"{int(det.extra['tracks_found'])}, frames present per slot "
             f"{present.sum(axis=0).tolist()} of {det.num_frames}, largest hip jump "
-            f"{[round(b) for b in biggest]} px"
+            f"{[round(b) for b in biggest]} px; CPU per frame: client {client_ms:.1f} ms, "
+            f"service {service_ms:.1f} ms"
         )
     return results
 
@@ -78,7 +96,8 @@ def main() -> int:
         if target is None:
             print(f"service did not start: {services.errors['blazepose']}")
             return 1
-        results = run_cameras(target, args.max_people)
+        pid = services.started[0].process.pid if services.started else None
+        results = run_cameras(target, args.max_people, pid)
     if args.save:
         dets = [results[c] for c in CAMERAS]
         np.savez_compressed(
