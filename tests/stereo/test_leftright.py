@@ -18,8 +18,16 @@ from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.skeletons import get_skeleton
 from posearena.viterbi import viterbi
-from posearena_stereo.leftright import mirrored_bones, swap_states
-from posearena_stereo.robust import apply_swaps
+from posearena_stereo.leftright import (
+    LeftRightCosts,
+    _unswapped,
+    mirrored_bones,
+    resolve_left_right,
+    suspect_frames,
+    swap_states,
+)
+from posearena_stereo.leftright_paths import Scales, robust_scale
+from posearena_stereo.robust import ViewSet, apply_swaps
 from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,3 +226,50 @@ def test_bad_swap_options(rig):
         triangulate_views(obs, cams, options=TriangulationOptions(**base, swap_method="x"))
     with pytest.raises(InvalidInputError, match="parents"):
         triangulate_views(obs, cams, options=TriangulationOptions(**base, parents=[-1, 0]))
+
+
+def _views(kp: np.ndarray, vis: np.ndarray, cams) -> tuple[ViewSet, np.ndarray]:
+    """ViewSet and (C, N) weights of (C, T, J, 2) px, as triangulate_views builds them."""
+    C = kp.shape[0]
+    xn = np.stack([cam.normalize_points(kp[c].reshape(-1, 2)) for c, cam in enumerate(cams)])
+    w = vis.reshape(C, -1)
+    w = np.where(np.isfinite(w) & (w >= 0.3) & np.isfinite(xn).all(-1), w, 0.0)
+    extr = np.stack([cam.extrinsic_matrix for cam in cams])
+    fxy = np.array([[cam.K[0, 0], cam.K[1, 1]] for cam in cams])
+    return ViewSet(xn, extr, fxy), w
+
+
+@pytest.mark.parametrize("views", [(0, 1), (0, 1, 2, 3)])
+def test_gate_keeps_the_decisions_of_every_frame(data, views):
+    """Deciding only the suspect frames (the gate) gives the swaps of deciding them all, on
+    real BlazePose 2D whose cam02 labels flip in ~30% of the frames."""
+    kp, vis, cams, _ = data
+    v = list(views)
+    vs, w = _views(kp[v], vis[v], [cams[c] for c in v])
+    J = kp.shape[2]
+    gated = resolve_left_right(vs, w, J, SK.left, SK.right, SK.parents)
+    every = resolve_left_right(vs, w, J, SK.left, SK.right, SK.parents, LeftRightCosts(gate=0))
+    assert every[1].any(axis=-1).mean() > 0.1  # cam02's flips are there to be found
+    assert np.array_equal(gated, every)
+
+
+def test_gate_flags_flipped_frames_only_beside_fast_motion(real_motion):
+    obs, cams, _ = real_motion
+    T, J = obs.shape[1], obs.shape[2]
+    joints = np.concatenate([LEFT, RIGHT])
+
+    def suspect(kp: np.ndarray, cfg: LeftRightCosts) -> np.ndarray:
+        vs, w = _views(kp, np.ones(kp.shape[:3]), cams)
+        X, mean, worst = _unswapped(vs, w, T, J, joints)
+        scales = Scales(robust_scale(mean, 1.0),
+                        robust_scale(np.linalg.norm(np.diff(X, axis=0), axis=-1), 0.005), 0.01)
+        return suspect_frames(X, worst, np.ones(X.shape[:2], bool), scales, cfg)
+
+    flipped = obs.copy()
+    flipped[1, 40:45] = apply_swaps(obs[:, 40:45], np.ones((2, 5, J), bool), SK.left,
+                                    SK.right)[1]  # cam02 mirrored in 5 frames
+    clean, flagged = suspect(obs, LeftRightCosts()), suspect(flipped, LeftRightCosts())
+    assert flagged[40:45].all() and not clean[40:45].all()
+    assert not clean.all()  # the rest: only frames beside jumps of the fast hands
+    assert (flagged | ~clean).all()  # the flips only add suspect frames
+    assert suspect(obs, LeftRightCosts(gate=0)).all()
