@@ -126,7 +126,7 @@ def _main(argv: list[str] | None = None) -> int:
 def _movements(seqs: list, wanted: str, flag: str) -> list:
     """The sequences of some movements ("m01,m07"; "" keeps all)."""
     keep = {m.strip() for m in wanted.split(",") if m.strip()}
-    if not keep:
+    if not keep or not seqs:
         return seqs
     out = [s for s in seqs if s.name[:3] in keep]
     if not out:
