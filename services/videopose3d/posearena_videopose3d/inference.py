@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from posearena.cancellation import check_abandoned
 from posearena.errors import InvalidInputError
 from posearena_videopose3d.fast import FastTemporalModel
 from posearena_videopose3d.model import TemporalModel
@@ -230,6 +231,7 @@ class Lifter:
         out = np.empty((t_out, self.fast.num_joints_out, 3), dtype=np.float32)
         with torch.inference_mode():
             for s in range(0, t_out, self.chunk_frames):
+                check_abandoned()  # stop between chunks once the client is gone
                 e = min(t_out, s + self.chunk_frames)
                 xs = x[:, s: e + rf - 1]
                 if self.causal and e - s < self.chunk_frames:  # fixed shapes, see causal_chunk
