@@ -214,7 +214,8 @@ def resolve_left_right(
                                                    unswapped.worst))
     bones = mirrored_bones(parents, left, right) if parents is not None and cfg.symmetry > 0 \
         else np.empty((0, 4), int)
-    asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right)[:, :, 0]
+    plain = None if unswapped is None else unswapped.X
+    asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right, plain)[:, :, 0]
             if bones.size else np.empty((0, T)))
     scales = Scales(robust_scale(err0, cfg.min_px),
                     robust_scale(np.linalg.norm(np.diff(X0, axis=0), axis=-1), cfg.min_motion_m),
@@ -228,7 +229,8 @@ def resolve_left_right(
     sub = ViewSet(xn, views.extrinsics, views.fxy, views.passes)
     ws = w.reshape(C, T, J)[:, frames].reshape(C, -1)
     chosen = decide(sub, ws, frames.size, J, left, right, parents if bones.size else None,
-                    swap_states(C, cfg.max_swapped), scales, fixed, cfg)  # (P, n)
+                    swap_states(C, cfg.max_swapped), scales, fixed, cfg,
+                    None if plain is None else plain[frames])  # (P, n)
     flips = swap_states(C, cfg.max_swapped)[chosen].transpose(2, 1, 0)  # (C, n, P)
     swapped[:, frames[:, None], left[None]] = flips
     swapped[:, frames[:, None], right[None]] = flips

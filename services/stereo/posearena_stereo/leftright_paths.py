@@ -97,7 +97,7 @@ def best_path(unary: np.ndarray, Xg: np.ndarray, scale: float, candidates: int, 
 
 def decide(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray, right: np.ndarray,
            parents: Sequence[int] | None, states: np.ndarray, scales: Scales, fixed: np.ndarray,
-           cfg) -> np.ndarray:
+           cfg, plain: np.ndarray | None = None) -> np.ndarray:
     """The chosen state per pair and frame, (P, T) indices into ``states``.
 
     Args:
@@ -107,6 +107,8 @@ def decide(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray, righ
         scales: robust scales of the whole sequence.
         fixed: (T,) bool, frames held at state 0.
         cfg: LeftRightCosts.
+        plain: (T, J, 3) plain solution of every joint, if known (central joints are taken
+            from it).
     """
     P = left.size
     K = states.shape[0]
@@ -116,7 +118,7 @@ def decide(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray, righ
     unary = unary + cfg.prior * states.sum(axis=1)
     if parents is not None and cfg.symmetry > 0:
         unary += cfg.symmetry * symmetry(views, w, T, J, X, parents, left, right,
-                                         scales.bone_m, cfg.cap)
+                                         scales.bone_m, cfg.cap, plain)
     unary += _FIXED * (fixed[:, None] & (np.arange(K) > 0)[None])
     body = best_path(unary.sum(axis=0)[None], X[None], scales.motion_m, cfg.candidates,
                      cfg.cap, cfg.appear)[0]
@@ -147,15 +149,19 @@ def mirrored_bones(parents: Sequence[int], left: np.ndarray, right: np.ndarray
 
 
 def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarray,
-                     bones: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+                     bones: np.ndarray, left: np.ndarray, right: np.ndarray,
+                     plain: np.ndarray | None = None) -> np.ndarray:
     """(M, T, K) |length(left bone) − length(right bone)| (m) of the mirrored ``bones`` under
-    each hypothesis, paired joints X (T, K, 2P, 3); central parents are triangulated here."""
+    each hypothesis, paired joints X (T, K, 2P, 3); central parents are taken from ``plain``
+    (T, J, 3), the plain solution of every joint, or triangulated here."""
     K = X.shape[1]
     slot = {int(j): i for i, j in enumerate(np.concatenate([left, right]))}
     central = sorted({int(j) for j in bones[:, [1, 3]].ravel() if int(j) not in slot})
     C = w.shape[0]
     fixed = np.empty((T, 0, 3))
-    if central:  # parents without a mirror: the same under every hypothesis
+    if central and plain is not None:
+        fixed = plain[:, central]
+    elif central:  # parents without a mirror: the same under every hypothesis
         obs = views.xn.reshape(C, T, J, 2)[:, :, central].reshape(C, -1, 2)
         fixed, _ = views.solve(w.reshape(C, T, J)[:, :, central].reshape(C, -1), xn=obs)
         fixed = fixed.reshape(T, len(central), 3)
@@ -172,7 +178,7 @@ def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarra
 
 def symmetry(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarray,
              parents: Sequence[int], left: np.ndarray, right: np.ndarray, scale: float,
-             cap: float) -> np.ndarray:
+             cap: float, plain: np.ndarray | None = None) -> np.ndarray:
     """(P, T, K) truncated left/right bone-length differences of each hypothesis, each bone
     counted for the pair of its child joint."""
     P = left.size
@@ -180,7 +186,8 @@ def symmetry(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarray,
     bones = mirrored_bones(parents, left, right)
     if bones.size == 0:
         return out
-    cost = truncated(bone_differences(views, w, T, J, X, bones, left, right), scale, cap, 0.0)
+    cost = truncated(bone_differences(views, w, T, J, X, bones, left, right, plain), scale,
+                     cap, 0.0)
     slot = {int(j): i for i, j in enumerate(left)}
     for m, lc in enumerate(bones[:, 0]):
         out[slot[int(lc)]] += cost[m]
