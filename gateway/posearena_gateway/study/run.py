@@ -6,7 +6,9 @@ report.html, figures/ and exports/ (angles.csv among them), and `session.json` w
 whose session.json says ok is finished and is never redone; anything else (absent, failed,
 killed half-way) is run again. A failing session is recorded with its reason and the study
 goes on. With workers > 1, sessions run in that many processes (spawned, not forked, so
-that no gRPC thread of the parent is copied).
+that no gRPC thread of the parent is copied). A study of video sessions on a gateway runs
+them in worker threads instead, worker k on the k-th replica the target lists
+(study/replicas.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from posearena_gateway.rundir import atomic_write_text
+from posearena_gateway.study.replicas import run_on_replicas
 from posearena_gateway.study.sessions import Session
 
 DONE_FILE = "session.json"
@@ -151,7 +154,11 @@ def run_sessions(sessions: list[Session], out: Path, big_error_deg: float, worke
             report(i, SessionOutcome(s, "cached", "", 0.0, session_dir(out, s)))
         else:
             todo.append(i)
-    if workers <= 1:
+    if gateway and not any(sessions[i].candidate for i in todo):
+        run_on_replicas(todo, sessions, workers, gateway,
+                        lambda s, target: run_session(s, out, big_error_deg, target, animation),
+                        report)
+    elif workers <= 1:
         for i in todo:
             report(i, run_session(sessions[i], out, big_error_deg, gateway, animation))
     else:
