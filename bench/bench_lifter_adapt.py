@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from posearena.calibration import load_calibration
-from posearena.skeletons import convert, get_skeleton
+from posearena.skeletons import convert
 from posearena.triangulation_presets import PRESETS
 from posearena_gateway.comparison.joints import body12_pairs
 from posearena_gateway.pipelines.lift_input import prepare_lift_input
-from posearena_stereo.triangulate import TriangulationOptions, triangulate_views
+from posearena_stereo.options import preset_options
+from posearena_stereo.triangulate import triangulate_views
 from posearena_videopose3d.adapt import AdaptConfig, AdaptView, adapt_lifter
 from posearena_videopose3d.inference import lift
 from posearena_videopose3d.loader import load_service_model
@@ -42,13 +43,7 @@ def triangulate(cams: list, z) -> np.ndarray:
     """The 4-view reference as `posearena compare` makes it (stereo service code, preset
     "reference": robust DLT, left/right swaps tried, refined, gaps filled, 6 Hz low-pass):
     (T, 33, 3) m, blazepose33."""
-    p, sk = PRESETS["reference"], get_skeleton("blazepose33")
-    opts = TriangulationOptions(
-        max_reprojection_error_px=p.max_reprojection_error_px, drop_criterion="max",
-        min_views=p.min_views, refine=p.refine, try_swap_left_right=p.try_swap_left_right,
-        left_right=(list(sk.left), list(sk.right)), parents=list(sk.parents),
-        filter_cutoff_hz=p.filter_cutoff_hz, max_gap_frames=p.max_gap_frames,
-        fps=float(z["fps"]), min_confidence=p.min_confidence)
+    opts = preset_options(PRESETS["reference"], "blazepose33", float(z["fps"]))
     return triangulate_views(z["keypoints"], cams, z["visibility"], opts).points_3d
 
 

@@ -132,3 +132,18 @@ def test_server_entry_point_starts():
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+@pytest.mark.parametrize("name", ["candidate", "reference", "raw"])
+def test_in_process_preset_options_are_what_the_service_applies(name):
+    """Benches and tests that triangulate in process with a preset get the service's options."""
+    from dataclasses import replace
+
+    from posearena.triangulation_presets import PRESETS
+    from posearena_stereo.options import preset_options
+    from posearena_stereo.servicer import _options
+
+    request = pose_pb2.TriangulateRequest(skeleton="coco17",
+                                          options=PRESETS[name].options(60.0))
+    served = _options(request, 17)
+    assert replace(served, threads=1) == preset_options(PRESETS[name], "coco17", 60.0)

@@ -9,6 +9,8 @@ import numpy as np
 
 from posearena.calibration import Camera
 from posearena.errors import InvalidInputError
+from posearena.skeletons import get_skeleton
+from posearena.triangulation_presets import TriangulationPreset
 
 SWAP_METHODS = ("sequence", "frame", "both")
 
@@ -53,6 +55,27 @@ class TriangulationOptions:
     min_confidence: float = 0.0
     passes: int = 2
     threads: int = 1
+
+
+def preset_options(preset: TriangulationPreset, skeleton: str, fps: float
+                   ) -> TriangulationOptions:
+    """The options the stereo service applies for a named preset (in-process callers: benches,
+    tests), with the skeleton's left/right pairs and parents.
+
+    Args:
+        preset: from `posearena.triangulation_presets.PRESETS`.
+        skeleton: registry name of the keypoints.
+        fps: frame rate (Hz) of the sequence (the low-pass needs it).
+    """
+    sk = get_skeleton(skeleton)
+    proto = preset.options(fps)
+    return TriangulationOptions(
+        max_reprojection_error_px=proto.max_reprojection_error_px, drop_criterion="max",
+        min_views=proto.min_views, refine=proto.refine,
+        try_swap_left_right=proto.try_swap_left_right,
+        left_right=(list(sk.left), list(sk.right)), parents=list(sk.parents),
+        filter_cutoff_hz=proto.filter_cutoff_hz, max_gap_frames=proto.max_gap_frames,
+        fps=fps, min_confidence=proto.min_confidence)
 
 
 def validate(keypoints: np.ndarray, cameras: Sequence[Camera],
