@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="the study folder")
     p.add_argument("--workers", type=int, default=1, help="sessions run at once (processes)")
     p.add_argument("--gateway", default="", help="host:port of a gateway service for video "
-                   "sessions (paths are the gateway's own)")
+                   "sessions (paths are the gateway's own); several replicas as "
+                   "ipv4:HOST:PORT,HOST:PORT (worker k uses replica k mod n)")
     p.add_argument("--subjects", help="only these subjects, comma-separated (e.g. s01,s02)")
     p.add_argument("--exercises", help="only these exercises, comma-separated (e.g. m01,m07)")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
