@@ -63,7 +63,7 @@ test: setup setup-detectron
 
 # the edit loop: pure-numpy, parsing and in-process tests (no services, no video), < 1 min
 test-fast: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest -q -m "not slow and not integration" tests
+	POSEARENA_FAST=1 $(VENV)/bin/python -m pytest -q -m "not slow and not integration" tests
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ SLOW_MODULES = {
     "conformance/test_pose_api.py",
     "conformance/test_wire_robustness.py",
     "detectron/test_via_service.py",
+    "gateway/test_adapted_lift.py",
     "gateway/test_all_people.py",
     "gateway/test_causal_lift.py",
     "gateway/test_cli.py",
@@ -39,6 +41,7 @@ SLOW_MODULES = {
     "integration/test_healthcheck.py",
     "integration/test_replicas.py",
     "multiperson/test_association.py",
+    "multiperson/test_bgr_crops.py",
     "multiperson/test_blazepose_multi.py",
     "openpose/test_detect_tracks.py",
     "openpose/test_pipelines_e2e.py",
@@ -50,12 +53,25 @@ SLOW_MODULES = {
     "report/test_media.py",
     "report/test_report_html.py",
     "videopose3d/test_adapt.py",
+    "videopose3d/test_checkpoint.py",
     "videopose3d/test_poseaug.py",
     "videopose3d/test_semi.py",
     "videopose3d/test_servicer.py",
     "videopose3d/test_streaming.py",
     "videopose3d/test_training.py",
 }
+
+
+def pytest_ignore_collect(collection_path, config) -> bool | None:
+    """With POSEARENA_FAST=1 (`make test-fast`) the slow modules are not even imported:
+    importing them (torch, video, service start-up code) was most of the fast tier's time."""
+    if os.environ.get("POSEARENA_FAST") != "1":
+        return None
+    try:
+        rel = Path(str(collection_path)).resolve().relative_to(Path(_TESTS)).as_posix()
+    except ValueError:
+        return None
+    return True if rel in SLOW_MODULES or rel.startswith("integration/") else None
 
 
 def pytest_collection_modifyitems(config, items) -> None:
