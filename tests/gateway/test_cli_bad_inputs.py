@@ -99,6 +99,11 @@ def _cases(f: dict[str, str]) -> list[tuple[list[str], int, str]]:
           "--out", f["dir"] + "/cs"], 2, "no.npz"),
         (["mocap-joints", "--input", f["empty.txt"], "--output", out], 2, "empty.txt"),
         (["mocap-joints", "--input", f["corrupt.npz"], "--output", out], 2, "corrupt.npz"),
+        # study
+        (["study", "--uiprmd", f["missing"], "--out", f["dir"] + "/st"], 2, "no.npz"),
+        (["study", "--manifest", f["corrupt.npy"], "--out", f["dir"] + "/st"], 2,
+         "readable UTF-8 CSV"),
+        (["study", "--manifest", f["empty.txt"], "--out", f["dir"] + "/st"], 2, "columns"),
         # services
         (["services", "status", "nosuch"], 2, "nosuch"),
     ]

@@ -23,6 +23,7 @@ Relative paths are taken relative to the manifest's folder.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,14 +134,18 @@ def manifest_sessions(path: str | Path) -> list[Session]:
     p = Path(path)
     if not p.is_file():
         raise InvalidInputError("--manifest", str(path), "an existing CSV file")
-    with p.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        cols = set(reader.fieldnames or [])
-        missing = {"subject", "exercise"} - cols
-        if missing or not cols & {"candidate", "videos"}:
-            raise InvalidInputError("--manifest columns", sorted(cols),
-                                    "subject, exercise and candidate or videos")
-        rows = list(reader)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError("--manifest", str(path), f"a readable UTF-8 CSV file ({exc})"
+                                ) from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    cols = set(reader.fieldnames or [])
+    missing = {"subject", "exercise"} - cols
+    if missing or not cols & {"candidate", "videos"}:
+        raise InvalidInputError("--manifest columns", sorted(cols),
+                                "subject, exercise and candidate or videos")
+    rows = list(reader)
     sessions, seen = [], set()
     for i, row in enumerate(rows, start=2):
         get = {k: (v or "").strip() for k, v in row.items() if k}
