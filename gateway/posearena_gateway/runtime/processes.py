@@ -223,15 +223,13 @@ class EmbeddedServices:
             if target:
                 self.targets[name] = target
                 continue
-            missing = not_installed_message(get_spec(name))
-            if missing:
-                self.errors[name] = f"{name}: {missing}"
-                continue
             try:
                 rs = start_service(get_spec(name), 0, log_dir / f"{name}-{os.getpid()}.log",
                                    self.extra_args.get(name))
             except ServiceStartError as exc:
-                self.errors[name] = str(exc)
+                # only now ask why (the check starts an interpreter): not installed, or else
+                missing = not_installed_message(get_spec(name))
+                self.errors[name] = f"{name}: {missing}" if missing else str(exc)
                 continue
             self.started.append(rs)
             self.targets[name] = rs.target
