@@ -13,24 +13,6 @@ from posearena.skeletons import convert, convert_confidence
 from posearena_gateway.tracking.patient import choose_person, put_first
 
 
-def existing_file(flag: str, path: str) -> str:
-    """`path` made absolute (services run in another working directory), checked readable.
-
-    Raises:
-        InvalidInputError: no such file, a folder, or not readable (names `flag`).
-    """
-    p = Path(path).expanduser()
-    if not p.is_file():
-        why = "a folder" if p.is_dir() else "no such file"
-        raise InvalidInputError(flag, str(path), f"an existing file ({why})")
-    try:
-        with open(p, "rb"):
-            pass
-    except OSError as exc:
-        raise InvalidInputError(flag, str(path), f"a readable file ({exc.strerror})") from exc
-    return str(p.resolve())
-
-
 def load_2d(path: str, skeleton: str, default_skeleton: str = "coco17", person: str = "",
             ) -> tuple[np.ndarray, np.ndarray | None, Detections | None]:
     """Keypoints of the patient (one person) in `skeleton`.

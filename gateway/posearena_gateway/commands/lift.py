@@ -10,8 +10,9 @@ from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz
 from posearena_gateway.clients.lift import lift, lift_causal
-from posearena_gateway.commands._inputs import existing_file, load_2d
+from posearena_gateway.commands._inputs import load_2d
 from posearena_gateway.pipelines.lift_input import prepare_lift_input
+from posearena_gateway.references.textio import existing_file
 from posearena_gateway.runtime import EmbeddedServices
 
 
@@ -68,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     prep = prepare_lift_input(k, width, height, cam, fix_labels=not args.keep_labels,
                               causal=args.causal)
     extra = []
-    checkpoint = existing_file("--checkpoint", args.checkpoint) if args.checkpoint else None
+    # made absolute: the service runs in another working directory
+    checkpoint = (str(existing_file(args.checkpoint, "a lifter checkpoint", "--checkpoint")
+                      .resolve()) if args.checkpoint else None)
     for flag, value in (("--checkpoint", checkpoint), ("--arch", args.arch),
                         ("--channels", args.channels)):
         if value:

@@ -14,16 +14,25 @@ from posearena.errors import InvalidInputError
 _SPLIT = re.compile(r"[,\s]+")
 
 
-def existing_file(path: str | Path, what: str) -> Path:
-    """Return `path` as a Path, raising InvalidInputError("path", ...) if it is not a file.
+def existing_file(path: str | Path, what: str, field: str = "path") -> Path:
+    """Return `path` as a Path, raising InvalidInputError(field, ...) unless it is a readable
+    file (the message says whether it is missing, a folder or unreadable).
 
     Args:
         path: file path.
         what: description used in the error, e.g. "a UI-PRMD Kinect positions file".
+        field: the argument named in the error, e.g. "--checkpoint".
     """
-    p = Path(path)
+    p = Path(path).expanduser()
     if not p.is_file():
-        raise InvalidInputError("path", str(path), f"an existing file ({what})")
+        why = "a folder" if p.is_dir() else "no such file"
+        raise InvalidInputError(field, str(path), f"an existing file ({what}; {why})")
+    try:
+        with open(p, "rb"):
+            pass
+    except OSError as exc:
+        raise InvalidInputError(field, str(path), f"a readable file ({what}; {exc.strerror})"
+                                ) from exc
     return p
 
 
