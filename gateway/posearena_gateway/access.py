@@ -63,8 +63,7 @@ class PathRoots:
 
         Raises:
             PathNotAllowedError: `..`, outside every data root, or a symlink leading out.
-            PoseArenaError subclass InvalidInputError is not raised here: a missing file
-            inside the roots is left to the input checks, which name it.
+            (A missing file inside the roots is left to the input checks, which name it.)
         """
         resolved = self._resolve(field, path, self.data[0])
         if not any(_inside(resolved, root) for root in self.data):

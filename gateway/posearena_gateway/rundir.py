@@ -117,27 +117,23 @@ class RunDir:
         path = self.root / name
         return json.loads(path.read_text()) if path.exists() else None
 
-    def save_poses(self, name: str, points: np.ndarray, skeleton: str, fps: float,
-                   frame: str, **extra: np.ndarray) -> Path:
-        """Save a 3D result: points (T, J, 3) m, skeleton name, fps, frame description."""
-        path = self.poses(name)
-        atomic_save_npz(path, points=np.asarray(points, np.float64), skeleton=np.array(skeleton),
-                        fps=np.array(float(fps)), frame=np.array(frame), **extra)
-        return path
-
-    def save_sequence(self, name: str, seq: Any, **arrays: np.ndarray) -> Path:
+    def save_sequence(self, name: str, seq: Any) -> Path:
         """Save a pipeline's (or the reference's) Sequence3D so `--resume` can reuse it whole.
 
-        The npz holds what `save_poses` writes (points (T, J, 3) m, skeleton, fps, frame, the
-        given per-joint `arrays`), plus up_axis (3,), source, the array entries of
-        `seq.extra` as `extra__<key>` and its other entries as JSON in `extra_json`.
+        The npz holds points (T, J, 3) m, skeleton, fps, frame, up_axis (3,), source, the
+        array entries of `seq.extra` as `extra__<key>` and its other entries as JSON in
+        `extra_json`.
         """
         arr_extra = {f"{EXTRA_PREFIX}{k}": np.asarray(v) for k, v in seq.extra.items()
                      if isinstance(v, np.ndarray)}
         other = {k: v for k, v in seq.extra.items() if not isinstance(v, np.ndarray)}
-        return self.save_poses(name, seq.points, seq.skeleton, seq.fps, seq.frame,
-                               up_axis=np.asarray(seq.up_axis), source=np.array(seq.source),
-                               extra_json=np.array(to_json(other)), **arr_extra, **arrays)
+        path = self.poses(name)
+        atomic_save_npz(path, points=np.asarray(seq.points, np.float64),
+                        skeleton=np.array(seq.skeleton), fps=np.array(float(seq.fps)),
+                        frame=np.array(seq.frame), up_axis=np.asarray(seq.up_axis),
+                        source=np.array(seq.source), extra_json=np.array(to_json(other)),
+                        **arr_extra)
+        return path
 
     def load_sequence(self, name: str) -> Any | None:
         """The Sequence3D `save_sequence` wrote for `name`, or None (absent, or written by an
