@@ -24,7 +24,7 @@ from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.events import Event
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, PIPELINES, parse_pipelines
-from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.job import REFERENCE_DETECTORS, CompareJob
 from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.references import load_reference
 from posearena_gateway.references.loader import split_spec
@@ -42,9 +42,9 @@ def _event(e: Event) -> gateway_pb2.CompareEvent:
 
 def _reference_2d(name: str) -> str:
     """The multiview reference's 2D detector a request names ("" = blazepose)."""
-    if name not in ("", "blazepose", "openpose"):
-        raise InvalidInputError("reference_2d", name, "blazepose or openpose")
-    return name or "blazepose"
+    if name and name not in REFERENCE_DETECTORS:
+        raise InvalidInputError("reference_2d", name, f"one of {REFERENCE_DETECTORS}")
+    return name or REFERENCE_DETECTORS[0]
 
 
 class GatewayService(gateway_pb2_grpc.GatewayServicer):

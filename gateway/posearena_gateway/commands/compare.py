@@ -10,7 +10,7 @@ from posearena_gateway.commands._progress import EventPrinter
 from posearena_gateway.comparison.repetition_metrics import add_big_error_option
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.job import REFERENCE_DETECTORS, CompareJob
 from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.pipelines.skeletons import compare_skeleton_files
 from posearena_gateway.references import load_reference
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cameras", help="camera name per video, comma-separated")
     p.add_argument("--reference", default="multiview",
                    help="multiview | kinect:FILE | mocap:FILE | none")
-    p.add_argument("--reference-2d", default="blazepose", choices=("blazepose", "openpose"),
+    p.add_argument("--reference-2d", default=REFERENCE_DETECTORS[0], choices=REFERENCE_DETECTORS,
                    help="the 2D detector the multiview reference triangulates (default "
                    "blazepose; the report names it)")
     p.add_argument("--pipelines", help="comma-separated (see `posearena pipelines`)")

@@ -14,6 +14,9 @@ from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.references.sequence import Sequence3D
 
+#: 2D detectors a multiview reference may be triangulated from (the first is the default).
+REFERENCE_DETECTORS = ("blazepose", "openpose")
+
 #: Videos detected at once: one per core, at most 4 (each stream keeps a service busy; more
 #: than the cores only interleaves them).
 DETECT_WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -45,7 +48,7 @@ class CompareJob:
     calib: Path | None = None
     cameras: list[str] | None = None
     reference: str | Sequence3D = "multiview"
-    reference_detector: str = "blazepose"
+    reference_detector: str = REFERENCE_DETECTORS[0]
     resume: bool = False
     max_people: int = 1
     person: str = "auto"
