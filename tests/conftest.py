@@ -42,6 +42,7 @@ SLOW_MODULES = {
     "integration/test_replicas.py",
     "multiperson/test_association.py",
     "multiperson/test_bgr_crops.py",
+    "multiperson/test_landmark_model.py",
     "multiperson/test_blazepose_multi.py",
     "openpose/test_detect_tracks.py",
     "openpose/test_pipelines_e2e.py",

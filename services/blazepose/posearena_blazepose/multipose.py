@@ -17,6 +17,7 @@ legacy graph: no landmark smoothing filter and no heatmap refinement.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from posearena_blazepose.ssd import (
     ssd_anchors,
     weighted_nms,
 )
+from posearena_blazepose.tflite_prune import prune_outputs
 
 LANDMARK_INPUT = 256
 NUM_MODEL_LANDMARKS = 39  # 33 body + 2 alignment (hip centre, body scale point) + 4 unused
@@ -44,6 +46,17 @@ DUPLICATE_DIST = 0.05  # median landmark distance / body extent under which two 
 RETRY_SCALE = 1.25  # a lost track is retried with its ROI this much larger
 MAX_RETRY_MOTION = 0.1  # a retried ROI's landmarks may move at most this * ROI side
 COVERED_DIST = 0.2  # detection hip centre within this * ROI side of a tracked hip: covered
+# The landmark model's outputs read here: landmarks (39 x 5), pose flag, world landmarks
+# (39 x 3); its segmentation mask and heatmaps are pruned away (see tflite_prune).
+LANDMARK_OUTPUTS = ("Identity", "Identity_1", "Identity_4")
+
+
+@functools.lru_cache(maxsize=2)
+def landmark_model(path: str) -> bytes:
+    """The landmark model at `path` (.tflite) computing only `LANDMARK_OUTPUTS`, pruned
+    once per process (~0.3 s)."""
+    with open(path, "rb") as f:
+        return prune_outputs(f.read(), LANDMARK_OUTPUTS)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -137,7 +150,8 @@ class MultiPoseEstimator:
 
             landmark_path, detector_path = model_paths()
             self._det = Interpreter(model_path=detector_path, num_threads=num_threads)
-            self._lmk = Interpreter(model_path=landmark_path, num_threads=num_threads)
+            self._lmk = Interpreter(model_content=landmark_model(landmark_path),
+                                    num_threads=num_threads)
         except Exception as exc:
             raise ModelNotLoadedError(f"cannot load the BlazePose tflite models: {exc}") from exc
         self._det.allocate_tensors()
@@ -147,7 +161,7 @@ class MultiPoseEstimator:
         self._det_boxes, self._det_scores = outs["Identity"], outs["Identity_1"]
         self._lmk_in = self._lmk.get_input_details()[0]["index"]
         outs = {d["name"]: d["index"] for d in self._lmk.get_output_details()}
-        self._lmk_out = (outs["Identity"], outs["Identity_1"], outs["Identity_4"])
+        self._lmk_out = tuple(outs[name] for name in LANDMARK_OUTPUTS)
         self._anchors = ssd_anchors(INPUT_SIZE)
         self._tracks: list[_Track] = []
         self._next_id = 0
