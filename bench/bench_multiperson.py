@@ -2,6 +2,7 @@
 
 Run from the repository root with the main venv:
     .venv/bin/python bench/bench_multiperson.py [--max-people 2] [--save OUT.npz]
+    .venv/bin/python bench/bench_multiperson.py --baseline REV [--rounds 3]
 
 Starts `posearena_blazepose.server` (its own venv) and runs `detect_video(max_people=2)`
 (gRPC, raw frames, gateway tracker) on the four cameras of data/pose2sim_multi/. Prints per
@@ -13,13 +14,22 @@ CPU time per frame of this client process and of the service process (user + sys
 /proc: on a shared machine frames/s moves with the load, CPU ms/frame much less).
 --save writes the cameras' keypoints (C, T, P, J, 2), scores and track ids to one .npz
 (the fixture of tests/multiperson/test_association_real.py).
+--baseline REV compares this working tree with git revision REV (its common/, gateway/ and
+services/blazepose/ exported to a temporary folder and put first on PYTHONPATH of the client
+and of the service it starts): each round runs both, one after the other in alternating
+order, in fresh processes; per camera the lowest CPU ms/frame of the rounds is printed for
+each (the machine is shared: compare only figures of the same run).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,39 +60,109 @@ def cpu_s(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_cameras(target: str, max_people: int, service_pid: int | None) -> dict:
-    """detect_video on each camera through the service at `target`, printing its figures.
+def measure(target: str, cam: str, max_people: int, service_pid: int | None) -> tuple:
+    """detect_video on one camera through the service at `target`.
 
     Args:
         target: "host:port" of the BlazePose service.
+        cam: camera name (file cam.mp4 of VIDEOS).
         max_people: DetectOptions.max_people.
         service_pid: the service's process id (for its CPU time), None if unknown.
 
     Returns:
-        {camera: Detections} with keypoints (T, P, 33, 2) px.
+        (Detections with keypoints (T, P, 33, 2) px, figures: {"fps": frames/s, "tracks":
+        tracks found, "present": frames present per slot, "frames": T, "jump": largest hip
+        jump per slot px, "client_ms"/"service_ms": CPU ms per frame}).
     """
-    results = {}
+    t0, c0 = time.perf_counter(), cpu_s(None)
+    s0 = cpu_s(service_pid) if service_pid else 0.0
+    det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=max_people)
+    dt = time.perf_counter() - t0
+    client_ms = (cpu_s(None) - c0) * 1000 / det.num_frames
+    service_ms = ((cpu_s(service_pid) - s0) * 1000 / det.num_frames if service_pid
+                  else float("nan"))
+    hip = hip_centre(det.keypoints)
+    present = np.isfinite(hip).all(axis=-1)
+    jumps = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
+    figures = {
+        "fps": det.num_frames / dt,
+        "tracks": int(det.extra["tracks_found"]),
+        "present": present.sum(axis=0).tolist(),
+        "frames": det.num_frames,
+        "jump": [round(float(np.nanmax(jumps[:, p], initial=0.0))) for p in range(hip.shape[1])],
+        "client_ms": client_ms,
+        "service_ms": service_ms,
+    }
+    return det, figures
+
+
+def describe(cam: str, f: dict) -> str:
+    """One line of a camera's figures (see `measure`)."""
+    return (
+        f"{cam}: {f['fps']:5.1f} frames/s, tracks found {f['tracks']}, frames present per "
+        f"slot {f['present']} of {f['frames']}, largest hip jump {f['jump']} px; CPU per "
+        f"frame: client {f['client_ms']:.1f} ms, service {f['service_ms']:.1f} ms"
+    )
+
+
+def run_cameras(target: str, max_people: int, service_pid: int | None,
+                quiet: bool = False) -> tuple[dict, dict]:
+    """`measure` each camera, printing its line unless `quiet`.
+
+    Returns:
+        ({camera: Detections}, {camera: figures}).
+    """
+    results, figures = {}, {}
     for cam in CAMERAS:
-        t0, c0 = time.perf_counter(), cpu_s(None)
-        s0 = cpu_s(service_pid) if service_pid else 0.0
-        det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=max_people)
-        dt = time.perf_counter() - t0
-        client_ms = (cpu_s(None) - c0) * 1000 / det.num_frames
-        service_ms = ((cpu_s(service_pid) - s0) * 1000 / det.num_frames if service_pid
-                      else float("nan"))
-        results[cam] = det
-        hip = hip_centre(det.keypoints)
-        present = np.isfinite(hip).all(axis=-1)
-        jumps = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
-        biggest = [float(np.nanmax(jumps[:, p], initial=0.0)) for p in range(hip.shape[1])]
-        print(
-            f"{cam}: {det.num_frames / dt:5.1f} frames/s, tracks found "
-            f"{int(det.extra['tracks_found'])}, frames present per slot "
-            f"{present.sum(axis=0).tolist()} of {det.num_frames}, largest hip jump "
-            f"{[round(b) for b in biggest]} px; CPU per frame: client {client_ms:.1f} ms, "
-            f"service {service_ms:.1f} ms"
-        )
-    return results
+        results[cam], figures[cam] = measure(target, cam, max_people, service_pid)
+        if not quiet:
+            print(describe(cam, figures[cam]))
+    return results, figures
+
+
+def export_revision(rev: str, dest: Path) -> str:
+    """Export `rev`'s common/, gateway/ and services/blazepose/ under `dest` (with this
+    tree's generated Pose API code, which git does not hold) and return the PYTHONPATH
+    that puts them first."""
+    parts = ["common", "gateway", "services/blazepose"]
+    archive = subprocess.run(["git", "archive", rev, *parts], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    for pb in (ROOT / "common" / "posearena" / "v1").glob("*_pb2*.py"):
+        shutil.copy(pb, dest / "common" / "posearena" / "v1" / pb.name)
+    return os.pathsep.join(str(dest / p) for p in parts)
+
+
+def compare(rev: str, rounds: int, max_people: int) -> int:
+    """Alternate fresh runs of this tree and of `rev`, print the best figures of each."""
+    bp_python = ROOT / ".venvs" / "blazepose" / "bin" / "python"
+    best: dict[str, dict[str, dict]] = {"this tree": {}, rev: {}}
+    with tempfile.TemporaryDirectory(prefix="bench_mp_") as tmp:
+        paths = {"this tree": None, rev: export_revision(rev, Path(tmp))}
+        for r in range(rounds):
+            for name in (list(paths) if r % 2 == 0 else list(paths)[::-1]):
+                env = dict(os.environ, POSEARENA_BLAZEPOSE_PYTHON=str(bp_python))
+                if paths[name]:
+                    env["PYTHONPATH"] = paths[name]
+                out = subprocess.run(
+                    [sys.executable, __file__, "--json", "--max-people", str(max_people)],
+                    env=env, cwd=ROOT, capture_output=True, text=True,
+                )
+                if out.returncode != 0:
+                    print(f"{name} failed:\n{out.stdout[-1500:]}{out.stderr[-1500:]}")
+                    return 1
+                for cam, f in json.loads(out.stdout.strip().splitlines()[-1]).items():
+                    old = best[name].get(cam)
+                    if old is None or f["client_ms"] + f["service_ms"] < (
+                            old["client_ms"] + old["service_ms"]):
+                        best[name][cam] = f
+    for name, cams in best.items():
+        total = np.mean([f["client_ms"] + f["service_ms"] for f in cams.values()])
+        print(f"{name} (best of {rounds} rounds; mean client + service CPU "
+              f"{total:.1f} ms/frame):")
+        for cam, f in cams.items():
+            print("  " + describe(cam, f))
+    return 0
 
 
 def main() -> int:
@@ -90,14 +170,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-people", type=int, default=2)
     ap.add_argument("--save", default=None)
+    ap.add_argument("--baseline", default=None, metavar="REV",
+                    help="also run git revision REV, alternating (see the docstring)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --baseline")
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.baseline:
+        return compare(args.baseline, args.rounds, args.max_people)
     with EmbeddedServices(["blazepose"], fresh=True) as services:
         target = services.target("blazepose")
         if target is None:
             print(f"service did not start: {services.errors['blazepose']}")
             return 1
         pid = services.started[0].process.pid if services.started else None
-        results = run_cameras(target, args.max_people, pid)
+        results, figures = run_cameras(target, args.max_people, pid, quiet=args.json)
+    if args.json:
+        print(json.dumps(figures))
     if args.save:
         dets = [results[c] for c in CAMERAS]
         np.savez_compressed(
