@@ -18,7 +18,7 @@ from posearena_videopose3d.adapt import _root_translation
 from posearena_videopose3d.checkpoint import load_checkpoint
 from posearena_videopose3d.training.__main__ import main as cli_main
 from posearena_videopose3d.training.batches import Augmentation, WindowSampler
-from posearena_videopose3d.training.data import load_uiprmd_vicon
+from posearena_videopose3d.training.data import load_uiprmd_vicon, subset_sequences
 from posearena_videopose3d.training.semi import (
     COCO_FROM_H36M,
     SemiSupervisedTrainer,
@@ -58,15 +58,37 @@ def test_projection_and_bones() -> None:
 def test_warmup_steps_are_supervised_only(split) -> None:
     lab, unl, _ = split
     trainer = SemiSupervisedTrainer([3, 3], channels=16)
-    xl, yl, _ = next(WindowSampler(lab, 9, seed=0).epoch(8, with_camera=True))
-    xu, _, ku = next(WindowSampler(unl, 9, seed=1).epoch(8, with_camera=True))
-    warm = trainer.losses(torch.from_numpy(xl), torch.from_numpy(yl))
+    xl, yl, kl = (torch.from_numpy(a) for a in
+                  next(WindowSampler(lab, 9, seed=0).epoch(8, with_camera=True)))
+    xu, _, ku = (torch.from_numpy(a) for a in
+                 next(WindowSampler(unl, 9, seed=1).epoch(8, with_camera=True)))
+    warm = trainer.losses(xl, yl, intr_lab=kl)
     assert set(warm) == {"pose", "traj", "total"}
-    semi = trainer.losses(*(torch.from_numpy(a) for a in (xl, yl, xu, ku)))
+    semi = trainer.losses(xl, yl, xu, ku, intr_lab=kl)
     assert set(semi) == {"pose", "traj", "reprojection", "bone", "total"}
     with pytest.raises(InvalidInputError):
-        trainer.losses(torch.from_numpy(xl), torch.from_numpy(yl), torch.from_numpy(xu[:, :5]),
-                       torch.from_numpy(ku))
+        trainer.losses(xl, yl, xu[:, :5], ku, intr_lab=kl)
+    with pytest.raises(InvalidInputError, match="intr_lab"):
+        trainer.losses(xl, yl)  # the trajectory needs the labelled windows' focal length
+
+
+def test_trajectory_is_in_units_of_the_focal_length(split) -> None:
+    # a trajectory model that outputs a constant q places the root at q * f_n metres: the
+    # same 2D seen through a longer lens is farther away
+    trainer = SemiSupervisedTrainer([3], channels=8)
+    last = trainer.traj_model.shrink
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor([0.1, -0.2, 1.5]))
+    x, y, k = (torch.from_numpy(a) for a in
+               next(WindowSampler(split[0], 3, seed=2).epoch(16, with_camera=True)))
+    root = y[:, :1]
+    want = torch.mean(torch.norm(k[:, None, :1] * torch.tensor([0.1, -0.2, 1.5]) - root, dim=-1)
+                      / root[..., 2])
+    got = trainer.losses(x, y, intr_lab=k)["traj"].detach()
+    assert float(got) == pytest.approx(float(want), rel=1e-5)
+    assert float(trainer.losses(x, y, intr_lab=2 * k)["traj"].detach()) != pytest.approx(
+        float(got))
 
 
 def test_solved_root_recovers_the_camera_frame_translation(split) -> None:
@@ -138,7 +160,13 @@ def test_cli_semi(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert meta["training_details"]["unlabelled_subjects"] == ["s02"]
     assert meta["training"]["semi_supervised"]["warmup_fraction"] == 0.5
     assert Path(str(out) + ".state.pt").is_file()
-    capsys.readouterr()
+    # --semi --resume continues the state: more steps, same warm-up
+    assert cli_main([*args, "--resume"]) == 0
+    res2 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res2["steps"] > res["steps"] and res2["warmup_steps"] == res["warmup_steps"]
+    assert res2["minutes"] > res["minutes"]
+    assert cli_main([*args[:-1], str(tmp_path / "none.pt"), "--resume"]) == 2
+    assert "state file" in capsys.readouterr().err
     assert cli_main([*args, "--unlabelled-subjects", "s01"]) == 2
     assert "not in --train-subjects" in capsys.readouterr().err
     # the same run as a user types it: `posearena train-lifter --semi ...` (no `--` needed)
@@ -155,3 +183,39 @@ def test_movement_filters(split) -> None:
     assert _movements(lab, "", "--movements") is lab
     with pytest.raises(InvalidInputError, match="--val-movements"):
         _movements(lab, "m09", "--val-movements")
+
+
+def test_resume_continues_both_models_and_the_optimizer(split, tmp_path: Path) -> None:
+    lab, unl, _ = split
+    out = tmp_path / "r.pt"
+    first = train_semi(lab, unl, None, out, SemiConfig(**TINY, max_steps=40, warmup_steps=25),
+                       log=False)
+    again = train_semi(lab, unl, None, out, SemiConfig(**TINY, max_steps=15, warmup_steps=25),
+                       log=False, resume=True)
+    assert (first["steps"], again["steps"], again["warmup_steps"]) == (40, 55, 25)
+    assert "reprojection" in again["losses"][0]  # past the warm-up: semi from its first step
+    # the trained weights came back: its first losses are those of a trained model
+    fresh = np.mean([h["pose"] for h in first["losses"][:3]])
+    assert np.mean([h["pose"] for h in again["losses"][:3]]) < 0.7 * fresh
+    with pytest.raises(InvalidInputError, match="architecture"):
+        train_semi(lab, unl, None, out, SemiConfig(**{**TINY, "channels": 32}, max_steps=5),
+                   log=False, resume=True)
+    with pytest.raises(InvalidInputError, match="root"):
+        train_semi(lab, unl, None, out, SemiConfig(**TINY, max_steps=5, root="solve"),
+                   log=False, resume=True)
+
+
+def test_subset_keeps_one_contiguous_stretch_per_recording(split) -> None:
+    seqs = split[0] + split[1]
+    sub = subset_sequences(seqs, 0.1)
+    assert subset_sequences(seqs, 1.0) is seqs
+    for s, t in zip(seqs, sub, strict=True):
+        assert len(t.h36m) == max(2, round(0.1 * len(s.h36m)))
+        a = int(t.name.rsplit("[", 1)[1].split(":")[0])
+        np.testing.assert_array_equal(t.h36m, s.h36m[a:a + len(t.h36m)])
+    # offsets 0 and 1 of one recording keep the same stretch of time (within a frame)
+    start = {t.name.split("[")[0]: int(t.name.rsplit("[", 1)[1].split(":")[0]) for t in sub}
+    pairs = [(v, start[k.replace("+0", "+1")]) for k, v in start.items() if k.endswith("+0")]
+    assert pairs and all(abs(a - b) <= 1 for a, b in pairs)
+    with pytest.raises(InvalidInputError, match="subset"):
+        subset_sequences(seqs, 0.0)

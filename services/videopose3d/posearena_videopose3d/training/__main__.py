@@ -3,7 +3,9 @@
 
 With `--semi --unlabelled-subjects s02,...`: semi-supervised training (`semi_train`): a
 supervised warm-up, then the 2D of the unlabelled subjects by back-projection; `--minutes`
-is then a budget on the `--clock` (process CPU time by default)."""
+is then a budget on the `--clock` (process CPU time by default), `--resume` adds `--minutes`
+to a stopped run. It pays where labels are scarce (`--subset`, e.g. 0.1 of one subject's
+recordings; `bench/bench_semi.py`)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import torch
 from posearena.errors import InvalidInputError
 from posearena_videopose3d.checkpoint import load_checkpoint
 from posearena_videopose3d.training.cameras import CameraSampling
-from posearena_videopose3d.training.data import load_uiprmd_vicon
+from posearena_videopose3d.training.data import load_uiprmd_vicon, subset_sequences
 from posearena_videopose3d.training.evaluate import evaluate
 from posearena_videopose3d.training.poseaug import PoseAugmentation
 from posearena_videopose3d.training.semi_train import SemiConfig, train_semi
@@ -76,6 +78,11 @@ def _main(argv: list[str] | None = None) -> int:
                     help="movements to validate on (default: --movements)")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="--semi: budget clock (process CPU time or wall time)")
+    ap.add_argument("--subset", type=float, default=1.0,
+                    help="keep this fraction of each training recording (a contiguous "
+                    "stretch, as VideoPose3D's --subset: scarce labels)")
+    ap.add_argument("--lr-final", type=float, default=SemiConfig().lr_final,
+                    help="--semi: lr factor at the end of the budget (exponential decay)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     sampling = CameraSampling(yaw_deg=a.yaw_deg)
@@ -89,7 +96,8 @@ def _main(argv: list[str] | None = None) -> int:
     sub = tuple(int(s) for s in a.subsample.split(","))
     tr_subj = a.train_subjects.split(",")
     train_seqs, rep = load_uiprmd_vicon(a.data_dir, tr_subj, subsample=sub)
-    train_seqs = _movements(train_seqs, a.movements, "--movements")
+    train_seqs = subset_sequences(_movements(train_seqs, a.movements, "--movements"),
+                                  a.subset)
     val_seqs, vrep = (load_uiprmd_vicon(a.data_dir, a.val_subjects.split(","), subsample=(3,))
                       if a.val_subjects else (None, None))
     if val_seqs:
@@ -105,11 +113,12 @@ def _main(argv: list[str] | None = None) -> int:
         "dataset": "UI-PRMD Vicon positions (Plug-in-Gait markers -> joint centres, "
                    "posearena.mocap)", "train_subjects": tr_subj,
         "val_subjects": a.val_subjects.split(",") if a.val_subjects else [],
-        "subsample_strides_of_100hz": list(sub), "dropped_files": dropped}}
+        "subsample_strides_of_100hz": list(sub), "dropped_files": dropped,
+        "subset": a.subset}}
     if a.semi:
-        if a.resume or a.init or a.pose_aug:
-            raise InvalidInputError("--semi", "with --resume/--init/--pose-aug",
-                                    "--semi alone (a fresh semi-supervised run)")
+        if a.init or a.pose_aug:
+            raise InvalidInputError("--semi", "with --init/--pose-aug",
+                                    "--semi without them")
         return _semi(a, train_seqs, val_seqs, sub, meta, sampling)
     init = None
     if a.init:
@@ -162,9 +171,10 @@ def _semi(a: argparse.Namespace, train_seqs: list, val_seqs: list | None,
     cfg = SemiConfig(filter_widths=[int(w) for w in a.filter_widths.split(",")],
                      channels=a.channels, causal=a.causal, batch_size=a.batch_size,
                      minutes=a.minutes, clock=a.clock, warmup_fraction=a.warmup_fraction,
-                     bone_weight=a.bone_weight, seed=a.seed, lr=a.lr, root=a.root)
+                     bone_weight=a.bone_weight, seed=a.seed, lr=a.lr, lr_final=a.lr_final,
+                     root=a.root)
     summary = train_semi(train_seqs, unl, val_seqs, a.out, cfg, sampling=sampling,
-                         extra_meta=meta)
+                         extra_meta=meta, resume=a.resume)
     summary.pop("losses")
     print(json.dumps(summary), flush=True)
     return 0

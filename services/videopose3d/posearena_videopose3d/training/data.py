@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,3 +106,32 @@ def load_uiprmd_vicon(
     if not seqs:
         raise InvalidInputError("subjects", sorted(wanted), f"subjects with files in {root}")
     return seqs, report
+
+
+def subset_sequences(seqs: list[Sequence3D], fraction: float) -> list[Sequence3D]:
+    """Keep a contiguous `fraction` of each recording stretch, as VideoPose3D's `--subset`
+    (scarce labels at the full frame rate).
+
+    The chunk's start is a fixed function of the stretch's name (CRC32), so every stride and
+    offset of one stretch keeps the same stretch of time and a run is reproducible.
+
+    Args:
+        seqs: sequences from `load_uiprmd_vicon`. fraction: in (0, 1]; 1 keeps everything.
+
+    Returns:
+        The shortened sequences (at least 2 frames each).
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise InvalidInputError("subset", fraction, "a fraction in (0, 1]")
+    if fraction == 1.0:
+        return seqs
+    out = []
+    for s in seqs:
+        stretch = s.name.split("/")[0]  # "mMM_sSS_eEE#k": one valid stretch of one file
+        n = len(s.h36m)
+        keep = max(2, round(n * fraction))
+        u = zlib.crc32(stretch.encode()) / 2**32  # same start fraction for every stride
+        a = int(u * (n - keep + 1))
+        out.append(Sequence3D(coco=s.coco[a:a + keep], h36m=s.h36m[a:a + keep], fps=s.fps,
+                              subject=s.subject, name=f"{s.name}[{a}:{a + keep}]"))
+    return out

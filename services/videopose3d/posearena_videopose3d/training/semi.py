@@ -9,6 +9,12 @@ pose + trajectory is projected back with the camera intrinsics and compared with
 predictions to those of the labelled batch. Without the warm-up the untrained model's depth is
 near zero, the back-projection loss starts in the thousands and wrecks the pose model.
 
+The trajectory model predicts the root in units of the camera's normalised focal length
+(root / f_n; metres = output x f_n). The original predicts metres, which its four Human3.6M
+cameras of one focal length allow; with virtual cameras of 500-1500 px focal length the 2D
+(normalised by the image width) says only depth / f_n, so a metre-valued trajectory was a
+guess that the back-projection loss then made the pose pay for.
+
 `root="solve"` (not in the original) places the pose for back-projection at the root
 translation that best explains the 2D given the camera's intrinsics (closed-form least
 squares, `adapt._root_translation`) instead of the trajectory model's: with cameras of many
@@ -107,7 +113,8 @@ class SemiSupervisedTrainer:
 
     def losses(self, x_lab: torch.Tensor, y_lab_abs: torch.Tensor,
                x_unlab: torch.Tensor | None = None,
-               intr_unlab: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+               intr_unlab: torch.Tensor | None = None,
+               intr_lab: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Loss terms of one step (supervised only when x_unlab is None: the warm-up).
 
         Args:
@@ -115,6 +122,8 @@ class SemiSupervisedTrainer:
             y_lab_abs: (B, 17, 3) their camera-frame H36M targets, m (absolute).
             x_unlab: (U, RF, 17, 2) unlabelled 2D windows (normalised), or None.
             intr_unlab: (U, 3) normalised intrinsics of the unlabelled windows.
+            intr_lab: (B, 3) normalised intrinsics of the labelled windows (needed with a
+                trajectory model, whose output is in units of f_n).
 
         Returns:
             dict of scalar tensors: pose (m), traj (m / m), and with x_unlab reprojection
@@ -122,6 +131,11 @@ class SemiSupervisedTrainer:
         """
         semi = x_unlab is not None
         needs_traj = self.root == "trajectory"
+        if self.traj_model is not None and (intr_lab is None
+                                            or intr_lab.shape != (x_lab.shape[0], 3)):
+            raise InvalidInputError("intr_lab", None if intr_lab is None
+                                    else tuple(intr_lab.shape),
+                                    "(B, 3) intrinsics of the labelled windows")
         if semi and ((needs_traj and self.traj_model is None)
                      or x_lab.shape[1] != x_unlab.shape[1]
                      or intr_unlab is None or intr_unlab.shape != (x_unlab.shape[0], 3)):
@@ -134,7 +148,8 @@ class SemiSupervisedTrainer:
         pose = self.pose_model(x)[:, 0]
         terms = {"pose": mpjpe_loss(pose[:n_lab], y_lab_abs - root)}
         if self.traj_model is not None:
-            traj = self.traj_model(x)[:, 0]
+            f_n = torch.cat([intr_lab, intr_unlab]) if semi else intr_lab
+            traj = self.traj_model(x)[:, 0] * f_n[:, None, :1]  # metres
             terms["traj"] = trajectory_loss(traj[:n_lab], root)
         if semi:
             pose_u = pose[n_lab:]
@@ -155,11 +170,12 @@ class SemiSupervisedTrainer:
 
     def step(self, x_lab: torch.Tensor, y_lab_abs: torch.Tensor,
              x_unlab: torch.Tensor | None = None,
-             intr_unlab: torch.Tensor | None = None) -> dict[str, float]:
+             intr_unlab: torch.Tensor | None = None,
+             intr_lab: torch.Tensor | None = None) -> dict[str, float]:
         """One optimisation step (arguments as `losses`); returns the loss values (floats)."""
         for m in self.models():
             m.train()
-        terms = self.losses(x_lab, y_lab_abs, x_unlab, intr_unlab)
+        terms = self.losses(x_lab, y_lab_abs, x_unlab, intr_unlab, intr_lab)
         self.opt.zero_grad()
         terms["total"].backward()
         self.opt.step()

@@ -7,8 +7,13 @@ back-projection and bone-length terms. `warmup_fraction=1` with no unlabelled da
 supervised-only baseline through the same loop (no trajectory model).
 
 The budget counts training steps only (validation excluded), on the process CPU clock by
-default, so that runs on a shared machine get the same compute. The held-out subjects are
-evaluated when the warm-up ends and at the end; the state is checkpointed for `resume`.
+default, so that runs on a shared machine get the same compute. The learning rate and the
+BatchNorm momentum decay exponentially over the budget (not per epoch: an epoch of scarce
+labels is a few steps, and a per-epoch decay had the lr near zero before the semi phase
+began; over the budget, supervised-only and semi-supervised runs of one budget share one
+schedule). The held-out subjects are evaluated when the warm-up ends and at the end; the
+state is checkpointed, and `resume` continues it with `minutes` more budget (the schedules
+then stretch over the new total).
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ class SemiConfig:
 
     Attributes:
         filter_widths, channels, causal, dropout: architecture. batch_size: labelled (and
-            unlabelled) windows per step. lr, lr_decay: Adam lr and its per-epoch factor
-            (epochs of the labelled data). bn_momentum: (start, end) over the budget.
+            unlabelled) windows per step. lr: Adam's initial lr; lr_final: its factor at the
+            end of the budget (exponential decay over the budget clock, like the original's
+            0.98 per epoch over 200 epochs). bn_momentum: (start, end) over the budget.
         minutes: budget of training steps, min. clock: "cpu" (process CPU time) or "wall".
         warmup_fraction: share of the budget trained on labelled data only.
         bone_weight: weight of the bone-length term. seed: random seed.
@@ -55,7 +61,7 @@ class SemiConfig:
     dropout: float = 0.25
     batch_size: int = 256
     lr: float = 1e-3
-    lr_decay: float = 0.95
+    lr_final: float = 0.02
     bn_momentum: tuple[float, float] = (0.1, 0.001)
     minutes: float = 10.0
     clock: str = "cpu"
@@ -82,10 +88,27 @@ def _eval(trainer: SemiSupervisedTrainer, cfg: SemiConfig,
     return model, (evaluate(model, val, sampling=sampling) if val else {})
 
 
+def _progress(cfg: SemiConfig, used_s: float, budget_s: float, step: int) -> float:
+    """Share of the run done, in [0, 1]: budget clock, or steps when max_steps caps the run."""
+    done = used_s / max(budget_s, 1e-9)
+    if cfg.max_steps is not None:
+        done = max(done, step / max(cfg.max_steps, 1))
+    return min(done, 1.0)
+
+
+def _set_schedules(trainer: SemiSupervisedTrainer, cfg: SemiConfig, progress: float) -> None:
+    """lr = lr x lr_final^progress; BN momentum from bn_momentum[0] to [1] likewise."""
+    for g in trainer.opt.param_groups:
+        g["lr"] = cfg.lr * cfg.lr_final**progress
+    m0, m1 = cfg.bn_momentum
+    trainer.set_bn_momentum(m0 * (m1 / m0) ** progress)
+
+
 def train_semi(
     labelled: list[Sequence3D], unlabelled: list[Sequence3D], val: list[Sequence3D] | None,
     out: str | Path, cfg: SemiConfig, sampling: CameraSampling | None = None,
     aug: Augmentation | None = None, extra_meta: dict | None = None, log: bool = True,
+    resume: bool = False,
 ) -> dict:
     """Train a lifter with labelled 3D and unlabelled 2D; save it to `out` (service format).
 
@@ -97,13 +120,16 @@ def train_semi(
         out: checkpoint path; the training state goes to `<out>.state.pt`.
         cfg: settings. sampling, aug: virtual cameras and 2D corruption.
         extra_meta: merged into the checkpoint metadata. log: print progress.
+        resume: continue from `<out>.state.pt` (same architecture and root) for cfg.minutes
+            more of the budget clock; the warm-up ends at warmup_fraction of the new total.
 
     Returns:
-        Summary: steps, warmup_steps, epochs, minutes (budget clock), clock, losses (per-step
-        dicts), validation_warmup, validation (per subject, mm).
+        Summary: steps, warmup_steps, epochs, minutes (budget clock, all runs), clock, losses
+        (per-step dicts of this run), validation_warmup, validation (per subject, mm).
 
     Raises:
-        InvalidInputError: no labelled data, or a semi phase without unlabelled data.
+        InvalidInputError: no labelled data, a semi phase without unlabelled data, or a
+            state file that is missing or of another model.
     """
     if not labelled:
         raise InvalidInputError("labelled", 0, "at least one labelled sequence")
@@ -116,24 +142,29 @@ def train_semi(
                                     cfg.lr, cfg.bone_weight,
                                     with_trajectory=semi and cfg.root == "trajectory",
                                     root=cfg.root)
-    rf = trainer.pose_model.receptive_field()
-    lab = WindowSampler(labelled, rf, cfg.causal, sampling, aug, seed=cfg.seed)
-    unl = WindowSampler(unlabelled, rf, cfg.causal, sampling, aug, seed=cfg.seed + 1) if semi \
-        else None
-    clock = _clock(cfg.clock)
-    budget = cfg.minutes * 60.0
-    warm_budget = budget * cfg.warmup_fraction
-    used, step, epoch, warm_steps = 0.0, 0, 0, None
-    losses: list[dict[str, float]] = []
-    summary: dict = {"clock": cfg.clock}
-    last_ckpt = 0.0
     state_path = Path(str(out) + ".state.pt")
+    used, step, epoch, warm_steps = 0.0, 0, 0, None
+    summary: dict = {"clock": cfg.clock}
+    if resume:
+        st = _load_state(state_path, trainer)
+        used, step, epoch, warm_steps = st["trained_s"], st["step"], st["epoch"], \
+            st["warmup_steps"]
+        if st.get("validation_warmup") is not None:
+            summary["validation_warmup"] = st["validation_warmup"]
+    rf = trainer.pose_model.receptive_field()
+    lab = WindowSampler(labelled, rf, cfg.causal, sampling, aug, seed=cfg.seed + step)
+    unl = WindowSampler(unlabelled, rf, cfg.causal, sampling, aug, seed=cfg.seed + 1 + step) \
+        if semi else None
+    clock = _clock(cfg.clock)
+    budget = used + cfg.minutes * 60.0
+    warm_budget = budget * cfg.warmup_fraction
+    start_step = step
+    losses: list[dict[str, float]] = []
+    last_ckpt = used
     unl_it = unl.epoch(cfg.batch_size, with_camera=True) if unl is not None else None
     done = False
     while not done:
-        for g in trainer.opt.param_groups:
-            g["lr"] = cfg.lr * cfg.lr_decay**epoch
-        for xl, yl, _ in lab.epoch(cfg.batch_size, with_camera=True):
+        for xl, yl, kl in lab.epoch(cfg.batch_size, with_camera=True):
             warming = (step < cfg.warmup_steps if cfg.warmup_steps is not None
                        else used < warm_budget) or unl_it is None
             if not warming and warm_steps is None:
@@ -144,18 +175,18 @@ def train_semi(
                         print(f"warm-up done at step {step}: {summary['validation_warmup']}",
                               flush=True)
             t0 = clock()
-            m0, m1 = cfg.bn_momentum
-            trainer.set_bn_momentum(m0 * (m1 / m0) ** min(used / max(budget, 1.0), 1.0))
+            _set_schedules(trainer, cfg, _progress(cfg, used, budget, step))
+            xl_t, yl_t, kl_t = (torch.from_numpy(a) for a in (xl, yl, kl))
             if warming:
-                terms = trainer.step(torch.from_numpy(xl), torch.from_numpy(yl))
+                terms = trainer.step(xl_t, yl_t, intr_lab=kl_t)
             else:
                 try:
                     xu, _, ku = next(unl_it)
                 except StopIteration:
                     unl_it = unl.epoch(cfg.batch_size, with_camera=True)
                     xu, _, ku = next(unl_it)
-                terms = trainer.step(torch.from_numpy(xl), torch.from_numpy(yl),
-                                     torch.from_numpy(xu), torch.from_numpy(ku))
+                terms = trainer.step(xl_t, yl_t, torch.from_numpy(xu), torch.from_numpy(ku),
+                                     intr_lab=kl_t)
             used += clock() - t0
             step += 1
             losses.append(terms)
@@ -163,16 +194,18 @@ def train_semi(
                 recent = {k: round(float(np.mean([h[k] for h in losses[-50:] if k in h])), 4)
                           for k in terms}
                 print(f"step {step} epoch {epoch} {'warm-up' if warming else 'semi'} "
-                      f"{recent} budget {used / 60:.2f}/{cfg.minutes} min", flush=True)
+                      f"{recent} budget {used / 60:.2f}/{budget / 60:.2f} min", flush=True)
             if used - last_ckpt > cfg.checkpoint_every_s:
-                _save_state(state_path, trainer, step, epoch, used, warm_steps)
+                _save_state(state_path, trainer, step, epoch, used, warm_steps,
+                            summary.get("validation_warmup"))
                 last_ckpt = used
-            if used >= budget or (cfg.max_steps is not None and step >= cfg.max_steps):
+            if used >= budget or (cfg.max_steps is not None and step - start_step >= cfg.max_steps):
                 done = True
                 break
         else:
             epoch += 1
-    _save_state(state_path, trainer, step, epoch, used, warm_steps)
+    _save_state(state_path, trainer, step, epoch, used, warm_steps,
+                summary.get("validation_warmup"))
     model, summary["validation"] = _eval(trainer, cfg, val or [], sampling)
     summary.update(steps=step, warmup_steps=warm_steps if warm_steps is not None else step,
                    epochs=epoch, minutes=used / 60.0, losses=losses)
@@ -186,6 +219,7 @@ def train_semi(
         "training": {"semi_supervised": {k: v for k, v in asdict(cfg).items()},
                      "steps": step, "warmup_steps": summary["warmup_steps"], "epochs": epoch,
                      "budget_minutes": round(used / 60.0, 2), "clock": cfg.clock,
+                     "resumed_at_step": start_step if resume else None,
                      "labelled_sequences": len(labelled),
                      "unlabelled_sequences": len(unlabelled),
                      "camera_sampling": asdict(sampling or CameraSampling()),
@@ -199,10 +233,38 @@ def train_semi(
 
 
 def _save_state(path: Path, trainer: SemiSupervisedTrainer, step: int, epoch: int,
-                used_s: float, warm_steps: int | None) -> None:
+                used_s: float, warm_steps: int | None, validation_warmup: dict | None) -> None:
     """Both models, the optimizer and the counters (budget clock seconds)."""
     _atomic_torch_save({"pose_state": trainer.pose_model.state_dict(),
                         "traj_state": (trainer.traj_model.state_dict()
                                        if trainer.traj_model is not None else None),
                         "optimizer_state": trainer.opt.state_dict(), "step": step,
-                        "epoch": epoch, "trained_s": used_s, "warmup_steps": warm_steps}, path)
+                        "epoch": epoch, "trained_s": used_s, "warmup_steps": warm_steps,
+                        "validation_warmup": validation_warmup}, path)
+
+
+def _load_state(path: Path, trainer: SemiSupervisedTrainer) -> dict:
+    """Restore a `_save_state` file into `trainer`; returns the file's counters.
+
+    Raises:
+        InvalidInputError: no such file, not a semi-supervised state, or one of another
+            architecture / root placement (a trajectory model present in one, not the other).
+    """
+    if not path.is_file():
+        raise InvalidInputError("--resume", str(path), "the state file of an earlier --semi run")
+    st = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(st, dict) or "pose_state" not in st:
+        raise InvalidInputError("--resume", str(path), "a state written by a --semi run "
+                                "(this one is not: resume it without --semi)")
+    if (st["traj_state"] is None) != (trainer.traj_model is None):
+        raise InvalidInputError("--resume", str(path), "a state with the same --root and "
+                                "unlabelled data (trajectory model present in both or neither)")
+    try:
+        trainer.pose_model.load_state_dict(st["pose_state"])
+        if trainer.traj_model is not None:
+            trainer.traj_model.load_state_dict(st["traj_state"])
+        trainer.opt.load_state_dict(st["optimizer_state"])
+    except (RuntimeError, ValueError) as exc:
+        raise InvalidInputError("--resume", str(path), "a state of the same architecture "
+                                f"(--filter-widths, --channels, --causal): {exc}") from None
+    return st
