@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from posearena.skeletons import common_joint_indices
-from posearena_openpose.models import DEFAULT_MODELS_DIR
+from posearena_openpose.models import DEFAULT_MODELS_DIR, load_model
 from posearena_openpose.servicer import OpenPoseService, OpenPoseSettings
 from posearena_openpose.spec import MOBILENET_THIN
 
@@ -49,12 +49,16 @@ def _share_within(kp: np.ndarray, ref: np.ndarray, frac: float) -> float:
     return float(np.mean(np.linalg.norm(kp[IDX_OP] - ref[IDX_BP], axis=1) < frac * torso))
 
 
-def test_converted_network_matches_tensorflow(service: OpenPoseService) -> None:
-    """OpenCV running the converted graph vs TensorFlow 2.21 on the same inputs (3 frames)."""
+@pytest.mark.parametrize("backend", ["onnxruntime", "opencv"])
+def test_converted_network_matches_tensorflow(service: OpenPoseService, backend: str) -> None:
+    """Each engine running the converted graph vs TensorFlow 2.21 on the same inputs
+    (3 frames)."""
+    lm = load_model(MOBILENET_THIN, backend=backend)
+    assert lm.status == "ready" and backend in lm.engine.lower(), (lm.status, lm.engine)
     data = np.load(FIXTURE)
     for image, want in zip(data["images"], data["maps"], strict=True):
-        service.loaded.net.setInput(image.astype(np.float32).transpose(2, 0, 1)[None])
-        got = service.loaded.net.forward()[0].transpose(1, 2, 0)
+        got = lm.net.forward(image.astype(np.float32).transpose(2, 0, 1)[None])
+        got = got[0].transpose(1, 2, 0)
         assert got.shape == want.shape == (32, 18, 57)
         assert np.abs(got - want.astype(np.float32)).max() < 2e-3  # float16 fixture
 

@@ -1,9 +1,9 @@
-"""TensorFlow GraphDef -> ONNX converter, op by op: small graphs written here, run by OpenCV
-DNN, against plain numpy references of each op (tf_testkit)."""
+"""TensorFlow GraphDef -> ONNX converter, op by op: small graphs written here, run by both
+engines (onnxruntime and OpenCV DNN, which must agree), against plain numpy references of
+each op (tf_testkit); channel padding of concatenations leaves every result unchanged."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 from tf_testkit import (
@@ -16,18 +16,28 @@ from tf_testkit import (
     placeholder,
 )
 
+from posearena_openpose.runtime import load_onnx
 from posearena_openpose.tf_graph import GraphFormatError, parse_graphdef
-from posearena_openpose.tf_onnx import graphdef_to_onnx
+from posearena_openpose.tf_onnx import CHANNEL_BLOCK, graphdef_to_onnx
 
 RNG = np.random.default_rng(7)
 
 
-def _run(graph: bytes, x: np.ndarray, output: str | None = None) -> np.ndarray:
+def _forward(onnx: bytes, x: np.ndarray) -> np.ndarray:
+    """Run ONNX bytes on x (H, W, C) with both engines; they must agree; (Ho, Wo, C)."""
+    blob = np.ascontiguousarray(x.transpose(2, 0, 1)[None], np.float32)
+    ort = load_onnx(onnx, "onnxruntime", 1).forward(blob)[0].transpose(1, 2, 0)
+    cv = load_onnx(onnx, "opencv").forward(blob)[0].transpose(1, 2, 0)
+    assert ort.shape == cv.shape
+    np.testing.assert_allclose(ort, cv, atol=1e-4, rtol=1e-5)
+    return ort
+
+
+def _run(graph: bytes, x: np.ndarray, output: str | None = None,
+         block: int = CHANNEL_BLOCK) -> np.ndarray:
     """Convert `graph`, run it on x (H, W, C) and return the output as (Ho, Wo, C)."""
-    onnx, _ = graphdef_to_onnx(parse_graphdef(graph), output)
-    net = cv2.dnn.readNetFromONNX(np.frombuffer(onnx, np.uint8))
-    net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None], np.float32))
-    return net.forward()[0].transpose(1, 2, 0)
+    onnx, _ = graphdef_to_onnx(parse_graphdef(graph), output, block=block)
+    return _forward(onnx, x)
 
 
 def _image(h: int, w: int, c: int = 3) -> np.ndarray:
@@ -113,6 +123,62 @@ def test_output_node_chosen_and_dead_branches_ignored() -> None:
     x = _image(4, 4)
     g = placeholder() + node("a", "Relu", ("image",)) + node("dead", "Softmax", ("image",))
     np.testing.assert_allclose(_run(g, x, output="a"), np.maximum(x, 0), atol=1e-6)
+
+
+def _stage_graph(a_channels: int, m: int) -> tuple[bytes, dict[str, np.ndarray]]:
+    """A refinement stage in miniature: concat(conv 1x1 -> a ch, relu(image)) -> depthwise
+    (multiplier m) + BiasAdd (folded) -> Relu6 -> BiasAdd (an Add) -> MaxPool 2x2 ->
+    Conv2D 1x1 -> 4 ch + BiasAdd; output "out"."""
+    c = a_channels + 3
+    p = {"w1": RNG.normal(size=(1, 1, 3, a_channels)), "wd": RNG.normal(size=(3, 3, c, m)),
+         "bd": RNG.normal(size=c * m), "b2": RNG.normal(size=c * m),
+         "wp": RNG.normal(size=(1, 1, c * m, 4)), "bp": RNG.normal(size=4)}
+    p = {k: v.astype(np.float32) for k, v in p.items()}
+    g = (placeholder() + b"".join(const(k, v) for k, v in p.items())
+         + const("axis", np.array(3, np.int32), as_values=True)
+         + conv("a", "image", "w1") + node("r", "Relu", ("image",))
+         + node("cat", "ConcatV2", ("a", "r", "axis"), N=2)
+         + conv("dw", "cat", "wd", "DepthwiseConv2dNative") + node("dwb", "BiasAdd", ("dw", "bd"))
+         + node("r6", "Relu6", ("dwb",)) + node("add", "BiasAdd", ("r6", "b2"))
+         + node("pool", "MaxPool", ("add",), ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1],
+                padding=b"SAME", data_format=b"NHWC")
+         + conv("pw", "pool", "wp") + node("out", "BiasAdd", ("pw", "bp")))
+    return g, p
+
+
+def _stage_ref(x: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    cat = np.concatenate([conv2d_ref(x, p["w1"]), np.maximum(x, 0)], axis=-1)
+    y = np.clip(depthwise_ref(cat, p["wd"]) + p["bd"], 0.0, 6.0) + p["b2"]
+    return conv2d_ref(maxpool_ref(y, 2, 2), p["wp"]) + p["bp"]
+
+
+@pytest.mark.parametrize(("a_channels", "m"), [(5, 1), (5, 2), (13, 1)])
+def test_concatenation_padded_to_the_channel_block(a_channels: int, m: int) -> None:
+    """A concatenation of 8 or 16 channels is padded to 16 with zero channels (8 + 8 or
+    none), and every layer after it computes what the unpadded graph does."""
+    g, p = _stage_graph(a_channels, m)
+    x = _image(9, 8)
+    padded, _ = graphdef_to_onnx(parse_graphdef(g))
+    plain, _ = graphdef_to_onnx(parse_graphdef(g), block=1)
+    assert (b"Pad" in padded) == ((a_channels + 3) % CHANNEL_BLOCK != 0)
+    assert b"Pad" not in plain
+    want = _stage_ref(x, p)
+    np.testing.assert_allclose(_forward(padded, x), want, atol=1e-3, rtol=1e-4)
+    np.testing.assert_allclose(_forward(plain, x), want, atol=1e-3, rtol=1e-4)
+
+
+def test_padding_never_reaches_the_output() -> None:
+    """Padding that would end in the output (depthwise after a padded concatenation is the
+    output) is not done: the output keeps its real channels."""
+    g, p = _stage_graph(5, 2)
+    x = _image(6, 5)
+    onnx, _ = graphdef_to_onnx(parse_graphdef(g), "r6")
+    assert b"Pad" not in onnx
+    cat = np.concatenate([conv2d_ref(x, p["w1"]), np.maximum(x, 0)], axis=-1)
+    want = np.clip(depthwise_ref(cat, p["wd"]) + p["bd"], 0.0, 6.0)
+    got = _forward(onnx, x)
+    assert got.shape == want.shape == (6, 5, 16)
+    np.testing.assert_allclose(got, want, atol=1e-4)
 
 
 def test_unsupported_op_and_bad_bytes_are_named() -> None:

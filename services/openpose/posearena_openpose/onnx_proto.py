@@ -4,8 +4,8 @@ float initialisers, graph inputs/outputs. Shared by the Caffe and TensorFlow con
 Field numbers from ONNX's `onnx.proto`: ModelProto ir_version 1, producer_name 2, graph 7,
 opset_import 8; GraphProto node 1, name 2, initializer 5, input 11, output 12; NodeProto
 input 1, output 2, name 3, op_type 4, attribute 5; AttributeProto name 1, f 2, i 3, s 4,
-ints 8, type 20 (FLOAT 1, INT 2, STRING 3, INTS 7); TensorProto dims 1, data_type 2, name 8,
-raw_data 9.
+ints 8, type 20 (FLOAT 1, INT 2, STRING 3, INTS 7); TensorProto dims 1, data_type 2 (FLOAT 1,
+INT64 7), name 8, raw_data 9.
 """
 
 from __future__ import annotations
@@ -49,6 +49,14 @@ def tensor(name: str, arr: np.ndarray) -> bytes:
     """A float32 initialiser as a GraphProto `initializer` field."""
     a = np.ascontiguousarray(arr, dtype="<f4")
     body = b"".join(pw.f_varint(1, d) for d in a.shape) + pw.f_varint(2, 1)
+    body += pw.f_bytes(8, name) + pw.f_bytes(9, a.tobytes())
+    return pw.f_bytes(5, body)
+
+
+def tensor_int64(name: str, arr: np.ndarray) -> bytes:
+    """An int64 initialiser (e.g. Pad's pads) as a GraphProto `initializer` field."""
+    a = np.ascontiguousarray(arr, dtype="<i8")
+    body = b"".join(pw.f_varint(1, d) for d in a.shape) + pw.f_varint(2, 7)
     body += pw.f_bytes(8, name) + pw.f_bytes(9, a.tobytes())
     return pw.f_bytes(5, body)
 

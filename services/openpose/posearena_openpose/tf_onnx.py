@@ -11,6 +11,10 @@ returns (1, C, h, w): the NHWC -> NCHW transposition is done once here, on the w
   NCHW numbering.
 SAME padding is ONNX auto_pad SAME_UPPER (pad total max((ceil(n/s) - 1) s + k_eff - n, 0),
 the extra pixel at the end), TensorFlow's definition.
+With `block` > 1 a channel concatenation whose width is not a multiple of `block` (and is not
+the output) gets zero channels appended to its smallest input (ONNX Pad), and the layers
+reading it get zero weights there (`channel_layout`): same results, onnxruntime's blocked
+convolutions apply (see `channel_layout` for why and `CHANNEL_BLOCK`).
 """
 
 from __future__ import annotations
@@ -18,11 +22,16 @@ from __future__ import annotations
 import numpy as np
 
 from posearena_openpose import onnx_proto as ox
+from posearena_openpose.channel_layout import ChannelLayout, concat, padding_needed
 from posearena_openpose.tf_graph import GraphFormatError, TFNode
 
 SUPPORTED = ("Placeholder", "Const", "Identity", "Conv2D", "DepthwiseConv2dNative", "BiasAdd",
              "Relu", "Relu6", "ConcatV2", "MaxPool")
 _NHWC_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
+#: Channel multiple the converter pads concatenations to: onnxruntime's NCHWc block (8 with
+#: AVX2, 16 with AVX-512); 16 serves both.
+CHANNEL_BLOCK = 16
+_IMAGE_CHANNELS = 3
 
 
 def _ref(name: str) -> str:
@@ -93,8 +102,11 @@ def _output_name(nodes: list[TFNode]) -> str:
 class _Converter:
     """State of one conversion: ONNX nodes, initialisers and value names so far."""
 
-    def __init__(self, graph: dict[str, TFNode]) -> None:
+    def __init__(self, graph: dict[str, TFNode], output: str, block: int) -> None:
         self.graph = graph
+        self.output = output
+        self.block = block
+        self.layout: dict[str, ChannelLayout] = {}  # ONNX value name -> its channels
         self.nodes: list[bytes] = []
         self.inits: list[bytes] = []
         self.value: dict[str, str] = {}  # TF node name -> ONNX value name
@@ -127,11 +139,13 @@ class _Converter:
             op_name, inputs, attrs = self.conv.pop(name)
             self.nodes.append(ox.node("Conv", inputs, [name], op_name, attrs))
             self.value[name] = name
+            self.layout[name] = self.layout[op_name]
 
     def add(self, n: TFNode) -> None:
         op = n.op
         if op == "Placeholder":
             self.value[n.name] = n.name
+            self.layout[n.name] = ChannelLayout.plain(_IMAGE_CHANNELS)
         elif op == "Const":
             return
         elif op == "Identity":
@@ -152,12 +166,9 @@ class _Converter:
                                ox.tensor(hi, np.full((), 6.0, np.float32))]
                 self.nodes.append(ox.node("Clip", [x, lo, hi], [n.name], n.name, []))
             self.value[n.name] = n.name
+            self.layout[n.name] = self.layout[x]
         elif op == "ConcatV2":
-            axis = int(self.const(n.inputs[-1], f"node {n.name!r} axis").reshape(-1)[0])
-            axis = _NHWC_TO_NCHW_AXIS[axis % 4]
-            xs = [self.get(i) for i in n.inputs[:-1] if _ref(i)]
-            self.nodes.append(ox.node("Concat", xs, [n.name], n.name, [ox.attr_int("axis", axis)]))
-            self.value[n.name] = n.name
+            self.concat(n)
         elif op == "MaxPool":
             _check_format(n)
             attrs = [ox.attr_ints("kernel_shape", list(_spatial(n, "ksize", 1))),
@@ -165,6 +176,7 @@ class _Converter:
             x = self.get(n.inputs[0])
             self.nodes.append(ox.node("MaxPool", [x], [n.name], n.name, attrs))
             self.value[n.name] = n.name
+            self.layout[n.name] = self.layout[x]
         else:
             raise GraphFormatError(f"node {n.name!r}: op {op} not supported "
                                    f"(supported: {', '.join(SUPPORTED)})")
@@ -176,15 +188,29 @@ class _Converter:
         if w.ndim != 4:
             raise GraphFormatError(f"node {n.name!r}: filter shape {w.shape}, expected 4-D")
         kh, kw, cin, m = w.shape
+        lay = self.layout[x]
+        if cin != lay.channels:
+            raise GraphFormatError(f"node {n.name!r}: filter for {cin} input channels, the "
+                                   f"input has {lay.channels}")
         if n.op == "Conv2D":
-            weights, group = w.transpose(3, 2, 0, 1), 1
+            weights, group = lay.scatter(w.transpose(3, 2, 0, 1), 1), 1
+            self.layout[n.name] = ChannelLayout.plain(m)
         else:
-            weights, group = w.transpose(2, 3, 0, 1).reshape(cin * m, 1, kh, kw), cin
+            weights = lay.scatter(w.transpose(2, 3, 0, 1), 0)  # (C_width, M, kh, kw)
+            weights, group = weights.reshape(lay.width * m, 1, kh, kw), lay.width
+            self.layout[n.name] = lay.repeat(m)
         self.inits.append(ox.tensor(f"{n.name}.w", weights))
-        attrs = [ox.attr_ints("kernel_shape", [kh, kw]),
-                 ox.attr_ints("strides", list(_spatial(n, "strides", 1))),
-                 ox.attr_ints("dilations", list(_spatial(n, "dilations", 1))),
-                 ox.attr_int("group", group), _padding(n)]
+        strides, dilations = _spatial(n, "strides", 1), _spatial(n, "dilations", 1)
+        pad = _padding(n)
+        if dilations != (1, 1) and n.attr.get("padding") == b"SAME":
+            # onnxruntime takes no auto_pad with dilations: SAME at stride 1 as explicit pads
+            if strides != (1, 1):
+                raise GraphFormatError(f"node {n.name!r}: dilations {dilations} with strides "
+                                       f"{strides}, expected strides 1 (as TensorFlow does)")
+            total = [(k - 1) * d for k, d in zip((kh, kw), dilations, strict=True)]
+            pad = ox.attr_ints("pads", [t // 2 for t in total] + [t - t // 2 for t in total])
+        attrs = [ox.attr_ints("kernel_shape", [kh, kw]), ox.attr_ints("strides", list(strides)),
+                 ox.attr_ints("dilations", list(dilations)), ox.attr_int("group", group), pad]
         self.conv[n.name] = (n.name, [x, f"{n.name}.w"], attrs)
 
     def bias_add(self, n: TFNode) -> None:
@@ -193,23 +219,53 @@ class _Converter:
         _check_format(n)
         if src in self.conv and self.users.get(src, 0) == 1:
             op_name, inputs, attrs = self.conv.pop(src)
-            self.inits.append(ox.tensor(f"{n.name}.b", b))
+            lay = self.layout[src]
+            self.inits.append(ox.tensor(f"{n.name}.b", lay.scatter(b, 0)))
             self.nodes.append(ox.node("Conv", [*inputs, f"{n.name}.b"], [n.name], op_name, attrs))
         else:
             x = self.get(src)
-            self.inits.append(ox.tensor(f"{n.name}.b", b.reshape(-1, 1, 1)))
+            lay = self.layout[x]
+            self.inits.append(ox.tensor(f"{n.name}.b", lay.scatter(b, 0).reshape(-1, 1, 1)))
             self.nodes.append(ox.node("Add", [x, f"{n.name}.b"], [n.name], n.name, []))
+        self.value[n.name] = n.name
+        self.layout[n.name] = lay
+
+    def concat(self, n: TFNode) -> None:
+        """ConcatV2; along channels, padded to a multiple of `block` unless it is the output."""
+        axis = int(self.const(n.inputs[-1], f"node {n.name!r} axis").reshape(-1)[0])
+        axis = _NHWC_TO_NCHW_AXIS[axis % 4]
+        xs = [self.get(i) for i in n.inputs[:-1] if _ref(i)]
+        lays = [self.layout[x] for x in xs]
+        if axis != 1:
+            if any(lay.width != lays[0].width or not np.array_equal(lay.pos, lays[0].pos)
+                   for lay in lays):
+                raise GraphFormatError(f"node {n.name!r}: concatenation along axis {axis} of "
+                                       "tensors with different channels")
+            self.layout[n.name] = lays[0]
+        else:
+            extra = padding_needed(sum(lay.width for lay in lays), self.block)
+            if extra and n.name != self.output:
+                k = int(np.argmin([lay.width for lay in lays]))
+                pads = np.array([0, 0, 0, 0, 0, extra, 0, 0], np.int64)
+                self.inits.append(ox.tensor_int64(f"{n.name}.pads", pads))
+                self.nodes.append(ox.node("Pad", [xs[k], f"{n.name}.pads"], [f"{n.name}.pad"],
+                                          f"{n.name}.pad", []))
+                xs[k], lays[k] = f"{n.name}.pad", lays[k].padded(extra)
+            self.layout[n.name] = concat(lays)
+        self.nodes.append(ox.node("Concat", xs, [n.name], n.name, [ox.attr_int("axis", axis)]))
         self.value[n.name] = n.name
 
 
 def graphdef_to_onnx(nodes: list[TFNode], output: str | None = None,
-                     source: str = "GraphDef") -> tuple[bytes, str]:
+                     source: str = "GraphDef", block: int = CHANNEL_BLOCK) -> tuple[bytes, str]:
     """Convert a parsed frozen GraphDef into a serialized ONNX model.
 
     Args:
         nodes: `tf_graph.parse_graphdef` result.
         output: name of the output node (None: the last node nothing consumes).
         source: file name for error messages.
+        block: channel multiple concatenations are padded to (1: no padding); when padding
+            would reach the output the graph is converted without it.
 
     Returns:
         (ONNX ModelProto bytes (opset 13) with input "image" (1, 3, H, W) float32 and one
@@ -226,13 +282,15 @@ def graphdef_to_onnx(nodes: list[TFNode], output: str | None = None,
         inputs = [n for n in order if n.op == "Placeholder"]
         if len(inputs) != 1:
             raise GraphFormatError(f"{len(inputs)} Placeholder inputs, expected 1 (the image)")
-        conv = _Converter(graph)
+        conv = _Converter(graph, out_name, block)
         for n in order:
             conv.add(n)
         conv.flush(out_name)
         final = conv.value.get(out_name)
         if final is None:
             raise GraphFormatError(f"output {out_name!r} is a constant")
+        if not conv.layout[final].is_plain:
+            return graphdef_to_onnx(nodes, output, source, 1)
     except GraphFormatError as exc:
         raise GraphFormatError(f"{source}: {exc}") from exc
     ins = [ox.value_info(11, inputs[0].name, [1, 3, "H", "W"])]
