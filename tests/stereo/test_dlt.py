@@ -95,3 +95,12 @@ def test_blocks_and_threads_give_identical_results(rig):
     assert np.array_equal(one.points_3d, two.points_3d)
     assert np.array_equal(one.reprojection_error, two.reprojection_error, equal_nan=True)
     assert np.linalg.norm(one.points_3d - X, axis=-1).mean() < 0.005
+
+
+def test_thin_matmul_equals_the_product():
+    from posearena_stereo.products import thin_matmul
+
+    rng = np.random.default_rng(0)
+    for m, k, n in ((9, 32, 20_001), (12, 3, 8192), (9, 16, 5), (3, 1, 70_000)):
+        a, b = rng.normal(size=(m, k)), rng.normal(size=(k, n))
+        assert np.allclose(thin_matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)

@@ -2,9 +2,22 @@
 
 Minimises Σ_c w_c² ‖diag(fx_c, fy_c)·(π(R_c X + t_c) − xn_c)‖² for every point at once, where
 π(x, y, z) = (x/z, y/z) and xn_c are undistorted normalised observations (so the residuals
-are in undistorted px). Each iteration builds the 3×3 normal equations of the points still
-moving and solves them in closed form; a point leaves the iteration once its step is
-rejected (it would be rejected again) or shorter than 1 nm.
+are in undistorted px).
+
+With p = (x/z, y/z) and rows R₀, R₁, R₂ of R_c, the Jacobian rows are (R₀ − p_x R₂)/z and
+(R₁ − p_y R₂)/z, so the normal equations H·δ = −g of one point are fixed 3×3 blocks of the
+rotation rows times eight per-point coefficients per view (as the DLT's normal matrix,
+:mod:`posearena_stereo.dlt`), with a = w_x/z², b = w_y/z², α = w_x r_x/z, β = w_y r_y/z:
+
+    H = Σ_c a R₀R₀ᵀ + b R₁R₁ᵀ − a p_x (R₀R₂ᵀ + R₂R₀ᵀ) − b p_y (R₁R₂ᵀ + R₂R₁ᵀ)
+            + (a p_x² + b p_y²) R₂R₂ᵀ
+    g = Σ_c α R₀ + β R₁ − (α p_x + β p_y) R₂
+
+(w_x = w² f_x², w_y = w² f_y²): one matrix product (9, 8C) @ (8C, n) gives the packed system
+of every point, solved in closed form. A point leaves the iteration once its step is shorter
+than 1 nm (taken without a further check: its cost changes by float noise only) or is
+rejected (it would put the point behind a used camera or not lower its cost, and would be
+rejected again).
 """
 
 from __future__ import annotations
@@ -13,50 +26,78 @@ import numpy as np
 
 from posearena.errors import InvalidInputError
 from posearena_stereo.dlt import solve_normal3
+from posearena_stereo.products import thin_matmul
 
 _STEP_TOL_M = 1e-9
 
 
-class _Residuals:
-    """Projections and residuals of points P (3, n) in every view (arrays (C, n))."""
+def _system_matrix(R: np.ndarray) -> np.ndarray:
+    """(9, 8C): packed H00 H01 H02 g0 H11 H12 g1 H22 g2 (the order of
+    :func:`posearena_stereo.dlt.solve_normal3`) from the coefficients (8, C) of every view
+    (a, b, a p_x, b p_y, a p_x² + b p_y², α, β, α p_x + β p_y; see the module text).
 
-    def __init__(self, P: np.ndarray, R: np.ndarray, t: np.ndarray, obs: np.ndarray,
-                 wx: np.ndarray, wy: np.ndarray, used: np.ndarray) -> None:
-        pc = R @ P + t[:, :, None]  # (C, 3, n)
+    Args:
+        R: (C, 3, 3) world -> camera rotations.
+    """
+    r0, r1, r2 = R[:, 0], R[:, 1], R[:, 2]  # (C, 3)
+    C = R.shape[0]
+    G = np.zeros((9, 8, C))
+    hessian_slots = {(0, 0): 0, (0, 1): 1, (0, 2): 2, (1, 1): 4, (1, 2): 5, (2, 2): 7}
+    for (i, j), row in hessian_slots.items():
+        G[row, 0] = r0[:, i] * r0[:, j]
+        G[row, 1] = r1[:, i] * r1[:, j]
+        G[row, 2] = -(r0[:, i] * r2[:, j] + r2[:, i] * r0[:, j])
+        G[row, 3] = -(r1[:, i] * r2[:, j] + r2[:, i] * r1[:, j])
+        G[row, 4] = r2[:, i] * r2[:, j]
+    for i, row in enumerate((3, 6, 8)):
+        G[row, 5] = r0[:, i]
+        G[row, 6] = r1[:, i]
+        G[row, 7] = -r2[:, i]
+    return G.reshape(9, 8 * C)
+
+
+class _Points:
+    """Residuals of the points still moving, and what their next step needs.
+
+    Args:
+        P: (3, n) points, m.
+        Rs: (3C, 3) stacked rotations; t: (3C, 1) stacked translations.
+        u, v: (C, n) observations (0 where unused); wx, wy: (C, n) weights w² f² (0 where
+            unused); used: (C, n) bool.
+    """
+
+    def __init__(self, P: np.ndarray, Rs: np.ndarray, t: np.ndarray, u: np.ndarray,
+                 v: np.ndarray, wx: np.ndarray, wy: np.ndarray, used: np.ndarray) -> None:
+        C, n = u.shape
+        pc = (thin_matmul(Rs, P) + t).reshape(C, 3, n)
         z = pc[:, 2]
-        self.front = ((z > 0) | ~used).all(axis=0)
-        self.inv_z = 1.0 / np.where(z > 0, z, 1.0)
+        pos = z > 0
+        self.front = (pos | ~used).all(axis=0)
+        self.inv_z = 1.0 / np.where(pos, z, 1.0)
         self.px = pc[:, 0] * self.inv_z
         self.py = pc[:, 1] * self.inv_z
-        self.rx = self.px - obs[0]
-        self.ry = self.py - obs[1]
+        self.rx = self.px - u
+        self.ry = self.py - v
         self.cost = (wx * self.rx * self.rx + wy * self.ry * self.ry).sum(axis=0)
 
-    def take(self, other: _Residuals, mask: np.ndarray) -> None:
-        """Adopt `other`'s values where mask (n,) is True."""
-        for name in ("inv_z", "px", "py", "rx", "ry"):
-            np.copyto(getattr(self, name), getattr(other, name), where=mask[None])
-        self.cost = np.where(mask, other.cost, self.cost)
-
-    def subset(self, keep: np.ndarray) -> None:
-        """Keep the points `keep` (index array) only."""
-        for name in ("inv_z", "px", "py", "rx", "ry"):
-            setattr(self, name, getattr(self, name)[:, keep])
-        self.cost = self.cost[keep]
-
-
-def _normal_equations(ax: np.ndarray, ay: np.ndarray, jx: np.ndarray, jy: np.ndarray,
-                      rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
-    """(9, n) packed H00 H01 H02 g0 H11 H12 g1 H22 g2 of H = Σ_c a jᵀ, g = Σ_c a r, from
-    weighted Jacobian rows a (C, 3, n), rows j (C, 3, n) and residuals r (C, n) in x and y."""
-
-    def h(i: int, j: int) -> np.ndarray:
-        return (ax[:, i] * jx[:, j] + ay[:, i] * jy[:, j]).sum(axis=0)
-
-    def g(i: int) -> np.ndarray:
-        return (ax[:, i] * rx + ay[:, i] * ry).sum(axis=0)
-
-    return np.stack([h(0, 0), h(0, 1), h(0, 2), g(0), h(1, 1), h(1, 2), g(1), h(2, 2), g(2)])
+    def system(self, G: np.ndarray, wx: np.ndarray, wy: np.ndarray) -> np.ndarray:
+        """(9, n) packed normal equations at these points (see :func:`_system_matrix`)."""
+        C, n = wx.shape
+        k = np.empty((8, C, n))
+        a, b = k[0], k[1]
+        np.multiply(wx, self.inv_z, out=k[5])  # w_x / z, then α
+        np.multiply(wy, self.inv_z, out=k[6])
+        np.multiply(k[5], self.inv_z, out=a)
+        np.multiply(k[6], self.inv_z, out=b)
+        k[5] *= self.rx
+        k[6] *= self.ry
+        np.multiply(a, self.px, out=k[2])
+        np.multiply(b, self.py, out=k[3])
+        np.multiply(k[2], self.px, out=k[4])
+        k[4] += k[3] * self.py
+        np.multiply(k[5], self.px, out=k[7])
+        k[7] += k[6] * self.py
+        return thin_matmul(G, k.reshape(8 * C, n))
 
 
 def refine_points(
@@ -88,39 +129,47 @@ def refine_points(
     idx = np.flatnonzero(np.isfinite(X).all(axis=1))
     if idx.size == 0 or iterations == 0:
         return X
-    R = extrinsics[:, :, :3]
-    t = extrinsics[:, :, 3]
-    R0, R1, R2 = (R[:, k, :, None] for k in range(3))  # (C, 3, 1) rows of every camera
-    obs = np.moveaxis(xn[:, idx], -1, 0)  # (2, C, n)
+    extrinsics = np.asarray(extrinsics, dtype=np.float64)
+    C = extrinsics.shape[0]
+    Rs = extrinsics[:, :, :3].reshape(3 * C, 3)
+    t = extrinsics[:, :, 3].reshape(3 * C, 1)
+    G = _system_matrix(extrinsics[:, :, :3])
+    u, v = xn[:, idx, 0], xn[:, idx, 1]
     w = weights[:, idx]
-    used = (w > 0) & np.isfinite(obs).all(axis=0)
-    w2 = np.where(used, w, 0.0) ** 2
-    obs = np.where(used[None], obs, 0.0)
-    wx = w2 * fxy[:, 0:1] ** 2
-    wy = w2 * fxy[:, 1:2] ** 2
+    used = (w > 0) & np.isfinite(u) & np.isfinite(v)
+    w2 = np.where(used, w * w, 0.0)
+    u, v = np.where(used, u, 0.0), np.where(used, v, 0.0)
+    wx, wy = w2 * fxy[:, 0:1] ** 2, w2 * fxy[:, 1:2] ** 2
     P = X[idx].T.copy()  # (3, n) points still moving
-    res = _Residuals(P, R, t, obs, wx, wy, used)
+    pts = _Points(P, Rs, t, u, v, wx, wy, used)
     for _ in range(iterations):
-        # d(px)/dX = inv_z (R0 - px R2), d(py)/dX = inv_z (R1 - py R2): (C, 3, n)
-        jx = res.inv_z[:, None] * (R0 - res.px[:, None] * R2)
-        jy = res.inv_z[:, None] * (R1 - res.py[:, None] * R2)
-        packed = _normal_equations(wx[:, None] * jx, wy[:, None] * jy, jx, jy, res.rx, res.ry)
-        step, solvable = solve_normal3(packed)  # solves H step = -g; step is (3, n)
-        step = np.where(solvable[None], step, 0.0)
-        P_new = P + step
-        new = _Residuals(P_new, R, t, obs, wx, wy, used)
-        accept = solvable & new.front & (new.cost <= res.cost)
-        np.copyto(P, P_new, where=accept[None])
-        res.take(new, accept)
-        moving = accept & (np.abs(step).max(axis=0) > _STEP_TOL_M)
-        if not moving.all():
-            X[idx] = P.T
-            keep = np.flatnonzero(moving)
+        step, solvable = solve_normal3(pts.system(G, wx, wy))  # H step = -g; (3, n)
+        big = solvable & (np.abs(step).max(axis=0) > _STEP_TOL_M)
+        tiny = solvable & ~big
+        if tiny.any():  # converged: take the last sub-nanometre step and stop
+            X[idx[tiny]] = (P[:, tiny] + step[:, tiny]).T
+        if not big.all():
+            X[idx[~solvable]] = P[:, ~solvable].T
+            keep = np.flatnonzero(big)
             if keep.size == 0:
                 return X
-            idx, P = idx[keep], P[:, keep]
-            obs, w2, wx, wy, used = obs[:, :, keep], w2[:, keep], wx[:, keep], wy[:, keep], \
-                used[:, keep]
-            res.subset(keep)
+            idx, P, step = idx[keep], P[:, keep], step[:, keep]
+            u, v, wx, wy, used = (a[:, keep] for a in (u, v, wx, wy, used))
+            cost = pts.cost[keep]
+        else:
+            cost = pts.cost
+        P_new = P + step
+        new = _Points(P_new, Rs, t, u, v, wx, wy, used)
+        accept = new.front & (new.cost <= cost)
+        if not accept.all():  # rejected: keep the point where it is, it leaves the iteration
+            X[idx[~accept]] = P[:, ~accept].T
+            keep = np.flatnonzero(accept)
+            if keep.size == 0:
+                return X
+            idx, P_new = idx[keep], P_new[:, keep]
+            u, v, wx, wy, used = (a[:, keep] for a in (u, v, wx, wy, used))
+            for name in ("front", "inv_z", "px", "py", "rx", "ry", "cost"):
+                setattr(new, name, getattr(new, name)[..., keep])
+        P, pts = P_new, new
     X[idx] = P.T
     return X
