@@ -11,7 +11,8 @@ track is present, the number of tracks the gateway found (> 2: a person was spli
 identity was lost), and the largest frame-to-frame jump of each track's hip centre in px
 (an identity switch jumps by the distance between the two people, hundreds of px), and the
 CPU time per frame of this client process and of the service process (user + system, from
-/proc: on a shared machine frames/s moves with the load, CPU ms/frame much less).
+/proc: on a shared machine frames/s moves with the load, CPU ms/frame much less), the
+busiest thread of each, and the frame rate those allow on 2 idle cores (`ThreadCpu`).
 --save writes the cameras' keypoints (C, T, P, J, 2), scores and track ids to one .npz
 (the fixture of tests/multiperson/test_association_real.py).
 --baseline REV compares this working tree with git revision REV (its common/, gateway/ and
@@ -30,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -60,6 +62,58 @@ def cpu_s(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class ThreadCpu:
+    """CPU seconds of every thread of some processes over a window, sampled from
+    /proc/PID/task every `period_s` (a thread that ends keeps its last sample).
+
+    Use as a context manager; `busiest(pid)` then gives (thread name, CPU s) of the thread
+    of `pid` that used the most CPU in the window. On 2 cores the frame rate cannot exceed
+    1 / (the busiest thread's CPU per frame), nor 2 / (all CPU per frame): the larger of
+    the two is the critical path, a load-robust bound on frames/s.
+    """
+
+    def __init__(self, pids: list[int], period_s: float = 0.05) -> None:
+        self.pids, self.period_s = pids, period_s
+        self.first: dict[tuple[int, int], float] = {}
+        self.last: dict[tuple[int, int], tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self, initial: bool) -> None:
+        for pid in self.pids:
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    text = (task / "stat").read_text()
+                except OSError:
+                    continue  # the thread ended
+                name = text[text.index("(") + 1 : text.rindex(")")]
+                fields = text.rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                key = (pid, int(task.name))
+                if initial:
+                    self.first[key] = cpu
+                self.last[key] = (name, cpu)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period_s):
+            self._sample(False)
+
+    def __enter__(self) -> ThreadCpu:
+        self._sample(True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample(False)
+
+    def busiest(self, pid: int) -> tuple[str, float]:
+        used = [(name, cpu - self.first.get(key, 0.0))
+                for key, (name, cpu) in self.last.items() if key[0] == pid]
+        return max(used, key=lambda u: u[1], default=("-", 0.0))
+
+
 def measure(target: str, cam: str, max_people: int, service_pid: int | None) -> tuple:
     """detect_video on one camera through the service at `target`.
 
@@ -76,7 +130,9 @@ def measure(target: str, cam: str, max_people: int, service_pid: int | None) -> 
     """
     t0, c0 = time.perf_counter(), cpu_s(None)
     s0 = cpu_s(service_pid) if service_pid else 0.0
-    det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=max_people)
+    pids = [os.getpid()] + ([service_pid] if service_pid else [])
+    with ThreadCpu(pids) as threads:
+        det = detect_video(target, VIDEOS / f"{cam}.mp4", max_people=max_people)
     dt = time.perf_counter() - t0
     client_ms = (cpu_s(None) - c0) * 1000 / det.num_frames
     service_ms = ((cpu_s(service_pid) - s0) * 1000 / det.num_frames if service_pid
@@ -93,6 +149,13 @@ def measure(target: str, cam: str, max_people: int, service_pid: int | None) -> 
         "client_ms": client_ms,
         "service_ms": service_ms,
     }
+    for who, pid in (("client", os.getpid()), ("service", service_pid)):
+        name, busy = threads.busiest(pid) if pid else ("-", float("nan"))
+        figures[f"{who}_thread"] = f"{name} {busy * 1000 / det.num_frames:.1f} ms"
+        figures[f"{who}_thread_ms"] = busy * 1000 / det.num_frames
+    critical = max(figures["client_thread_ms"], figures["service_thread_ms"],
+                   (client_ms + service_ms) / 2)
+    figures["bound_fps"] = 1000 / critical
     return det, figures
 
 
@@ -101,7 +164,9 @@ def describe(cam: str, f: dict) -> str:
     return (
         f"{cam}: {f['fps']:5.1f} frames/s, tracks found {f['tracks']}, frames present per "
         f"slot {f['present']} of {f['frames']}, largest hip jump {f['jump']} px; CPU per "
-        f"frame: client {f['client_ms']:.1f} ms, service {f['service_ms']:.1f} ms"
+        f"frame: client {f['client_ms']:.1f} ms, service {f['service_ms']:.1f} ms; busiest "
+        f"thread: client {f['client_thread']}, service {f['service_thread']}; "
+        f"2-core bound {f['bound_fps']:.0f} frames/s"
     )
 
 

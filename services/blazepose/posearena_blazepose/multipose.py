@@ -49,6 +49,10 @@ COVERED_DIST = 0.2  # detection hip centre within this * ROI side of a tracked h
 # The landmark model's outputs read here: landmarks (39 x 5), pose flag, world landmarks
 # (39 x 3); its segmentation mask and heatmaps are pruned away (see tflite_prune).
 LANDMARK_OUTPUTS = ("Identity", "Identity_1", "Identity_4")
+# LiteRT threads per model. One: a second thread costs more CPU per crop than it saves (pruned
+# landmark model, best of 5 x 15 runs on the 2-core machine: 11.3 ms with 1 thread, 12.1 ms
+# with 2; the unpruned one 14.2 vs 17.2) and the other core decodes and sends the next frames.
+NUM_THREADS = 1
 
 
 @functools.lru_cache(maxsize=2)
@@ -135,7 +139,7 @@ class MultiPoseEstimator:
         image_mode: bool = False,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
-        num_threads: int = 2,
+        num_threads: int = NUM_THREADS,
     ) -> None:
         if max_people < 1:
             raise InvalidInputError("max_people", max_people, ">= 1")
