@@ -1,28 +1,51 @@
-"""Benchmark: VideoPose3D lifting of a 10,000-frame sequence, fast path vs the plain original.
+"""Benchmark: VideoPose3D lifting at scale, in process and through `posearena lift`, beside
+the plain original model in the same run.
 
-Model: TemporalModel 17 -> 17 joints, filter widths 3,3,3,3,3 (RF 243), 1024 channels,
-random weights and random BN statistics, torch with 2 threads. "plain" is the original's
-eager evaluation (eval mode, BN unfolded, the mirrored sequence appended to the batch as
-`UnchunkedGenerator` does); "fast" is `Lifter` (BN folded, Winograd F(2,3), chunks,
-inference_mode). Both run on the same weights and input; runs alternate and the best of
-`--repeats` is reported. Peak memory: a child process's peak RSS minus its RSS before one
-lift (Linux /proc), i.e. what the lift itself needs on top of the model.
+Model: TemporalModel 17 -> 17 joints, filter widths 3,3,3,3,3 (RF 243), `--channels` (1024),
+random weights and random BN statistics, saved as a posearena checkpoint for the CLI. Input:
+a person-sized random pose drifting smoothly in a 1920x1080 image, `--frames` frames (each
+count of the list in turn). Per frame count and flip-TTA setting, interleaved rounds of
+- plain: the original's eager evaluation (eval mode, BN unfolded, the mirrored sequence
+  appended to the batch as VideoPose3D's `UnchunkedGenerator`), in this process;
+- fast: `lift` with a `Lifter` (BN folded, Winograd, chunks, inference_mode), in this process;
+- CLI: `posearena lift --input T.npy --checkpoint ...` (label fix, an embedded videopose3d
+  service started with the checkpoint, gRPC both ways, the npz written), on every frame and on
+  the first `--cli-small`; its marginal time is the difference of the two (start-up and model
+  loading cancel out), per frame of the difference.
+Each figure is the best of `--repeats` rounds: frames/s by wall time and "CPU f/s" by CPU time
+(user + sys of all threads; the CLI's counts the CLI and its service process). Outputs are
+checked equal within `TOLERANCE_M` (fast vs plain on the same 2D; CLI vs plain on the 2D the
+CLI sends, i.e. after its label fix). Peak memory: "in process" is a fresh process's max RSS
+growth during one lift (Linux /proc); "CLI" is the largest max RSS of the CLI's processes
+(the service's) on every frame. The machine is shared: compare figures of one run only.
 
-Usage: .venv/bin/python bench/bench_lifting.py [--frames 10000] [--repeats 3]
+Usage: .venv/bin/python bench/bench_lifting.py [--frames 10000,40000] [--tta on] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from posearena_gateway.pipelines.lift_input import prepare_lift_input
+from posearena_videopose3d.checkpoint import save_checkpoint
 from posearena_videopose3d.inference import Lifter, lift
 from posearena_videopose3d.model import TemporalModel
+
+WIDTH, HEIGHT = 1920, 1080
+THREADS = 2
+TOLERANCE_M = 1e-5  # largest accepted |difference| to the plain original, m
+POSEARENA = Path(sys.executable).with_name("posearena")
 
 
 def make_model(channels: int, seed: int = 0) -> TemporalModel:
@@ -47,16 +70,61 @@ def make_keypoints(frames: int, seed: int = 1) -> np.ndarray:
     return base + drift
 
 
+def timed(fn) -> tuple[float, float, object]:
+    """(wall s, CPU s of this process, result) of fn()."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+class Cli:
+    """`posearena lift` on .npy inputs in a temporary folder, with the model's checkpoint
+    (so each call starts its own videopose3d service with that model, as a user's would)."""
+
+    def __init__(self, model: TemporalModel) -> None:
+        self._tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self._tmp.name)
+        self.checkpoint = save_checkpoint(self.dir / "bench.pt", model, "random weights (bench)")
+        self.env = dict(os.environ, POSEARENA_STATE_DIR=str(self.dir / "state"))
+        self.env.pop("POSEARENA_VIDEOPOSE3D_ADDR", None)
+
+    def run(self, kp: np.ndarray, tta: bool) -> tuple[float, float, float]:
+        """(wall s, CPU s, max RSS MB of its largest process) of one CLI run on kp (T, 17, 2)."""
+        name = f"{len(kp)}"
+        path = self.dir / f"{name}.npy"
+        if not path.exists():
+            np.save(path, kp.astype(np.float32))
+        cmd = [str(POSEARENA), "lift", "--input", str(path), "--output",
+               str(self.dir / f"{name}_{int(tta)}.npz"), "--width", str(WIDTH), "--height",
+               str(HEIGHT), "--checkpoint", str(self.checkpoint)] + ([] if tta else
+                                                                     ["--no-flip-tta"])
+        with open(self.dir / "cli.log", "wb") as log:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+            _, status, usage = os.wait4(proc.pid, 0)  # usage includes its service process
+            wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}\n"
+                               + (self.dir / "cli.log").read_text()[-2000:])
+        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+    def output(self, frames: int, tta: bool) -> np.ndarray:
+        """(T, 17, 3) poses_3d of the last run on `frames` frames."""
+        with np.load(self.dir / f"{frames}_{int(tta)}.npz") as z:
+            return z["poses_3d"]
+
+
 def _peak_child(args: tuple[int, int, bool, bool], queue: mp.Queue) -> None:
     frames, channels, fast, tta = args
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     model = make_model(channels)
     kp = make_keypoints(frames)
     runner = Lifter(model) if fast else model
-    lift(kp[:300], 1920, 1080, runner, flip_tta=tta, fast=fast)  # warm-up allocations
+    lift(kp[:300], WIDTH, HEIGHT, runner, flip_tta=tta, fast=fast)  # warm-up allocations
     with open("/proc/self/statm") as f:  # current RSS in pages (Linux)
         before_mb = int(f.read().split()[1]) * resource.getpagesize() / 2**20
-    lift(kp, 1920, 1080, runner, flip_tta=tta, fast=fast)
+    lift(kp, WIDTH, HEIGHT, runner, flip_tta=tta, fast=fast)
     queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before_mb)
 
 
@@ -71,35 +139,75 @@ def peak_mb(frames: int, channels: int, fast: bool, tta: bool) -> float:
     return float(value)
 
 
+def bench_one(frames: int, tta: bool, model: TemporalModel, lifter: Lifter, cli: Cli,
+              args: argparse.Namespace) -> str:
+    """One table row: interleaved rounds of plain, fast, CLI (every frame, small)."""
+    kp = make_keypoints(frames)
+    sent = prepare_lift_input(kp, WIDTH, HEIGHT).keypoints  # what the CLI sends its service
+    small = kp[: args.cli_small]
+    runs = {
+        "plain": lambda: timed(lambda: lift(kp, WIDTH, HEIGHT, model, tta, fast=False))[:2],
+        "fast": lambda: timed(lambda: lift(kp, WIDTH, HEIGHT, lifter, tta))[:2],
+        "cli": lambda: cli.run(kp, tta)[:2],
+        "cli_small": lambda: cli.run(small, tta)[:2],
+    }
+    wall = {k: np.inf for k in runs}
+    cpu = dict(wall)
+    for _ in range(args.repeats):
+        for name, run in runs.items():
+            w, c = run()
+            wall[name], cpu[name] = min(wall[name], w), min(cpu[name], c)
+    plain = lift(kp, WIDTH, HEIGHT, model, tta, fast=False).poses_3d
+    fast = lift(kp, WIDTH, HEIGHT, lifter, tta).poses_3d
+    plain_sent = lift(sent, WIDTH, HEIGHT, model, tta, fast=False).poses_3d
+    diff = float(np.abs(fast - plain).max())
+    diff_cli = float(np.abs(cli.output(frames, tta) - plain_sent).max())
+    if max(diff, diff_cli) > TOLERANCE_M:
+        raise SystemExit(f"outputs differ from the original: fast {diff:.2e} m, CLI "
+                         f"{diff_cli:.2e} m (tolerance {TOLERANCE_M:.0e} m)")
+    n_marg = frames - len(small)
+    fps = {k: frames / wall[k] for k in ("plain", "fast")}
+    cps = {k: frames / cpu[k] for k in ("plain", "fast")}
+    fps["cli"] = n_marg / (wall["cli"] - wall["cli_small"])
+    cps["cli"] = n_marg / (cpu["cli"] - cpu["cli_small"])
+    mem = {k: peak_mb(frames, args.channels, k == "fast", tta) for k in ("plain", "fast")}
+    cli_mb = cli.run(kp, tta)[2]
+    print(f"CLI {frames} frames: {wall['cli']:.2f} s, {len(small)} frames: "
+          f"{wall['cli_small']:.2f} s (start-up); CPU {cpu['cli']:.2f} / {cpu['cli_small']:.2f} s")
+    return (f"{frames:>7} {'on' if tta else 'off':>4} {fps['plain']:8.0f} {fps['fast']:8.0f} "
+            f"{fps['cli']:8.0f} {fps['fast'] / fps['plain']:6.2f}x "
+            f"{fps['cli'] / fps['plain']:6.2f}x {cps['plain']:8.0f} {cps['fast']:8.0f} "
+            f"{cps['cli']:8.0f} {cps['cli'] / cps['plain']:6.2f}x {max(diff, diff_cli):9.1e} "
+            f"{mem['plain']:7.0f} {mem['fast']:7.0f} {cli_mb:7.0f}")
+
+
 def main() -> None:
-    """Print frames/s, speed-up, max abs difference and peak memory for TTA off and on."""
+    """Print frames/s (wall and CPU), speed-ups, max |diff| and peak memory per row."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frames", type=int, default=10000)
+    ap.add_argument("--frames", default="10000,40000", help="comma-separated frame counts")
+    ap.add_argument("--tta", default="on", help="flip TTA settings: on, off or off,on")
     ap.add_argument("--channels", type=int, default=1024)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cli-small", type=int, default=1000,
+                    help="frames of the CLI run whose time is subtracted (start-up)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     model = make_model(args.channels)
     lifter = Lifter(model)
-    kp = make_keypoints(args.frames)
-    print(f"VideoPose3D RF {model.receptive_field()}, {args.channels} ch, {args.frames} frames, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"{'flip TTA':>8} {'plain f/s':>10} {'fast f/s':>10} {'speed-up':>8} "
-          f"{'max|diff| m':>12} {'plain MB':>9} {'fast MB':>8}")
-    for tta in (False, True):
-        best = {"plain": np.inf, "fast": np.inf}
-        outs = {}
-        for _ in range(args.repeats):
-            for name, runner, fast in (("plain", model, False), ("fast", lifter, True)):
-                t0 = time.perf_counter()
-                outs[name] = lift(kp, 1920, 1080, runner, flip_tta=tta, fast=fast).poses_3d
-                best[name] = min(best[name], time.perf_counter() - t0)
-        diff = float(np.abs(outs["plain"] - outs["fast"]).max())
-        fps = {k: args.frames / v for k, v in best.items()}
-        mem = {k: peak_mb(args.frames, args.channels, k == "fast", tta) for k in best}
-        print(f"{'on' if tta else 'off':>8} {fps['plain']:10.0f} {fps['fast']:10.0f} "
-              f"{fps['fast'] / fps['plain']:8.2f} {diff:12.2e} {mem['plain']:9.0f} "
-              f"{mem['fast']:8.0f}")
+    cli = Cli(model)
+    print(f"VideoPose3D RF {model.receptive_field()}, {args.channels} ch, torch "
+          f"{torch.__version__}, {torch.get_num_threads()} threads in process (the CLI's "
+          f"service: torch's default), best of {args.repeats}, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"{'frames':>7} {'TTA':>4} {'plain':>8} {'fast':>8} {'CLI marg':>8} {'fast':>7} "
+          f"{'CLI':>7} {'CPU f/s':>8} {'':>8} {'':>8} {'CLI CPU':>7} {'max|diff|':>9} "
+          f"{'MB plain':>7} {'fast':>7} {'CLI':>7}")
+    print(f"{'':>12} {'frames/s (wall)':>26} {'vs plain':>15} {'plain':>8} {'fast':>8} "
+          f"{'CLI marg':>8} {'vs plain':>7} {'m':>9} {'in process':>15} {'peak':>7}")
+    for frames in (int(f) for f in args.frames.split(",")):
+        for tta in (t == "on" for t in args.tta.split(",")):
+            print(bench_one(frames, tta, model, lifter, cli, args), flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
