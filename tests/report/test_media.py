@@ -73,6 +73,32 @@ def test_animation_gif_is_subsampled_to_100_frames(tmp_path):
         assert im.info["duration"] == pytest.approx(5000 / 99, abs=10)
 
 
+def test_animation_plays_at_the_recordings_speed_at_60_hz(tmp_path):
+    ref = walking_h36m17(100)  # 1.65 s at 60 Hz: 50 GIF frames per second at most
+    panel = Panel("walker", ref, bones_between("h36m17", _h36m()), "black")
+    path = write_animation([panel], 60.0, tmp_path / "anim", max_frames=100)
+    with Image.open(path) as im:
+        assert im.n_frames == 83 and im.info["duration"] == 20
+
+
+def test_rendered_panel_draws_each_bone_where_the_view_projects_it():
+    pts = np.zeros((2, 2, 3))
+    pts[:, 1, 2] = 1.0  # a vertical 1 m bone, the same in both frames
+    pts[1] += [0.3, 0.0, 0.0]  # moved sideways in frame 1: the panel follows the body
+    panel = Panel("bone", pts, [(1, 0)], "tab:red")
+    frames = animation.render_frames([panel], np.arange(2), size_px=120)
+    assert frames.shape == (2, 120, 120, 3)
+    np.testing.assert_array_equal(frames[0], frames[1])
+    centre, half = animation._limits([pts[[0, 0]]])  # both frames, followed, are frame 0
+    (u0, v0), (u1, v1) = animation.project_panel(pts[0], centre, half, 120)
+    assert v0 > v1 and abs(u0 - u1) < 1  # upright: the vertical bone is drawn vertical
+    for a in np.linspace(0.1, 0.9, 5):  # red along the bone, white beside it
+        u, v = round(u0 + a * (u1 - u0)), round(v0 + a * (v1 - v0))
+        r, g, b = frames[0][v, u].astype(int)
+        assert r > 150 and g < 100 and b < 100
+        assert frames[0][v, min(u + 15, 119)].min() > 200
+
+
 def test_animation_falls_back_to_mp4_without_pillow(tmp_path, monkeypatch):
     monkeypatch.setattr(animation, "pillow_available", lambda: False)
     ref = walking_h36m17(24)

@@ -5,8 +5,9 @@ compared to the reference is drawn on the common joints after the comparison's a
 (reference frame), with the reference in light grey behind it; a pipeline without a
 comparison is drawn alone in its own frame. Each panel follows the body: every frame is
 shifted horizontally by the mean of its joints (the reference's, behind a pipeline), so that
-a walker stays in view. At most `max_frames` frames, evenly subsampled, played at the
-recording's speed.
+a walker stays in view. At most `max_frames` frames (and 50 per second of recording),
+evenly subsampled, played at the recording's speed. Drawn with OpenCV in an orthographic view
+(`view_axes`, matplotlib's default 3D view): matplotlib's 3D axes took ~0.1 s per frame.
 """
 
 from __future__ import annotations
@@ -18,15 +19,21 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from matplotlib.animation import PillowWriter
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from matplotlib.colors import to_rgb
 
 from posearena.errors import InvalidInputError
 from posearena.skeletons import canonical_names, get_skeleton
 from posearena_gateway.comparison import Comparison
 from posearena_gateway.references.sequence import Sequence3D
 from posearena_gateway.report.figures import REF_COLOUR, colour
+
+#: Width and height of one animated panel, px; the title strip at its top, px.
+PANEL_PX = 180
+TITLE_PX = 18
+GHOST_RGB = (191, 191, 191)
+FLOOR_RGB = (204, 204, 204)
+#: Most GIF frames per second of recording (delays of 2/100 s play as written everywhere).
+GIF_MAX_FPS = 50.0
 
 
 @dataclass
@@ -107,16 +114,6 @@ def build_panels(
     return panels
 
 
-def _segments(points: np.ndarray, bones: list[tuple[int, int]]) -> np.ndarray:
-    """(T, 3 * B, 3) polyline with a NaN break after every bone."""
-    t = points.shape[0]
-    out = np.full((t, 3 * len(bones), 3), np.nan)
-    for b, (i, j) in enumerate(bones):
-        out[:, 3 * b] = points[:, i]
-        out[:, 3 * b + 1] = points[:, j]
-    return out
-
-
 def _follow(points: np.ndarray, anchor: np.ndarray) -> np.ndarray:
     """(T, K, 3) z-up points minus the per-frame horizontal mean of `anchor` (T, K', 3)."""
     with warnings.catch_warnings():
@@ -131,8 +128,122 @@ def _limits(arrs: list[np.ndarray]) -> tuple[np.ndarray, float]:
     pts = pts[np.isfinite(pts).all(axis=1)]
     if not len(pts):
         return np.zeros(3), 1.0
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    return (lo + hi) / 2, max(float((hi - lo).max()) / 2, 0.1)
+    # 1st-99th percentile: a few wild frames (a lost joint) must not shrink the body to a dot
+    lo, hi = np.percentile(pts, [1.0, 99.0], axis=0)
+    return (lo + hi) / 2, max(float((hi - lo).max()) / 2 * 1.1, 0.1)
+
+
+#: View of every panel: azimuth and elevation of the viewer, degrees (matplotlib's 3D default).
+VIEW_AZIM_DEG = -60.0
+VIEW_ELEV_DEG = 30.0
+
+
+def view_axes(azim_deg: float = VIEW_AZIM_DEG,
+              elev_deg: float = VIEW_ELEV_DEG) -> tuple[np.ndarray, np.ndarray]:
+    """Screen axes of an orthographic view of z-up space from (azimuth, elevation) degrees.
+
+    Returns:
+        (right, up): unit (3,) vectors; a point p (m) is drawn at (p @ right, p @ up).
+    """
+    a, e = np.radians(azim_deg), np.radians(elev_deg)
+    right = np.array([-np.sin(a), np.cos(a), 0.0])
+    up = np.array([-np.sin(e) * np.cos(a), -np.sin(e) * np.sin(a), np.cos(e)])
+    return right, up
+
+
+def project_panel(points: np.ndarray, centre: np.ndarray, half: float,
+                  size_px: int) -> np.ndarray:
+    """Pixel positions of z-up points (..., 3) m in a square panel of `size_px` px.
+
+    The cube `centre` ± `half` (m) fills the panel below its title strip; x right, y down.
+
+    Returns:
+        (..., 2) float px (NaN where the point is NaN).
+    """
+    right, up = view_axes()
+    rel = np.asarray(points, dtype=np.float64) - centre
+    scale = (size_px - TITLE_PX) / (2.0 * half * np.sqrt(2.0))
+    u = size_px / 2.0 + scale * (rel @ right)
+    v = TITLE_PX + (size_px - TITLE_PX) / 2.0 - scale * (rel @ up)
+    return np.stack([u, v], axis=-1)
+
+
+def _rgb(c: str | tuple) -> tuple[int, int, int]:
+    r, g, b = to_rgb(c)
+    return round(255 * r), round(255 * g), round(255 * b)
+
+
+def _draw_skeleton(img: np.ndarray, px: np.ndarray, bones: list[tuple[int, int]],
+                   rgb: tuple[int, int, int], width: int, dots: bool) -> None:
+    """Draw bones (and joint dots) of one frame's (K, 2) px points onto an RGB image."""
+    ok = np.isfinite(px).all(axis=1)
+    q = np.round(px * 16).astype(np.int64, copy=False) if ok.any() else None
+    if q is None:
+        return
+    for i, j in bones:
+        if ok[i] and ok[j]:
+            cv2.line(img, tuple(q[i]), tuple(q[j]), rgb, width, cv2.LINE_AA, shift=4)
+    if dots:
+        for k in np.flatnonzero(ok):
+            cv2.circle(img, tuple(q[k]), 2 * 16, rgb, -1, cv2.LINE_AA, shift=4)
+
+
+def _title(img: np.ndarray, text: str, x0: int, width: int) -> None:
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.45
+    (tw, _), _ = cv2.getTextSize(text, font, scale, 1)
+    if tw > width - 4:
+        scale *= (width - 4) / tw
+        (tw, _), _ = cv2.getTextSize(text, font, scale, 1)
+    cv2.putText(img, text, (x0 + (width - tw) // 2, TITLE_PX - 6), font, scale, (0, 0, 0), 1,
+                cv2.LINE_AA)
+
+
+class _PanelFrames:
+    """One panel's subsampled, body-following points projected to px, ready to draw."""
+
+    def __init__(self, p: Panel, idx: np.ndarray, size_px: int) -> None:
+        anchor = (p.points if p.ghost is None else p.ghost)[idx]
+        pts = _follow(p.points[idx], anchor)
+        ghost = None if p.ghost is None else _follow(p.ghost[idx], anchor)
+        centre, half = _limits([pts] + ([ghost] if ghost is not None else []))
+        self.px = project_panel(pts, centre, half, size_px)
+        self.ghost_px = None if ghost is None else project_panel(ghost, centre, half, size_px)
+        floor = centre[2] - half
+        cx, cy = centre[0], centre[1]
+        cross = np.array([[cx - half, cy, floor], [cx + half, cy, floor],
+                          [cx, cy - half, floor], [cx, cy + half, floor]])
+        self.floor_px = project_panel(cross, centre, half, size_px)
+        self.panel = p
+
+    def draw(self, img: np.ndarray, f: int) -> None:
+        _draw_skeleton(img, self.floor_px, [(0, 1), (2, 3)], FLOOR_RGB, 1, dots=False)
+        if self.ghost_px is not None:
+            _draw_skeleton(img, self.ghost_px[f], self.panel.bones, GHOST_RGB, 2, dots=False)
+        _draw_skeleton(img, self.px[f], self.panel.bones, _rgb(self.panel.colour), 2, dots=True)
+
+
+def render_frames(panels: list[Panel], idx: np.ndarray, size_px: int = PANEL_PX) -> np.ndarray:
+    """Draw the panels side by side for the frames `idx`.
+
+    Args:
+        panels: from `build_panels`; idx: (F,) frame indices into every panel.
+        size_px: width and height of one panel, px.
+
+    Returns:
+        (F, size_px, size_px * len(panels), 3) uint8 RGB frames, white background.
+    """
+    prepared = [_PanelFrames(p, idx, size_px) for p in panels]
+    base = np.full((size_px, size_px * len(panels), 3), 255, np.uint8)
+    for k, p in enumerate(panels):
+        _title(base, p.title, k * size_px, size_px)
+    out = np.empty((len(idx), *base.shape), np.uint8)
+    for f in range(len(idx)):
+        img = base.copy()
+        for k, prep in enumerate(prepared):
+            view = img[:, k * size_px:(k + 1) * size_px]  # a view: drawing writes into img
+            prep.draw(view, f)
+        out[f] = img
+    return out
 
 
 def pillow_available() -> bool:
@@ -142,16 +253,19 @@ def pillow_available() -> bool:
 
 def write_animation(
     panels: list[Panel], fps: float, out_stem: Path, max_frames: int = 100,
-    panel_size_in: float = 2.2, dpi: int = 70,
+    size_px: int = PANEL_PX,
 ) -> Path | None:
-    """Animate `panels` side by side; GIF (PillowWriter) or, without Pillow, MP4 ('mp4v').
+    """Animate `panels` side by side; GIF (Pillow) or, without Pillow, MP4 ('mp4v').
+
+    Drawn with OpenCV in an orthographic view (`view_axes`), not matplotlib's 3D axes: the
+    same picture at a small fraction of the time (measured in bench/bench_report.py).
 
     Args:
         panels: from `build_panels`, all with the same number of frames T.
         fps: frame rate of the panels' frames, Hz.
         out_stem: output path without suffix (".gif" or ".mp4" is added).
         max_frames: most frames drawn (evenly subsampled).
-        panel_size_in: width and height of one panel, inches; dpi: resolution.
+        size_px: width and height of one panel, px.
 
     Returns:
         The written file, or None when there is nothing to draw.
@@ -161,57 +275,32 @@ def write_animation(
     if fps <= 0 or max_frames < 1:
         raise InvalidInputError("fps/max_frames", (fps, max_frames), "fps > 0 and >= 1 frame")
     t = min(p.points.shape[0] for p in panels)
-    idx = np.unique(np.linspace(0, t - 1, min(t, max_frames)).round().astype(int))
-    fig = Figure(figsize=(panel_size_in * len(panels), panel_size_in + 0.2), dpi=dpi)
-    canvas = FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0, right=1, bottom=0, top=0.9, wspace=0)
-    lines = []
-    for k, p in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), k + 1, projection="3d")
-        anchor = (p.points if p.ghost is None else p.ghost)[idx]
-        seg = _segments(_follow(p.points[idx], anchor), p.bones)
-        ghost = None if p.ghost is None else _segments(_follow(p.ghost[idx], anchor), p.bones)
-        centre, half = _limits([seg] + ([ghost] if ghost is not None else []))
-        for setter, c in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), centre, strict=True):
-            setter(c - half, c + half)
-        ax.set_box_aspect((1, 1, 1))
-        ax.set_axis_off()  # axes and ticks cost most of a 3D frame's drawing time
-        floor = centre[2] - half
-        ax.plot([centre[0] - half, centre[0] + half], [centre[1]] * 2, [floor] * 2, color="0.8")
-        ax.plot([centre[0]] * 2, [centre[1] - half, centre[1] + half], [floor] * 2, color="0.8")
-        ax.set_title(p.title, fontsize=8)
-        g = ax.plot([], [], [], color="0.75", lw=1.5)[0] if ghost is not None else None
-        m = ax.plot([], [], [], color=p.colour, lw=2, marker="o", ms=2)[0]
-        lines.append((m, seg, g, ghost))
-
-    def update(f: int) -> None:
-        for m, seg, g, ghost in lines:
-            m.set_data_3d(seg[f, :, 0], seg[f, :, 1], seg[f, :, 2])
-            if g is not None:
-                g.set_data_3d(ghost[f, :, 0], ghost[f, :, 1], ghost[f, :, 2])
-
+    # GIF delays are whole 1/100 s and browsers slow delays under 2/100 s down to 1/10 s:
+    # never more frames than 50 per second of recording, so it plays at the recording's speed
+    n = min(t, max_frames, int((t - 1) / fps * GIF_MAX_FPS) + 1)
+    idx = np.unique(np.linspace(0, t - 1, n).round().astype(int))
+    frames = render_frames(panels, idx, size_px)
     step_s = (idx[-1] - idx[0]) / fps / max(len(idx) - 1, 1) if len(idx) > 1 else 1.0 / fps
     play_fps = max(1.0, 1.0 / max(step_s, 1e-6))
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     if pillow_available():
+        from PIL import Image
+
         path = out_stem.with_suffix(".gif")
-        # FuncAnimation.save would draw every frame twice (draw_idle, then grab_frame): the
-        # PillowWriter is driven directly, one draw per frame (half the time).
-        writer = PillowWriter(fps=play_fps)
-        with writer.saving(fig, str(path), dpi):
-            for f in range(len(idx)):
-                update(f)
-                writer.grab_frame()
+        # one palette for every frame (no colour flicker), taken from all frames at once
+        strip = Image.fromarray(frames.reshape(-1, frames.shape[2], 3)[::4])
+        palette = strip.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        images = [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE)
+                  for f in frames]
+        images[0].save(path, save_all=True, append_images=images[1:], loop=0,
+                       duration=10 * round(100.0 / play_fps), optimize=False)
         return path
     path = out_stem.with_suffix(".mp4")
-    w, h = canvas.get_width_height()
+    h, w = frames.shape[1:3]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), play_fps, (w, h))
     try:
-        for f in range(len(idx)):
-            update(f)
-            canvas.draw()
-            rgba = np.asarray(canvas.buffer_rgba())
-            writer.write(cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR))
+        for f in frames:
+            writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     finally:
         writer.release()
     return path

@@ -69,7 +69,7 @@ def cycle_figures(metrics: dict, out_dir: Path,
         if threshold:
             for y in (-threshold, threshold):
                 bottom.axhline(y, color="k", lw=0.8, ls="--")
-        top.set_title(f"{angle.replace('_', ' ')}: mean ± SD over repetitions")
+        top.set_title(f"{angle.replace('_', ' ')}: mean ± SD over repetitions", y=1.0)
         top.set_ylabel("angle (deg)")
         bottom.set_ylabel("error (deg)")
         bottom.set_xlabel("% of repetition")
