@@ -20,10 +20,13 @@ from dataclasses import dataclass, replace
 from posearena.errors import InvalidInputError
 from posearena.skeletons import get_skeleton
 
-# Default input height of mobilenet_thin, measured (bench/openpose_agreement.py,
-# bench/bench_openpose.py, Pose2Sim clip): joints within 10 % of the torso of BlazePose's
-# 37 / 57 / 65 % at 256 / 368 / 512 px, frames/s 10.1 / 4.5 / 1.7: 368 keeps most of the
-# agreement at 2.6x the speed of 512.
+# Default input height of mobilenet_thin, measured on the Pose2Sim demo clips (1080x1920):
+# joints within 10 % of the torso of BlazePose's (bench/openpose_agreement.py, 400 frames)
+# 37 / 57 / 61 / 65 % at 256 / 368 / 432 / 512 px (subject found in 94 % of frames at 368,
+# 100 % at 432); CPU ms per frame, network + parsing, 2 threads, one run on the shared 2-core
+# machine (bench/bench_openpose.py): onnxruntime 32 / 70 / 96, OpenCV DNN 43 / 84 / 114 at
+# 256 / 368 / 432 px. 368 stays: 432 would buy 4 points of agreement for 1.4x the CPU of
+# 368, more than onnxruntime saved (0.8x of OpenCV at 368), and the demo's time is the limit.
 DEFAULT_TF_NET_HEIGHT = 368
 
 
