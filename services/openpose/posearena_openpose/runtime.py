@@ -9,7 +9,7 @@ ONNX bytes; `load_onnx` runs them with the chosen engine behind one `forward(blo
   opencv        cv2.dnn.readNetFromONNX; `threads` > 0 sets cv2.setNumThreads (process-wide)
 "auto" takes onnxruntime when it can be imported, else OpenCV. Measured on the demo clip
 (bench/bench_openpose.py): mobilenet_thin at 368 px, 1 thread, CPU ms per frame, onnxruntime
-1.32 about 25 % below OpenCV 5.1 (the converter pads its 921-channel concatenations for
+1.32 about 20 % below OpenCV 5.1 (the converter pads its 921-channel concatenations for
 onnxruntime's blocked layout, see `channel_layout`).
 """
 
