@@ -43,6 +43,7 @@ SLOW_MODULES = {
     "multiperson/test_association.py",
     "multiperson/test_bgr_crops.py",
     "multiperson/test_landmark_model.py",
+    "multiperson/test_redetect.py",
     "multiperson/test_blazepose_multi.py",
     "openpose/test_detect_tracks.py",
     "openpose/test_pipelines_e2e.py",

@@ -4,7 +4,8 @@ LiteRT (`ai-edge-litert`), no MediaPipe graph; no gRPC here.
 Per frame: every tracked person's ROI (from their previous landmarks 33/34, MediaPipe's
 auxiliary alignment points) goes through the landmark model; a person whose pose flag drops
 below `min_tracking_confidence`, or who duplicates another tracked person, is dropped. While
-fewer people are tracked than `max_people` (always in image mode), the detector runs on
+fewer people are tracked than `max_people` (always in image mode; on every
+`REDETECT_FRAMES`-th frame unless a track just ended), the detector runs on
 overlapping square tiles of the frame plus the whole frame letterboxed (a portrait 1088x1920
 frame squeezed into the detector's 224x224 input loses people), detections already covered by
 a tracked person are skipped and the others start new tracks. Track ids are the estimator's
@@ -53,6 +54,11 @@ LANDMARK_OUTPUTS = ("Identity", "Identity_1", "Identity_4")
 # landmark model, best of 5 x 15 runs on the 2-core machine: 11.3 ms with 1 thread, 12.1 ms
 # with 2; the unpruned one 14.2 vs 17.2) and the other core decodes and sends the next frames.
 NUM_THREADS = 1
+# While fewer than max_people are tracked and no track ended in this frame, the detector
+# (4 views of a portrait 1088x1920 frame, ~42 ms CPU) runs on every REDETECT_FRAMES-th frame
+# only: a person entering is found up to REDETECT_FRAMES - 1 frames late (50 ms at 60
+# frames/s), one whose track just ended is looked for at once, in image mode every frame.
+REDETECT_FRAMES = 4
 
 
 @functools.lru_cache(maxsize=2)
@@ -169,11 +175,13 @@ class MultiPoseEstimator:
         self._anchors = ssd_anchors(INPUT_SIZE)
         self._tracks: list[_Track] = []
         self._next_id = 0
+        self._since_detect: int | None = None  # frames since the detector ran (None: never)
         self._bgr = False  # the frame being processed is BGR: crops are reversed to RGB
 
     def close(self) -> None:
         """Forget the tracks (the interpreters are freed with the object)."""
         self._tracks = []
+        self._since_detect = None
 
     def _patch(self, image: np.ndarray, roi: Roi, side: int) -> np.ndarray:
         """(side, side, 3) uint8 RGB crop of the ROI (from a BGR frame: channels reversed in
@@ -257,7 +265,13 @@ class MultiPoseEstimator:
             if found is not None:
                 results.append(found)
         results = self._dedupe(results)
-        if len(results) < self.max_people:
+        since = None if self._since_detect is None else self._since_detect + 1
+        self._since_detect = since
+        lost = len(results) < len(self._tracks)
+        if len(results) < self.max_people and (
+            self.image_mode or lost or since is None or since >= REDETECT_FRAMES
+        ):
+            self._since_detect = 0
             for det in self.detect_people(rgb):
                 if len(results) >= self.max_people:
                     break
