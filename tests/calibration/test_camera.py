@@ -11,6 +11,7 @@ from posearena.calibration import (
     camera_from_proto,
     camera_to_proto,
     matrix_to_rodrigues,
+    normalize_views,
     rodrigues_to_matrix,
 )
 from posearena.errors import InvalidInputError
@@ -60,6 +61,25 @@ def test_undistort_inverts_distortion():
     with_nan[3] = np.nan
     out = cam.undistort_points(with_nan)
     assert np.isnan(out[3]).all() and np.isfinite(np.delete(out, 3, axis=0)).all()
+
+
+def test_normalize_views_equals_each_camera_alone():
+    """Several views undistorted at once (different lenses: strong, tangential-free, none, 4
+    coefficients; NaN pixels) give each camera's own normalize_points."""
+    cams = [_camera(), _camera(dist=(-0.1, 0.02, 0.0, 0.0, 0.0)), _camera(dist=()),
+            _camera(dist=(0.05, -0.01, 0.002, 0.001))]
+    px = np.stack([c.project(_points_in_view(c, 300, seed=i)) for i, c in enumerate(cams)])
+    px[1, 7] = np.nan
+    x, y = normalize_views(cams, px)
+    for c, cam in enumerate(cams):
+        alone = cam.normalize_points(px[c])
+        assert np.allclose(x[c], alone[:, 0], rtol=0, atol=1e-12, equal_nan=True)
+        assert np.allclose(y[c], alone[:, 1], rtol=0, atol=1e-12, equal_nan=True)
+        ref = cv2.undistortPoints(px[c].reshape(-1, 1, 2), cam.K, cam.dist).reshape(-1, 2)
+        ok = np.isfinite(ref).all(axis=1)
+        assert np.abs(np.stack([x[c], y[c]], -1)[ok] - ref[ok]).max() < 1e-4
+    assert np.isnan(x[1, 7]) and np.isnan(y[1, 7])
+    assert np.isfinite(np.delete(x, 7, axis=1)).all()
 
 
 def test_rodrigues_matches_opencv():

@@ -4,7 +4,7 @@ Axes are OpenCV's (x right, y down, z forward), world->camera X_cam = R X + t in
 pixels with the origin at the top-left pixel centre.
 """
 
-from posearena.calibration.camera import Camera
+from posearena.calibration.camera import Camera, normalize_views
 from posearena.calibration.io import detect_format, load_calibration, save_calibration
 from posearena.calibration.opencv_fs import parse_opencv, read_opencv, write_opencv
 from posearena.calibration.proto import camera_from_proto, camera_to_proto
@@ -31,6 +31,7 @@ __all__ = [
     "load_calibration",
     "look_at_rotation",
     "matrix_to_rodrigues",
+    "normalize_views",
     "parse_opencv",
     "parse_qualisys",
     "parse_toml",

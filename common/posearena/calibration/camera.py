@@ -6,6 +6,7 @@ pixels with the origin at the top-left pixel centre.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,53 +163,8 @@ class Camera:
             1e-13, at most 30 iterations).
         """
         p = np.asarray(pixels, dtype=np.float64)
-        K = self.K
-        yd = (p[..., 1] - K[1, 2]) * (1.0 / K[1, 1])
-        xd = (p[..., 0] - K[0, 2] - K[0, 1] * yd) * (1.0 / K[0, 0])
-        if not np.any(self.dist):
-            return np.stack([xd, yd], axis=-1)
-        k1, k2, p1, p2 = (float(v) for v in self.dist[:4])
-        k3 = float(self.dist[4]) if self.dist.size > 4 else 0.0
-        missing = ~(np.isfinite(xd) & np.isfinite(yd))
-        any_missing = bool(missing.any())
-        if any_missing:
-            xd[missing] = 0.0
-            yd[missing] = 0.0
-        tangential = p1 != 0.0 or p2 != 0.0
-        x, y = xd.copy(), yd.copy()
-        r2, s, tmp = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-        for _ in range(_UNDISTORT_ITERS):
-            np.multiply(x, x, out=r2)
-            np.multiply(y, y, out=tmp)
-            r2 += tmp
-            # s = 1 / (1 + r2 (k1 + r2 (k2 + r2 k3)))
-            np.multiply(r2, k3, out=s)
-            s += k2
-            s *= r2
-            s += k1
-            s *= r2
-            s += 1.0
-            np.reciprocal(s, out=s)
-            if tangential:
-                xy = x * y
-                dx = 2.0 * p1 * xy + p2 * (r2 + 2.0 * x * x)
-                dy = p1 * (r2 + 2.0 * y * y) + 2.0 * p2 * xy
-                x_new = (xd - dx) * s
-                y_new = (yd - dy) * s
-            else:
-                x_new = xd * s
-                y_new = yd * s
-            np.subtract(x_new, x, out=tmp)
-            step = np.max(np.abs(tmp, out=tmp), initial=0.0)
-            np.subtract(y_new, y, out=tmp)
-            step = max(step, np.max(np.abs(tmp, out=tmp), initial=0.0))
-            x, y = x_new, y_new
-            if step < _UNDISTORT_TOL:
-                break
-        if any_missing:
-            x[missing] = np.nan
-            y[missing] = np.nan
-        return np.stack([x, y], axis=-1)
+        x, y = normalize_views([self], p.reshape(1, -1, 2))
+        return np.stack([x[0], y[0]], axis=-1).reshape(p.shape)
 
     def undistort_points(self, pixels: np.ndarray) -> np.ndarray:
         """Remove lens distortion from pixel coordinates.
@@ -226,3 +182,67 @@ class Camera:
         """A copy of this camera under another name."""
         return Camera(name, self.width, self.height, self.K.copy(), self.dist.copy(),
                       self.R.copy(), self.t.copy())
+
+
+def normalize_views(cameras: Sequence[Camera], pixels: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`Camera.normalize_points` of several views at once, as coordinate planes.
+
+    Args:
+        cameras: C cameras; view c was seen by cameras[c].
+        pixels: (C, n, 2) distorted px (NaN allowed).
+
+    Returns:
+        x, y: (C, n) undistorted normalised coordinates (NaN where the pixel is), by OpenCV's
+        fixed-point iteration until every view's step is below 1e-13 (at most 30 iterations).
+    """
+    p = np.asarray(pixels, dtype=np.float64)
+    K = np.stack([cam.K for cam in cameras])
+    fx, skew, cx = (K[:, 0, i, None] for i in range(3))
+    fy, cy = K[:, 1, 1, None], K[:, 1, 2, None]
+    yd = (p[..., 1] - cy) * (1.0 / fy)
+    xd = (p[..., 0] - cx - skew * yd) * (1.0 / fx)
+    dist = np.stack([np.pad(cam.dist, (0, 5 - cam.dist.size)) for cam in cameras])
+    if not np.any(dist):
+        return xd, yd
+    k1, k2, p1, p2, k3 = (dist[:, i, None] for i in range(5))
+    missing = ~(np.isfinite(xd) & np.isfinite(yd))
+    any_missing = bool(missing.any())
+    if any_missing:
+        xd[missing] = 0.0
+        yd[missing] = 0.0
+    tangential = bool(np.any(dist[:, 2:4]))
+    x, y = xd.copy(), yd.copy()
+    r2, s, tmp = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    for _ in range(_UNDISTORT_ITERS):
+        np.multiply(x, x, out=r2)
+        np.multiply(y, y, out=tmp)
+        r2 += tmp
+        # s = 1 / (1 + r2 (k1 + r2 (k2 + r2 k3)))
+        np.multiply(r2, k3, out=s)
+        s += k2
+        s *= r2
+        s += k1
+        s *= r2
+        s += 1.0
+        np.reciprocal(s, out=s)
+        if tangential:
+            xy = x * y
+            dx = 2.0 * p1 * xy + p2 * (r2 + 2.0 * x * x)
+            dy = p1 * (r2 + 2.0 * y * y) + 2.0 * p2 * xy
+            x_new = (xd - dx) * s
+            y_new = (yd - dy) * s
+        else:
+            x_new = xd * s
+            y_new = yd * s
+        np.subtract(x_new, x, out=tmp)
+        step = np.max(np.abs(tmp, out=tmp), initial=0.0)
+        np.subtract(y_new, y, out=tmp)
+        step = max(step, np.max(np.abs(tmp, out=tmp), initial=0.0))
+        x, y = x_new, y_new
+        if step < _UNDISTORT_TOL:
+            break
+    if any_missing:
+        x[missing] = np.nan
+        y[missing] = np.nan
+    return x, y

@@ -7,8 +7,9 @@ M = Σ_c w_c² (a aᵀ + b bᵀ), expands into
     M = Σ_c w_c² [ (u² + v²) P₃P₃ᵀ − u (P₃P₁ᵀ + P₁P₃ᵀ) − v (P₃P₂ᵀ + P₂P₃ᵀ) + P₁P₁ᵀ + P₂P₂ᵀ ],
 
 a fixed set of four 4×4 matrices per view times four per-point coefficients, so M for all
-points is four small matrix products (16, C) @ (C, N). X then solves the 3×3 system
-M[:3, :3] X = −M[:3, 3] (the point with homogeneous coordinate 1) by the closed-form inverse.
+points is one thin matrix product (9, 4C) @ (4C, N) (the 9 entries the solve needs). X then
+solves the 3×3 system M[:3, :3] X = −M[:3, 3] (the point with homogeneous coordinate 1) by the
+closed-form inverse.
 
 The algebraic residual of a view is its depth times its normalised reprojection error, so a
 second pass with weights w_c · f_c / depth_c minimises (to first order) the confidence-
@@ -20,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from posearena.errors import InvalidInputError
+from posearena_stereo.products import thin_matmul
 
 # |det M33| below this fraction of (trace M33 / 3)³ counts as singular (degenerate geometry)
 _DET_RTOL = 1e-10
@@ -82,6 +84,15 @@ def solve_normal3(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X, ok
 
 
+def weighted_system(extrinsics: np.ndarray) -> np.ndarray:
+    """(9, 4C): the entries of :func:`view_blocks` that the 3×3 solve needs, as one matrix
+    to multiply the stacked per-point coefficients (u² + v², u, v, 1) × w² of every view
+    (coefficient-major: column k·C + c)."""
+    blocks = view_blocks(extrinsics)  # (C, 4, 16)
+    C = blocks.shape[0]
+    return np.ascontiguousarray(blocks[:, :, _NEEDED].transpose(2, 1, 0).reshape(9, 4 * C))
+
+
 def solve_weighted(u: np.ndarray, v: np.ndarray, uv2: np.ndarray, B: np.ndarray,
                    w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One weighted linear solve.
@@ -89,26 +100,20 @@ def solve_weighted(u: np.ndarray, v: np.ndarray, uv2: np.ndarray, B: np.ndarray,
     Args:
         u, v: (C, N) undistorted normalised coordinates, finite (0 where w == 0).
         uv2: (C, N) u² + v².
-        B: (4C, 9) from :func:`normal_blocks`.
+        B: (9, 4C) from :func:`weighted_system`.
         w: (C, N) non-negative weights (0 = view not used).
 
     Returns:
         X (3, N) m (NaN where singular) and ok (N,) bool.
     """
-    C = w.shape[0]
-    w2 = w * w
-    Bk = B.reshape(C, 4, 9)
-    M = Bk[:, 3].T @ w2
-    M += Bk[:, 0].T @ (w2 * uv2)
-    M += Bk[:, 1].T @ (w2 * u)
-    M += Bk[:, 2].T @ (w2 * v)
-    return solve_normal3(M)
-
-
-def normal_blocks(extrinsics: np.ndarray) -> np.ndarray:
-    """(4C, 9): the entries of :func:`view_blocks` that the 3×3 solve needs."""
-    blocks = view_blocks(extrinsics)
-    return np.ascontiguousarray(blocks[:, :, _NEEDED].reshape(-1, 9))
+    C, N = w.shape
+    k = np.empty((4, C, N))
+    w2 = k[3]
+    np.multiply(w, w, out=w2)
+    np.multiply(w2, uv2, out=k[0])
+    np.multiply(w2, u, out=k[1])
+    np.multiply(w2, v, out=k[2])
+    return solve_normal3(thin_matmul(B, k.reshape(4 * C, N)))
 
 
 def depths(X: np.ndarray, extrinsics: np.ndarray) -> np.ndarray:
@@ -145,22 +150,40 @@ def triangulate_dlt(
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (C, N):
         raise InvalidInputError("weights", w.shape, f"shape ({C}, {N})")
-    u = np.array(xn[..., 0])  # copies: zeroed below where not seen
-    v = np.array(xn[..., 1])
+    Xt, ok = triangulate_planar(xn[..., 0], xn[..., 1], w, extrinsics, focal_px, passes,
+                                min_views)
+    return Xt.T.copy(), ok
+
+
+def triangulate_planar(
+    u: np.ndarray,
+    v: np.ndarray,
+    weights: np.ndarray,
+    extrinsics: np.ndarray,
+    focal_px: np.ndarray | None = None,
+    passes: int = 2,
+    min_views: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`triangulate_dlt` on the coordinates u, v (C, N) of xn (NaN = not seen);
+    returns X as (3, N) m (NaN where not triangulated) and ok (N,) bool."""
+    C = weights.shape[0]
+    w = weights
     seen = np.isfinite(u + v + w) & (w > 0)
     all_seen = bool(seen.all())
-    if not all_seen:
+    if all_seen:
+        u, v = np.asarray(u, np.float64), np.asarray(v, np.float64)
+    else:
         w = np.where(seen, w, 0.0)
-        u[~seen] = 0.0
-        v[~seen] = 0.0
+        u = np.where(seen, u, 0.0)
+        v = np.where(seen, v, 0.0)
     if focal_px is not None:
         w = w * np.asarray(focal_px, dtype=np.float64)[:, None]
     uv2 = u * u + v * v
-    B = normal_blocks(extrinsics)
+    B = weighted_system(extrinsics)
     P3 = np.asarray(extrinsics, dtype=np.float64)[:, 2]
     Xt, ok = solve_weighted(u, v, uv2, B, w)
     for _ in range(max(passes, 1) - 1):
-        z = P3[:, :3] @ np.where(ok, Xt, 0.0) + P3[:, 3:4]
+        z = thin_matmul(P3[:, :3], np.where(ok, Xt, 0.0)) + P3[:, 3:4]
         behind = z <= 0
         if not all_seen:
             behind &= seen
@@ -171,6 +194,6 @@ def triangulate_dlt(
         ok |= ok2
     if min_views < C or not all_seen:
         ok &= seen.sum(axis=0) >= min_views
-    X = Xt.T.copy()
-    X[~ok] = np.nan
-    return X, ok
+    if not ok.all():
+        Xt[:, ~ok] = np.nan
+    return Xt, ok

@@ -126,38 +126,37 @@ def refine_points(
     if iterations < 0:
         raise InvalidInputError("iterations", iterations, "an integer >= 0")
     X = np.array(X, dtype=np.float64)
-    idx = np.flatnonzero(np.isfinite(X).all(axis=1))
+    finite = np.isfinite(X[:, 0] + X[:, 1] + X[:, 2])
+    every = bool(finite.all())
+    idx = np.arange(X.shape[0]) if every else np.flatnonzero(finite)
     if idx.size == 0 or iterations == 0:
         return X
+    sel = slice(None) if every else idx
     extrinsics = np.asarray(extrinsics, dtype=np.float64)
     C = extrinsics.shape[0]
     Rs = extrinsics[:, :, :3].reshape(3 * C, 3)
     t = extrinsics[:, :, 3].reshape(3 * C, 1)
     G = _system_matrix(extrinsics[:, :, :3])
-    u, v = xn[:, idx, 0], xn[:, idx, 1]
-    w = weights[:, idx]
-    used = (w > 0) & np.isfinite(u) & np.isfinite(v)
+    u, v, w = xn[:, sel, 0], xn[:, sel, 1], weights[:, sel]
+    used = np.isfinite(u + v) & (w > 0)
     w2 = np.where(used, w * w, 0.0)
     u, v = np.where(used, u, 0.0), np.where(used, v, 0.0)
     wx, wy = w2 * fxy[:, 0:1] ** 2, w2 * fxy[:, 1:2] ** 2
-    P = X[idx].T.copy()  # (3, n) points still moving
+    P = X[sel].T.copy()  # (3, n) points still moving
     pts = _Points(P, Rs, t, u, v, wx, wy, used)
     for _ in range(iterations):
         step, solvable = solve_normal3(pts.system(G, wx, wy))  # H step = -g; (3, n)
-        big = solvable & (np.abs(step).max(axis=0) > _STEP_TOL_M)
-        tiny = solvable & ~big
-        if tiny.any():  # converged: take the last sub-nanometre step and stop
-            X[idx[tiny]] = (P[:, tiny] + step[:, tiny]).T
-        if not big.all():
-            X[idx[~solvable]] = P[:, ~solvable].T
+        big = np.abs(step).max(axis=0) > _STEP_TOL_M  # NaN where not solvable: False
+        cost = pts.cost
+        if not big.all():  # converged: the last sub-nanometre step taken; unsolvable: kept
+            done = ~big
+            np.add(P, step, out=P, where=(done & solvable)[None])
+            X[idx[done]] = P[:, done].T
             keep = np.flatnonzero(big)
             if keep.size == 0:
                 return X
-            idx, P, step = idx[keep], P[:, keep], step[:, keep]
+            idx, P, step, cost = idx[keep], P[:, keep], step[:, keep], cost[keep]
             u, v, wx, wy, used = (a[:, keep] for a in (u, v, wx, wy, used))
-            cost = pts.cost[keep]
-        else:
-            cost = pts.cost
         P_new = P + step
         new = _Points(P_new, Rs, t, u, v, wx, wy, used)
         accept = new.front & (new.cost <= cost)

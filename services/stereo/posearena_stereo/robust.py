@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from posearena.errors import InvalidInputError
-from posearena_stereo.dlt import triangulate_dlt
-from posearena_stereo.reprojection import mean_error, view_errors
+from posearena_stereo.dlt import triangulate_planar
+from posearena_stereo.reprojection import error_summary, planar_errors
 
 
 class ViewSet:
@@ -42,13 +42,13 @@ class ViewSet:
         reprojection error (n,) px.
         """
         obs = self.xn[:, idx] if xn is None else xn
-        X, _ = triangulate_dlt(obs, self.extrinsics, w, self.focal, self.passes, min_views)
+        u, v = obs[..., 0], obs[..., 1]
+        Xt, _ = triangulate_planar(u, v, w, self.extrinsics, self.focal, self.passes,
+                                   min_views)
         used = w > 0
-        errors = view_errors(X, obs, self.extrinsics, self.fxy, used)
-        if reduce == "max":
-            worst = np.where(used, np.nan_to_num(errors, nan=np.inf), -np.inf).max(axis=0)
-            return X, np.where(used.any(axis=0), worst, np.nan)
-        return X, mean_error(errors, used)
+        mean, worst = error_summary(planar_errors(Xt, u, v, self.extrinsics, self.fxy, used),
+                                    used)
+        return Xt.T, worst if reduce == "max" else mean
 
 
 def drop_worst_views(

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posearena.calibration import Camera
+from posearena.calibration import Camera, normalize_views
 from posearena.cancellation import check_abandoned
-from posearena_stereo.dlt import triangulate_dlt
+from posearena_stereo.dlt import triangulate_planar
 from posearena_stereo.filtering import butterworth_lowpass, interpolate_gaps
 from posearena_stereo.flags import (
     INTERPOLATED,
@@ -22,7 +22,7 @@ from posearena_stereo.flags import (
 from posearena_stereo.leftright import Unswapped, resolve_left_right
 from posearena_stereo.options import SWAP_METHODS, TriangulationOptions, validate
 from posearena_stereo.refine import refine_points
-from posearena_stereo.reprojection import mean_error, view_errors
+from posearena_stereo.reprojection import error_summary, mean_error, planar_errors, view_errors
 from posearena_stereo.robust import ViewSet, drop_worst_views, swap_left_right
 
 __all__ = ["CHUNK_POINTS", "SWAP_METHODS", "TriangulationOptions", "TriangulationResult",
@@ -67,26 +67,31 @@ class _Sequence:
 
 
 def _observe(seq: _Sequence, sl: slice, kp: np.ndarray, conf: np.ndarray,
-             cameras: Sequence[Camera], opts: TriangulationOptions) -> None:
-    """Undistort the (C, n, 2) px ``kp`` of points ``sl`` and set their weights."""
-    for c, cam in enumerate(cameras):
-        seq.xn[c, sl] = cam.normalize_points(kp[c])
-    w = conf
-    seq.w[:, sl] = np.where(np.isfinite(w) & (w >= opts.min_confidence)
-                            & np.isfinite(seq.xn[:, sl]).all(-1) & (w > 0), w, 0.0)
+             cameras: Sequence[Camera], views: ViewSet, opts: TriangulationOptions) -> None:
+    """Undistort the (C, n, 2) px ``kp`` of points ``sl``, set their weights from the (C, n)
+    confidences ``conf`` and solve them (:func:`_solve_plain`)."""
+    u, v = normalize_views(cameras, kp)
+    ok = np.isfinite(u + v + conf) & (conf > 0)
+    if opts.min_confidence > 0:
+        ok &= conf >= opts.min_confidence
+    seq.xn[:, sl, 0] = u
+    seq.xn[:, sl, 1] = v
+    seq.w[:, sl] = w = np.where(ok, conf, 0.0)
+    _solve_plain(seq, sl, views, u, v, w)
 
 
-def _solve_plain(seq: _Sequence, sl: slice | np.ndarray, views: ViewSet) -> None:
-    """Plain weighted DLT (``views.passes`` passes) of points ``sl`` and their errors."""
-    xn, w = seq.xn[:, sl], seq.w[:, sl]
-    X, _ = triangulate_dlt(xn, views.extrinsics, w, views.focal, views.passes, 2)
+def _solve_plain(seq: _Sequence, sl: slice | np.ndarray, views: ViewSet,
+                 u: np.ndarray | None = None, v: np.ndarray | None = None,
+                 w: np.ndarray | None = None) -> None:
+    """Plain weighted DLT (``views.passes`` passes) of points ``sl`` and their errors, from
+    their observations u, v and weights w (C, n) when given (else read from seq)."""
+    if u is None or v is None or w is None:
+        u, v, w = seq.xn[:, sl, 0], seq.xn[:, sl, 1], seq.w[:, sl]
+    Xt, _ = triangulate_planar(u, v, w, views.extrinsics, views.focal, views.passes, 2)
     used = w > 0
-    ev = view_errors(X, xn, views.extrinsics, views.fxy, used)
-    seq.X[sl] = X
-    seq.mean[sl] = mean_error(ev, used)
-    seq.worst[sl] = np.where(used.any(axis=0),
-                             np.where(used, np.nan_to_num(ev, nan=np.inf), -np.inf).max(axis=0),
-                             np.nan)
+    seq.X[sl] = Xt.T
+    seq.mean[sl], seq.worst[sl] = error_summary(
+        planar_errors(Xt, u, v, views.extrinsics, views.fxy, used), used)
 
 
 def _triangulate_block(seq: _Sequence, sl: slice, views: ViewSet, J: int,
@@ -211,10 +216,8 @@ def triangulate_views(
     views = ViewSet(seq.xn, extr, fxy, opts.passes)
 
     def observe(t0: int, t1: int) -> None:
-        sl = slice(t0 * J, t1 * J)
-        _observe(seq, sl, kp[:, t0:t1].reshape(C, -1, 2), conf[:, t0:t1].reshape(C, -1),
-                 cameras, opts)
-        _solve_plain(seq, sl, views)
+        _observe(seq, slice(t0 * J, t1 * J), kp[:, t0:t1].reshape(C, -1, 2),
+                 conf[:, t0:t1].reshape(C, -1), cameras, views, opts)
 
     _for_blocks(T, J, opts.threads, observe)
     swapped = np.zeros((C, T, J), bool) if opts.try_swap_left_right else None
