@@ -76,7 +76,7 @@ def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path,
         joints += [j for j in d if j not in joints]
     if not joints:
         return None
-    fig = _new(max(6.0, 0.45 * len(joints) + 2), 3.6, bottom=0.3, left=0.08)
+    fig = _new(max(6.0, 0.45 * len(joints) + 2), 3.9, bottom=0.28, left=0.08, top=0.76)
     ax = fig.add_subplot()
     n = len(per_joint)
     width = 0.8 / max(n, 1)
@@ -87,10 +87,12 @@ def per_joint_figure(per_joint: dict[str, dict[str, float | None]], path: Path,
         ax.bar(x + (i - (n - 1) / 2) * width, vals, width, label=name, color=cols[name])
     ax.set_xticks(x, joints, rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("mean error (mm)")
-    ax.set_title("Per-joint position error (after alignment)", y=1.0)
+    fig.suptitle("Per-joint position error (after alignment)", y=0.98)
     top = np.nanmax([v for d in per_joint.values() for v in d.values() if v is not None] or [1])
-    ax.set_ylim(0, 1.3 * top)
-    ax.legend(fontsize=8, ncols=min(n, 4), loc="upper center")
+    ax.set_ylim(0, 1.05 * top)
+    # above the bars, not over them
+    ax.legend(fontsize=8, ncols=min(n, 3), loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 
