@@ -154,14 +154,15 @@ def _stage_ref(x: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
 
 @pytest.mark.parametrize(("a_channels", "m"), [(5, 1), (5, 2), (13, 1)])
 def test_concatenation_padded_to_the_channel_block(a_channels: int, m: int) -> None:
-    """A concatenation of 8 or 16 channels is padded to 16 with zero channels (8 + 8 or
-    none), and every layer after it computes what the unpadded graph does."""
+    """The 1x1 convolution's a channels get zero filters up to 16, the concatenation with
+    the 3 image channels zero channels up to 32, and every layer after them computes what
+    the unpadded graph does."""
     g, p = _stage_graph(a_channels, m)
     x = _image(9, 8)
     padded, _ = graphdef_to_onnx(parse_graphdef(g))
     plain, _ = graphdef_to_onnx(parse_graphdef(g), block=1)
-    assert (b"Pad" in padded) == ((a_channels + 3) % CHANNEL_BLOCK != 0)
-    assert b"Pad" not in plain
+    assert b"Pad" in padded and b"Pad" not in plain
+    assert len(padded) - len(plain) > 4 * (CHANNEL_BLOCK - a_channels) * 3  # zero filters
     want = _stage_ref(x, p)
     np.testing.assert_allclose(_forward(padded, x), want, atol=1e-3, rtol=1e-4)
     np.testing.assert_allclose(_forward(plain, x), want, atol=1e-3, rtol=1e-4)

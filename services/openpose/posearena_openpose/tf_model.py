@@ -19,7 +19,7 @@ from posearena_openpose.tf_graph import parse_graphdef
 from posearena_openpose.tf_onnx import graphdef_to_onnx
 
 CACHE_ENV = "POSEARENA_OPENPOSE_CACHE"
-CONVERTER_VERSION = 2  # 2: concatenations padded to CHANNEL_BLOCK channels
+CONVERTER_VERSION = 3  # 2: concatenations padded to CHANNEL_BLOCK channels; 3: conv outputs too
 
 
 class ChecksumError(ValueError):

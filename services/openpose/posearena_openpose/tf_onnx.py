@@ -11,10 +11,12 @@ returns (1, C, h, w): the NHWC -> NCHW transposition is done once here, on the w
   NCHW numbering.
 SAME padding is ONNX auto_pad SAME_UPPER (pad total max((ceil(n/s) - 1) s + k_eff - n, 0),
 the extra pixel at the end), TensorFlow's definition.
-With `block` > 1 a channel concatenation whose width is not a multiple of `block` (and is not
-the output) gets zero channels appended to its smallest input (ONNX Pad), and the layers
-reading it get zero weights there (`channel_layout`): same results, onnxruntime's blocked
-convolutions apply (see `channel_layout` for why and `CHANNEL_BLOCK`).
+With `block` > 1 a Conv2D whose output channels are not a multiple of `block` gets zero
+filters up to the next multiple, and a channel concatenation still not a multiple gets zero
+channels appended to its smallest input (ONNX Pad); the layers reading them get zero weights
+there (`channel_layout`), and nothing whose channels reach the output unchanged is padded:
+same results, onnxruntime's blocked convolutions apply (see `channel_layout` and
+`CHANNEL_BLOCK`).
 """
 
 from __future__ import annotations
@@ -116,6 +118,21 @@ class _Converter:
             for i in n.inputs:
                 if _ref(i):
                     self.users[_ref(i)] = self.users.get(_ref(i), 0) + 1
+        self.feeds_output = self._feeding_output()
+
+    def _feeding_output(self) -> set[str]:
+        """Nodes whose channels reach the output unchanged in order (no Conv2D between):
+        their output must not be padded."""
+        seen, todo = set(), [self.output]
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.graph:
+                continue
+            seen.add(name)
+            n = self.graph[name]
+            if n.op not in ("Conv2D", "Placeholder", "Const"):
+                todo += [_ref(i) for i in (n.inputs[:1] if n.op != "ConcatV2" else n.inputs)]
+        return seen
 
     def const(self, name: str, what: str) -> np.ndarray:
         node = self.graph[_ref(name)]
@@ -195,6 +212,9 @@ class _Converter:
         if n.op == "Conv2D":
             weights, group = lay.scatter(w.transpose(3, 2, 0, 1), 1), 1
             self.layout[n.name] = ChannelLayout.plain(m)
+            if n.name not in self.feeds_output and padding_needed(m, self.block):
+                self.layout[n.name] = ChannelLayout.plain(m).padded(padding_needed(m, self.block))
+                weights = self.layout[n.name].scatter(weights, 0)  # zero filters
         else:
             weights = lay.scatter(w.transpose(2, 3, 0, 1), 0)  # (C_width, M, kh, kw)
             weights, group = weights.reshape(lay.width * m, 1, kh, kw), lay.width
@@ -244,7 +264,7 @@ class _Converter:
             self.layout[n.name] = lays[0]
         else:
             extra = padding_needed(sum(lay.width for lay in lays), self.block)
-            if extra and n.name != self.output:
+            if extra and n.name not in self.feeds_output:
                 k = int(np.argmin([lay.width for lay in lays]))
                 pads = np.array([0, 0, 0, 0, 0, extra, 0, 0], np.int64)
                 self.inits.append(ox.tensor_int64(f"{n.name}.pads", pads))
@@ -264,8 +284,8 @@ def graphdef_to_onnx(nodes: list[TFNode], output: str | None = None,
         nodes: `tf_graph.parse_graphdef` result.
         output: name of the output node (None: the last node nothing consumes).
         source: file name for error messages.
-        block: channel multiple concatenations are padded to (1: no padding); when padding
-            would reach the output the graph is converted without it.
+        block: channel multiple convolution outputs and concatenations are padded to (1: no
+            padding); never those whose channels reach the output unchanged.
 
     Returns:
         (ONNX ModelProto bytes (opset 13) with input "image" (1, 3, H, W) float32 and one
@@ -289,8 +309,7 @@ def graphdef_to_onnx(nodes: list[TFNode], output: str | None = None,
         final = conv.value.get(out_name)
         if final is None:
             raise GraphFormatError(f"output {out_name!r} is a constant")
-        if not conv.layout[final].is_plain:
-            return graphdef_to_onnx(nodes, output, source, 1)
+        assert conv.layout[final].is_plain, "padding reached the output"
     except GraphFormatError as exc:
         raise GraphFormatError(f"{source}: {exc}") from exc
     ins = [ox.value_info(11, inputs[0].name, [1, 3, "H", "W"])]
