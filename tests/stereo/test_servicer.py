@@ -77,6 +77,32 @@ def test_multi_view_and_parallel(stub, rig):
     assert resp.coordinate_frame.startswith("left camera")
 
 
+def test_confidence_on_some_views_only(stub, rig):
+    """Views without confidences count 1: none given, all ones and one view's own low
+    confidences (under the floor: that view is not used) give what triangulate_views does."""
+    cams = rig.ring(3, distorted=True)
+    X = rig.body_points(12, 5)
+    obs = rig.observe(cams, X, noise_px=1.0)
+    ones = np.ones(obs.shape[:3])
+    none = from_tensor(stub.Triangulate(_request(obs, cams, min_confidence=0.3),
+                                        timeout=10).points_3d, "p")
+    req = _request(obs, cams, ones, min_confidence=0.3)
+    assert np.array_equal(none, from_tensor(stub.Triangulate(req, timeout=10).points_3d, "p"))
+    req = _request(obs, cams, min_confidence=0.3)
+    low = np.full(obs.shape[1:3], 0.2, np.float32)
+    low[:6] = 1.0
+    req.views[1].confidence.CopyFrom(to_tensor(low))
+    resp = stub.Triangulate(req, timeout=10)
+    conf = ones.copy()
+    conf[1] = low
+    direct = triangulate_views(obs.astype(np.float32), cams, conf,
+                               TriangulationOptions(max_reprojection_error_px=DEFAULT_MAX_ERROR_PX,
+                                                    drop_criterion="max", min_confidence=0.3))
+    assert np.array_equal(from_tensor(resp.points_3d, "p"), direct.points_3d)
+    used = from_tensor(resp.views_used, "v")
+    assert (used[:6] == 3).all() and (used[6:] == 2).all()
+
+
 def test_invalid_argument(stub, rig):
     cams = rig.ring(2)
     obs = rig.observe(cams, rig.body_points(8, 4))

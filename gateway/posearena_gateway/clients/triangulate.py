@@ -64,7 +64,9 @@ def triangulate(
     """
     views = []
     for i, (cam_id, k) in enumerate(zip(camera_ids, keypoints, strict=True)):
-        view = pose_pb2.View(camera_id=cam_id, keypoints=to_tensor(np.asarray(k, np.float64)))
+        k = np.asarray(k)  # float32 stays float32 on the wire (half the bytes, same values)
+        view = pose_pb2.View(camera_id=cam_id, keypoints=to_tensor(
+            k if k.dtype in (np.float32, np.float64) else k.astype(np.float64)))
         if confidence is not None:
             view.confidence.CopyFrom(to_tensor(np.asarray(confidence[i], np.float32)))
         views.append(view)

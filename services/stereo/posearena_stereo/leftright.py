@@ -48,6 +48,7 @@ from posearena_stereo.leftright_paths import (
     bone_differences,
     decide,
     mirrored_bones,
+    motion,
     robust_scale,
 )
 from posearena_stereo.reprojection import mean_error, view_errors
@@ -138,13 +139,14 @@ def _unswapped(views: ViewSet, w: np.ndarray, T: int, J: int, joints: np.ndarray
 
 
 def suspect_frames(X: np.ndarray, worst: np.ndarray, seen: np.ndarray, scales: Scales,
-                   cfg: LeftRightCosts) -> np.ndarray:
+                   cfg: LeftRightCosts, step: np.ndarray | None = None) -> np.ndarray:
     """(T,) bool frames whose unswapped solution needs the swap hypotheses.
 
     Args:
         X: (T, G, 3) unswapped paired joints, m; worst: (T, G) worst view's reprojection
             error, px; seen: (T, G) bool, the joint has a view with weight > 0.
         scales: robust scales of the sequence; cfg: the gate's thresholds (scale units).
+        step: (T-1, G) motion of X per frame (m) if already known.
     """
     T = X.shape[0]
     if cfg.gate <= 0:
@@ -152,7 +154,8 @@ def suspect_frames(X: np.ndarray, worst: np.ndarray, seen: np.ndarray, scales: S
     ok = np.isfinite(X[..., 0])
     bad = (~(worst <= cfg.gate * scales.px) & ok).any(axis=1)
     bad |= (seen & ~ok).any(axis=1)
-    step = np.linalg.norm(np.diff(X, axis=0), axis=-1)  # (T-1, G)
+    if step is None:
+        step = motion(X)  # (T-1, G)
     edge = ((step > cfg.gate_motion * scales.motion_m).any(axis=1)
             | (ok[1:] != ok[:-1]).any(axis=1))
     bad[1:] |= edge
@@ -210,18 +213,18 @@ def resolve_left_right(
     if unswapped is None:
         X0, err0, worst0 = _unswapped(views, w, T, J, joints)
     else:
-        X0, err0, worst0 = (a[:, joints] for a in (unswapped.X, unswapped.mean,
-                                                   unswapped.worst))
+        X0, err0, worst0 = (np.take(a, joints, axis=1) for a in (
+            unswapped.X, unswapped.mean, unswapped.worst))
     bones = mirrored_bones(parents, left, right) if parents is not None and cfg.symmetry > 0 \
         else np.empty((0, 4), int)
     plain = None if unswapped is None else unswapped.X
     asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right, plain)[:, :, 0]
             if bones.size else np.empty((0, T)))
-    scales = Scales(robust_scale(err0, cfg.min_px),
-                    robust_scale(np.linalg.norm(np.diff(X0, axis=0), axis=-1), cfg.min_motion_m),
+    step = motion(X0)
+    scales = Scales(robust_scale(err0, cfg.min_px), robust_scale(step, cfg.min_motion_m),
                     robust_scale(asym, cfg.min_bone_m))
-    seen = (w.reshape(C, T, J)[:, :, joints] > 0).any(axis=0)
-    suspect = suspect_frames(X0, worst0, seen, scales, cfg)
+    seen = (np.take(w.reshape(C, T, J), joints, axis=2) > 0).any(axis=0)
+    suspect = suspect_frames(X0, worst0, seen, scales, cfg, step)
     frames, fixed = _runs_with_anchors(suspect)
     if frames.size == 0:
         return swapped

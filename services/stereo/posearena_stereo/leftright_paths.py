@@ -36,6 +36,16 @@ def robust_scale(values: np.ndarray, floor: float) -> float:
     return max(float(np.median(finite)) if finite.size else floor, floor)
 
 
+def lengths(d: np.ndarray) -> np.ndarray:
+    """(...) Euclidean lengths of the vectors d (..., 3)."""
+    return np.sqrt(np.einsum("...i,...i->...", d, d))
+
+
+def motion(X: np.ndarray) -> np.ndarray:
+    """(T-1, G) distance (m) each joint of X (T, G, 3) moves from one frame to the next."""
+    return lengths(X[1:] - X[:-1])
+
+
 def truncated(values: np.ndarray, scale: float, cap: float, missing: float) -> np.ndarray:
     """values / scale, at most cap; ``missing`` where not finite."""
     return np.where(np.isfinite(values), np.minimum(values / scale, cap), missing)
@@ -77,7 +87,7 @@ def jumps(Xc: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray
     for t0 in range(0, T - 1, _CHUNK):
         t1 = min(T - 1, t0 + _CHUNK)
         d = Xc[:, t0:t1, :, None] - Xc[:, t0 + 1:t1 + 1, None]  # (B, t, M, M, G, 3)
-        dist = np.sqrt(np.einsum("...i,...i->...", d, d))
+        dist = lengths(d)
         seen = np.isfinite(Xc[:, t0:t1 + 1, :, :, 0])  # (B, t + 1, M, G)
         once = seen[:, :-1, :, None] != seen[:, 1:, None]
         out[:, t0:t1] = np.where(once, appear, truncated(dist, scale, cap, 0.0)).sum(axis=-1)
@@ -171,8 +181,7 @@ def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarra
             return X[:, :, slot[j]]
         return np.broadcast_to(fixed[:, None, central.index(j)], (T, K, 3))
 
-    return np.stack([np.abs(np.linalg.norm(point(lc) - point(lp), axis=-1)
-                            - np.linalg.norm(point(rc) - point(rp), axis=-1))
+    return np.stack([np.abs(lengths(point(lc) - point(lp)) - lengths(point(rc) - point(rp)))
                      for lc, lp, rc, rp in bones]).reshape(len(bones), T, K)
 
 

@@ -80,8 +80,9 @@ def preset_options(preset: TriangulationPreset, skeleton: str, fps: float
 
 def validate(keypoints: np.ndarray, cameras: Sequence[Camera],
               confidence: np.ndarray | None, opts: TriangulationOptions
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Check the inputs; (C, T, J, 2) px and (C, T, J) confidences as float64."""
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check the inputs; (C, T, J, 2) px and (C, T, J) confidences as float64 (None where
+    none were given: all 1)."""
     kp = np.asarray(keypoints, dtype=np.float64)
     if kp.ndim != 4 or kp.shape[-1] != 2:
         raise InvalidInputError("keypoints", kp.shape, "shape (C, T, J, 2) in px")
@@ -95,9 +96,8 @@ def validate(keypoints: np.ndarray, cameras: Sequence[Camera],
         raise InvalidInputError("keypoints", f"{C} views", "at least 2 views")
     if not 2 <= opts.min_views <= C:
         raise InvalidInputError("min_views", opts.min_views, f"2 <= min_views <= {C} views")
-    if confidence is None:
-        conf = np.ones((C, T, J))
-    else:
+    conf = None
+    if confidence is not None:
         conf = np.asarray(confidence, dtype=np.float64)
         if conf.shape != (C, T, J):
             raise InvalidInputError("confidence", conf.shape, f"shape {(C, T, J)}")

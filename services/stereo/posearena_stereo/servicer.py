@@ -47,26 +47,31 @@ def _people_views(request: pose_pb2.TriangulateRequest) -> tuple[list, list]:
     return kps, confs
 
 
-def _views(request: pose_pb2.TriangulateRequest) -> tuple[np.ndarray, np.ndarray]:
-    """(C, T, J, 2) keypoints px and (C, T, J) confidences (1 where not given)."""
+def _views(request: pose_pb2.TriangulateRequest) -> tuple[np.ndarray, np.ndarray | None]:
+    """(C, T, J, 2) keypoints px and (C, T, J) confidences (1 where a view has none; None
+    when no view has any)."""
     if len(request.views) < 2:
         raise InvalidInputError("views", f"{len(request.views)} views", "at least 2 views")
-    kps, confs = [], []
+    kps: np.ndarray | None = None
+    confs: np.ndarray | None = None
     for i, view in enumerate(request.views):
         kp = from_tensor(view.keypoints, f"views[{i}].keypoints", ndim=3, last_dim=2)
-        if kps and kp.shape != kps[0].shape:
+        if kps is None:
+            kps = np.empty((len(request.views), *kp.shape))
+        elif kp.shape != kps.shape[1:]:
             raise InvalidInputError(f"views[{i}].keypoints", kp.shape,
-                                    f"shape {kps[0].shape} like views[0] (same frames, joints)")
+                                    f"shape {kps.shape[1:]} like views[0] (same frames, joints)")
+        kps[i] = kp
         if view.HasField("confidence"):
             conf = from_tensor(view.confidence, f"views[{i}].confidence", ndim=2)
             if conf.shape != kp.shape[:2]:
                 raise InvalidInputError(f"views[{i}].confidence", conf.shape,
                                         f"shape {kp.shape[:2]} (T, J)")
-        else:
-            conf = np.ones(kp.shape[:2])
-        kps.append(kp.astype(np.float64))
-        confs.append(conf.astype(np.float64))
-    return np.stack(kps), np.stack(confs)
+            if confs is None:
+                confs = np.ones(kps.shape[:3])
+            confs[i] = conf
+    assert kps is not None
+    return kps, confs
 
 
 def _cameras(request: pose_pb2.TriangulateRequest) -> list[Camera]:
@@ -196,7 +201,7 @@ class StereoService(EstimatorService):
             rig = request.parallel
             points, error, flags = triangulate_parallel(
                 kps[0], kps[1], rig.focal_px, rig.baseline_m, rig.cx, rig.cy,
-                conf[0], conf[1], opts.min_confidence)
+                *((None, None) if conf is None else (conf[0], conf[1])), opts.min_confidence)
             views_used = np.where(np.isfinite(points).all(-1), 2, 0).astype(np.int32)
             frame = LEFT_FRAME
             details = {"mode": "parallel"}

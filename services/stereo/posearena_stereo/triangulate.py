@@ -66,17 +66,21 @@ class _Sequence:
     worst: np.ndarray
 
 
-def _observe(seq: _Sequence, sl: slice, kp: np.ndarray, conf: np.ndarray,
+def _observe(seq: _Sequence, sl: slice, kp: np.ndarray, conf: np.ndarray | None,
              cameras: Sequence[Camera], views: ViewSet, opts: TriangulationOptions) -> None:
     """Undistort the (C, n, 2) px ``kp`` of points ``sl``, set their weights from the (C, n)
-    confidences ``conf`` and solve them (:func:`_solve_plain`)."""
+    confidences ``conf`` (None: all 1) and solve them (:func:`_solve_plain`)."""
     u, v = normalize_views(cameras, kp)
-    ok = np.isfinite(u + v + conf) & (conf > 0)
-    if opts.min_confidence > 0:
-        ok &= conf >= opts.min_confidence
+    if conf is None:  # every confidence 1
+        w = (np.isfinite(u + v) & (opts.min_confidence <= 1.0)).astype(np.float64)
+    else:
+        ok = np.isfinite(u + v + conf) & (conf > 0)
+        if opts.min_confidence > 0:
+            ok &= conf >= opts.min_confidence
+        w = np.where(ok, conf, 0.0)
     seq.xn[:, sl, 0] = u
     seq.xn[:, sl, 1] = v
-    seq.w[:, sl] = w = np.where(ok, conf, 0.0)
+    seq.w[:, sl] = w
     _solve_plain(seq, sl, views, u, v, w)
 
 
@@ -217,7 +221,7 @@ def triangulate_views(
 
     def observe(t0: int, t1: int) -> None:
         _observe(seq, slice(t0 * J, t1 * J), kp[:, t0:t1].reshape(C, -1, 2),
-                 conf[:, t0:t1].reshape(C, -1), cameras, views, opts)
+                 None if conf is None else conf[:, t0:t1].reshape(C, -1), cameras, views, opts)
 
     _for_blocks(T, J, opts.threads, observe)
     swapped = np.zeros((C, T, J), bool) if opts.try_swap_left_right else None
