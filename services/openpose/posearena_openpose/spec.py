@@ -24,9 +24,10 @@ from posearena.skeletons import get_skeleton
 # joints within 10 % of the torso of BlazePose's (bench/openpose_agreement.py, 400 frames)
 # 37 / 57 / 61 / 65 % at 256 / 368 / 432 / 512 px (subject found in 94 % of frames at 368,
 # 100 % at 432); CPU ms per frame, network + parsing, 2 threads, one run on the shared 2-core
-# machine (bench/bench_openpose.py): onnxruntime 32 / 70 / 96, OpenCV DNN 43 / 84 / 114 at
-# 256 / 368 / 432 px. 368 stays: 432 would buy 4 points of agreement for 1.4x the CPU of
-# 368, more than onnxruntime saved (0.8x of OpenCV at 368), and the demo's time is the limit.
+# machine (bench/bench_openpose.py): onnxruntime 32 / 66 / 91, OpenCV DNN 39 / 76 / 111 at
+# 256 / 368 / 432 px (1 thread, 368 px: onnxruntime 52, OpenCV on the former unpadded graph
+# 71). 368 stays: 432 would buy 4 points of agreement for 1.4x the CPU of 368, more than
+# onnxruntime saved, and the demo's time is the limit.
 DEFAULT_TF_NET_HEIGHT = 368
 
 
