@@ -10,7 +10,7 @@ a model that loads on first use.
 from __future__ import annotations
 
 STARTUP_S = 60.0  # first call of a fresh service: model loading, JIT warm-up
-LIFT_S_PER_FRAME = 2e-3  # measured ~0.3 ms/frame (RF 243, 1024 ch, flip TTA, 2 threads)
+LIFT_S_PER_FRAME = 1e-2  # 0.3 ms/frame (RF 243, 1024 ch, TTA, 2 threads) quiet, 3.3 at load 11
 TRIANGULATE_S_PER_POINT = 50e-6  # measured >= 60 k points/s at the product's defaults
 DETECT_S_PER_FRAME = 10.0  # Keypoint R-CNN on CPU ~2 s/frame; BlazePose ~0.03 s/frame
 
