@@ -50,9 +50,9 @@ COVERED_DIST = 0.2  # detection hip centre within this * ROI side of a tracked h
 # The landmark model's outputs read here: landmarks (39 x 5), pose flag, world landmarks
 # (39 x 3); its segmentation mask and heatmaps are pruned away (see tflite_prune).
 LANDMARK_OUTPUTS = ("Identity", "Identity_1", "Identity_4")
-# LiteRT threads per model. One: a second thread costs more CPU per crop than it saves (pruned
-# landmark model, best of 5 x 15 runs on the 2-core machine: 11.3 ms with 1 thread, 12.1 ms
-# with 2; the unpruned one 14.2 vs 17.2) and the other core decodes and sends the next frames.
+# LiteRT threads per model. One: a second thread only adds CPU (2-core machine, CPU ms per
+# person in the estimator, crop included: 11.3 with 1 thread, 12.1 with 2; the bare unpruned
+# model, best of 5 x 20 runs: 14.2 vs 17.2), and the other core decodes and sends frames.
 NUM_THREADS = 1
 # While fewer than max_people are tracked and no track ended in this frame, the detector
 # (4 views of a portrait 1088x1920 frame, ~42 ms CPU) runs on every REDETECT_FRAMES-th frame
