@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 from tqdm import tqdm
@@ -27,6 +28,7 @@ class EventPrinter:
     def __init__(self) -> None:
         self._bars: dict[str, tqdm] = {}
         self._lock = threading.Lock()
+        self._t0 = time.perf_counter()  # each line says when it happened: where time goes
 
     def __call__(self, e: Event) -> None:
         with self._lock:
@@ -42,4 +44,6 @@ class EventPrinter:
             if e.status in ("progress", "started") and e.stage != "pipeline":
                 return
             msg = f" - {e.message}" if e.message else ""
-            tqdm.write(f"[{e.stage}] {e.item}: {e.status}{msg}", file=sys.stderr)
+            elapsed = time.perf_counter() - self._t0
+            tqdm.write(f"{elapsed:6.1f} s [{e.stage}] {e.item}: {e.status}{msg}",
+                       file=sys.stderr)
