@@ -77,7 +77,7 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=3.0, help="CPU minutes per run")
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--configs", default="sup,semi,solve")
-    ap.add_argument("--warmup-fraction", type=float, default=0.3)
+    ap.add_argument("--warmup-fraction", type=float, default=SemiConfig().warmup_fraction)
     ap.add_argument("--filter-widths", default="3,3,3")
     ap.add_argument("--channels", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=64)

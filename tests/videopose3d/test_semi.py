@@ -158,7 +158,7 @@ def test_cli_semi(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert res["steps"] > res["warmup_steps"] > 0 and "validation_warmup" in res
     _, meta = load_checkpoint(out)
     assert meta["training_details"]["unlabelled_subjects"] == ["s02"]
-    assert meta["training"]["semi_supervised"]["warmup_fraction"] == 0.5
+    assert meta["training"]["semi_supervised"]["warmup_fraction"] == SemiConfig().warmup_fraction
     assert Path(str(out) + ".state.pt").is_file()
     # --semi --resume continues the state: more steps, same warm-up
     assert cli_main([*args, "--resume"]) == 0

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "VideoPose3D service's own environment with every option passed on, "
                        "e.g. posearena train-lifter --data-dir DIR --train-subjects s01,s02 "
                        "--val-subjects s07 --minutes 20 --out M.pt [--semi "
-                       "--unlabelled-subjects s03,s04]")
+                       "--unlabelled-subjects s03,s04 [--subset 0.1] [--resume]]")
     t.add_argument("args", nargs=argparse.REMAINDER)
     t.set_defaults(func=run_train)
 

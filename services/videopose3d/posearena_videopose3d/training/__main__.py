@@ -62,10 +62,11 @@ def _main(argv: list[str] | None = None) -> int:
                     help="semi-supervised: warm-up, then back-projection of unlabelled 2D")
     ap.add_argument("--unlabelled-subjects", default="",
                     help="--semi: subjects used as 2D only (their 3D is never read)")
-    ap.add_argument("--warmup-fraction", type=float, default=0.5,
+    ap.add_argument("--warmup-fraction", type=float, default=SemiConfig().warmup_fraction,
                     help="--semi: share of the budget trained on labelled data only (1: "
                     "supervised-only through the same loop)")
-    ap.add_argument("--bone-weight", type=float, default=1.0, help="--semi: bone-length term")
+    ap.add_argument("--bone-weight", type=float, default=SemiConfig().bone_weight,
+                    help="--semi: bone-length term")
     ap.add_argument("--root", choices=("trajectory", "solve"), default="trajectory",
                     help="--semi: back-projection places the pose by the trajectory model "
                     "(as the original) or by least squares from the 2D and intrinsics")

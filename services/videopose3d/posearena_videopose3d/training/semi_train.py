@@ -65,7 +65,7 @@ class SemiConfig:
     bn_momentum: tuple[float, float] = (0.1, 0.001)
     minutes: float = 10.0
     clock: str = "cpu"
-    warmup_fraction: float = 0.5
+    warmup_fraction: float = 0.3
     bone_weight: float = 1.0
     seed: int = 0
     checkpoint_every_s: float = 120.0
