@@ -17,7 +17,8 @@ Part 2, plain DLT: 10,000 frames x 17 random joints in the capture volume, proje
 cam01+cam02 or all 4 views with 1 px noise.
 
 Times are the best of ``--repeats`` after a warm-up (JAX compiles on aniposelib's first
-call). This machine is shared: compare figures of the same run only.
+call): wall time and CPU time (every thread; for the CLI its process and the stereo service
+it starts). This machine is shared: compare figures of the same run only.
 
 aniposelib runs in its own environment, created on first use (or by hand)::
 
@@ -30,10 +31,12 @@ Usage: ``.venv/bin/python bench/bench_triangulation.py [--frames 40000] [--repea
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,8 +57,8 @@ POSEARENA = ROOT / ".venv" / "bin" / "posearena"
 J = 17
 
 # Runs inside the aniposelib venv: reads the npz, then for every line "C" on stdin times one
-# CameraGroup.triangulate on the first C views and prints its seconds (a JAX warm-up first);
-# the points of the last call per C are saved.
+# CameraGroup.triangulate on the first C views and prints its wall and CPU seconds (a JAX
+# warm-up first); the points of the last call per C are saved.
 WORKER = r"""
 import sys, time
 import numpy as np
@@ -70,9 +73,11 @@ for line in sys.stdin:
                    rvec=d["rvec"][c], tvec=d["tvec"][c], name=str(c)) for c in range(C)])
         groups[C].triangulate(d["obs"][:C].reshape(C, -1, 2)[:, :1000], progress=False)
     pts = d["obs"][:C].reshape(C, -1, 2)
-    t0 = time.perf_counter(); X = groups[C].triangulate(pts, progress=False)
+    t0, c0 = time.perf_counter(), time.process_time()
+    X = groups[C].triangulate(pts, progress=False)
+    t1, c1 = time.perf_counter(), time.process_time()
     np.save(sys.argv[2] + f".{C}.npy", X)
-    print(time.perf_counter() - t0, flush=True)
+    print(t1 - t0, c1 - c0, flush=True)
 """
 
 
@@ -144,11 +149,23 @@ def default_options() -> TriangulationOptions:
     return service_options(req, J)
 
 
-def timed(fn) -> tuple[float, object]:
-    """Wall time (s) of fn() and its result."""
-    t0 = time.perf_counter()
+class Seconds(NamedTuple):
+    """Wall and CPU time of one run, s."""
+
+    wall: float
+    cpu: float
+
+
+def timed(fn) -> tuple[Seconds, object]:
+    """Wall and CPU time (s; this process's threads) of fn(), and its result."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - t0, out
+    return Seconds(time.perf_counter() - t0, time.process_time() - c0), out
+
+
+def best(a: Seconds | None, b: Seconds) -> Seconds:
+    """The better wall and the better CPU time of two runs."""
+    return b if a is None else Seconds(min(a.wall, b.wall), min(a.cpu, b.cpu))
 
 
 class Cli:
@@ -159,8 +176,8 @@ class Cli:
         self._tmp = tempfile.TemporaryDirectory()
         self._names, self._obs = names, obs
 
-    def run(self, frames: int) -> float:
-        """Seconds of one CLI run on the first `frames` frames."""
+    def run(self, frames: int) -> Seconds:
+        """Wall and CPU time (the CLI and its service) of one run on the first `frames`."""
         d = self._tmp.name
         args = [str(POSEARENA), "triangulate", "--calib", str(CALIB), "--cameras",
                 ",".join(self._names), "--output", f"{d}/out{frames}.npz"]
@@ -169,7 +186,10 @@ class Cli:
             if not path.exists():
                 np.save(path, self._obs[c, :frames].astype(np.float32))
             args += ["--input", str(path)]
-        return timed(lambda: subprocess.run(args, check=True, capture_output=True))[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = timed(lambda: subprocess.run(args, check=True, capture_output=True))[0].wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return Seconds(wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
     def points(self, frames: int) -> np.ndarray:
         """(T, J, 3) points of the last run on `frames` frames."""
@@ -194,14 +214,15 @@ class Anipose:
         self._proc = subprocess.Popen([str(ANIPOSE_PY), "-c", WORKER, str(path), str(self._out)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-    def time(self, views: int) -> float:
-        """Seconds of one triangulate call on the first `views` views."""
+    def time(self, views: int) -> Seconds:
+        """Wall and CPU time of one triangulate call on the first `views` views."""
         self._proc.stdin.write(f"{views}\n")  # type: ignore[union-attr]
         self._proc.stdin.flush()  # type: ignore[union-attr]
         line = self._proc.stdout.readline()  # type: ignore[union-attr]
         if not line:
             raise RuntimeError("aniposelib worker failed (see its stderr above)")
-        return float(line)
+        wall, cpu = line.split()
+        return Seconds(float(wall), float(cpu))
 
     def points(self, views: int) -> np.ndarray:
         """(T, J, 3) points of the last call on `views` views."""
@@ -214,14 +235,15 @@ class Anipose:
         self._tmp.cleanup()
 
 
-def _row(name: str, n: int, seconds: float, errors: dict | None) -> str:
+def _row(name: str, n: int, t: Seconds, errors: dict | None) -> str:
     err = (f"{errors['median_mm']:9.3f} {errors['mean_mm']:9.3f} {errors['nan']:7d}"
            if errors else "")
-    return f"{name:44s} {n / seconds:12,.0f} {seconds:8.3f} {err}"
+    return (f"{name:44s} {n / t.wall:12,.0f} {t.wall:8.3f} {n / t.cpu:12,.0f} {t.cpu:8.3f} "
+            f"{err}")
 
 
-HEADER = (f"{'method':44s} {'points/s':>12s} {'time s':>8s} {'median mm':>9s} "
-          f"{'mean mm':>9s} {'NaN':>7s}")
+HEADER = (f"{'method':44s} {'points/s':>12s} {'wall s':>8s} {'points/CPU s':>12s} "
+          f"{'CPU s':>8s} {'median mm':>9s} {'mean mm':>9s} {'NaN':>7s}")
 
 
 def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
@@ -240,22 +262,25 @@ def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
           f"threads={opts.threads}; best of {args.repeats} interleaved rounds")
     triangulate_views(obs[:, :200], cams, options=opts)  # warm-up
     cli, peer = Cli(names, obs), Anipose(cams, obs) if anipose_ok else None
-    best = {"core": np.inf, "full": np.inf, "small": np.inf, "peer": np.inf}
+    times: dict[str, Seconds | None] = dict.fromkeys(("core", "full", "small", "peer"))
     try:
         for _ in range(args.repeats):
             t, res = timed(lambda: triangulate_views(obs, cams, options=opts))
-            best["core"] = min(best["core"], t)
-            best["full"] = min(best["full"], cli.run(T))
-            best["small"] = min(best["small"], cli.run(args.cli_small))
+            times["core"] = best(times["core"], t)
+            times["full"] = best(times["full"], cli.run(T))
+            times["small"] = best(times["small"], cli.run(args.cli_small))
             if peer is not None:
-                best["peer"] = min(best["peer"], peer.time(4))
-        marginal = best["full"] - best["small"]
+                times["peer"] = best(times["peer"], peer.time(4))
+        full, small = times["full"], times["small"]
+        assert full is not None and small is not None and times["core"] is not None
         n_marg = (T - args.cli_small) * J
-        rows = [("posearena core, candidate preset", best["core"], _errors(res.points_3d, X)),
-                ("posearena triangulate CLI, marginal", marginal * n / n_marg,
-                 _errors(cli.points(T), X))]
+        # the marginal time of the CLI, scaled to all n points
+        marginal = Seconds((full.wall - small.wall) * n / n_marg,
+                           (full.cpu - small.cpu) * n / n_marg)
+        rows = [("posearena core, candidate preset", times["core"], _errors(res.points_3d, X)),
+                ("posearena triangulate CLI, marginal", marginal, _errors(cli.points(T), X))]
         if peer is not None:
-            rows.append(("aniposelib 0.8.0 CameraGroup.triangulate", best["peer"],
+            rows.append(("aniposelib 0.8.0 CameraGroup.triangulate", times["peer"],
                          _errors(peer.points(4), X)))
     finally:
         if peer is not None:
@@ -263,12 +288,15 @@ def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
     print(HEADER)
     for name, t, e in rows:
         print(_row(name, n, t, e))
-    print(f"CLI: {best['full']:.2f} s on {T} frames, {best['small']:.2f} s on {args.cli_small} "
-          f"(start-up); marginal {marginal:.2f} s for {n_marg:,} points")
-    if peer is not None:
-        base = best["peer"]
-        print(f"speed vs aniposelib (same run): core {base / best['core']:.2f}x, "
-              f"CLI marginal {base / (marginal * n / n_marg):.2f}x")
+    print(f"CLI: {full.wall:.2f} s wall / {full.cpu:.2f} s CPU on {T} frames, {small.wall:.2f} / "
+          f"{small.cpu:.2f} s on {args.cli_small} (start-up); the marginal time is the "
+          f"difference, scaled to {n:,} points")
+    if peer is not None and times["peer"] is not None:
+        base = times["peer"]
+        core = times["core"]
+        print(f"speed vs aniposelib (same run), wall: core {base.wall / core.wall:.2f}x, "
+              f"CLI marginal {base.wall / marginal.wall:.2f}x; CPU: core "
+              f"{base.cpu / core.cpu:.2f}x, CLI marginal {base.cpu / marginal.cpu:.2f}x")
 
 
 def synthetic_part(args: argparse.Namespace, anipose_ok: bool) -> None:
@@ -281,7 +309,7 @@ def synthetic_part(args: argparse.Namespace, anipose_ok: bool) -> None:
     methods = {f"{name}, {C}": (C, opts) for name, opts in (
         ("posearena DLT (2 passes)", TriangulationOptions()),
         ("posearena DLT + Gauss-Newton", TriangulationOptions(refine=True))) for C in (2, 4)}
-    best = dict.fromkeys(methods, np.inf)
+    times: dict[str, Seconds | None] = dict.fromkeys(methods)
     points: dict = {}
     peer = Anipose(cams, obs) if anipose_ok else None
     try:
@@ -291,16 +319,17 @@ def synthetic_part(args: argparse.Namespace, anipose_ok: bool) -> None:
             for name, (C, opts) in methods.items():
                 t, res = timed(lambda C=C, opts=opts: triangulate_views(obs[:C], cams[:C],
                                                                          options=opts))
-                best[name], points[name] = min(best[name], t), res.points_3d
+                times[name], points[name] = best(times[name], t), res.points_3d
             for C in (2, 4) if peer is not None else ():
                 name = f"aniposelib 0.8.0 triangulate, {C}"
-                best[name] = min(best.get(name, np.inf), peer.time(C))
+                times[name] = best(times.get(name), peer.time(C))
                 points[name] = peer.points(C)
     finally:
         if peer is not None:
             peer.close()
-    for name, t in best.items():
-        print(_row(name, n, t, _errors(points[name], X)))
+    for name, t in times.items():
+        if t is not None:
+            print(_row(name, n, t, _errors(points[name], X)))
 
 
 def main(argv: list[str] | None = None) -> int:

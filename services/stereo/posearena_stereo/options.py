@@ -81,9 +81,11 @@ def preset_options(preset: TriangulationPreset, skeleton: str, fps: float
 def validate(keypoints: np.ndarray, cameras: Sequence[Camera],
               confidence: np.ndarray | None, opts: TriangulationOptions
              ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Check the inputs; (C, T, J, 2) px and (C, T, J) confidences as float64 (None where
-    none were given: all 1)."""
-    kp = np.asarray(keypoints, dtype=np.float64)
+    """Check the inputs; (C, T, J, 2) px as float32 or float64 and (C, T, J) confidences as
+    float64 (None where none were given: all 1)."""
+    kp = np.asarray(keypoints)
+    if kp.dtype not in (np.float32, np.float64):  # float32 is kept: blocks compute in float64
+        kp = kp.astype(np.float64)
     if kp.ndim != 4 or kp.shape[-1] != 2:
         raise InvalidInputError("keypoints", kp.shape, "shape (C, T, J, 2) in px")
     C, T, J, _ = kp.shape

@@ -56,8 +56,10 @@ def _views(request: pose_pb2.TriangulateRequest) -> tuple[np.ndarray, np.ndarray
     confs: np.ndarray | None = None
     for i, view in enumerate(request.views):
         kp = from_tensor(view.keypoints, f"views[{i}].keypoints", ndim=3, last_dim=2)
-        if kps is None:
-            kps = np.empty((len(request.views), *kp.shape))
+        if kps is None:  # float32 px stay float32 (the numerical code computes in float64)
+            single = all(v.keypoints.dtype == pose_pb2.Tensor.FLOAT32 for v in request.views)
+            kps = np.empty((len(request.views), *kp.shape),
+                           np.float32 if single else np.float64)
         elif kp.shape != kps.shape[1:]:
             raise InvalidInputError(f"views[{i}].keypoints", kp.shape,
                                     f"shape {kps.shape[1:]} like views[0] (same frames, joints)")
