@@ -70,23 +70,27 @@ def drop_worst_views(
         criterion: "mean" or "max".
 
     Returns:
-        w (C, N) with dropped views zeroed, X (N, 3), err (N,), dropped (N,) bool.
+        w (C, N) with dropped views zeroed, X (N, 3), err (N,) (the inputs themselves where
+        nothing is dropped, else copies), dropped (N,) bool.
     """
     if criterion not in ("mean", "max"):
         raise InvalidInputError("criterion", criterion, '"mean" or "max"')
     if not max_error_px > 0:
         raise InvalidInputError("max_reprojection_error_px", max_error_px, "a value > 0")
-    w = w.copy()
-    X = X.copy()
-    err = err.copy()
     dropped = np.zeros(w.shape[1], bool)
     C = w.shape[0]
+    copied = False
     for _ in range(C - min_views):
+        over = ~(err <= max_error_px)
+        if not over.any():
+            break
         nviews = (w > 0).sum(axis=0)
-        bad = ~(err <= max_error_px) & np.isfinite(X).all(axis=1) & (nviews > min_views)
+        bad = over & np.isfinite(X[:, 0]) & (nviews > min_views)
         idx = np.flatnonzero(bad)
         if idx.size == 0:
             break
+        if not copied:  # the inputs stay as they are
+            w, X, err, copied = w.copy(), X.copy(), err.copy(), True
         best_err = np.full(idx.size, np.inf)
         best_view = np.full(idx.size, -1)
         best_X = X[idx]

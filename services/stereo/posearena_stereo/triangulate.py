@@ -128,12 +128,12 @@ def _triangulate_block(seq: _Sequence, sl: slice, views: ViewSet, J: int,
         flags[dropped] |= VIEW_DROPPED
     if opts.refine:
         X = refine_points(X, xn, views.extrinsics, views.fxy, w)
+    used = w > 0
     if opts.refine or opts.max_reprojection_error_px is not None:
-        used = w > 0
         err = mean_error(view_errors(X, xn, views.extrinsics, views.fxy, used), used)
-    ok = np.isfinite(X).all(axis=1)
+    ok = np.isfinite(X[:, 0])  # a point is finite or NaN as a whole
     flags[~ok] |= NOT_ENOUGH_VIEWS
-    views_used = np.where(ok, (w > 0).sum(axis=0), 0)
+    views_used = np.where(ok, used.sum(axis=0), 0)
     err = np.where(ok & np.isfinite(err), err, np.nan)
     return X, err, views_used, flags, swapped
 
