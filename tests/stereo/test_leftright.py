@@ -273,3 +273,26 @@ def test_gate_flags_flipped_frames_only_beside_fast_motion(real_motion):
     assert not clean.all()  # the rest: only frames beside jumps of the fast hands
     assert (flagged | ~clean).all()  # the flips only add suspect frames
     assert suspect(obs, LeftRightCosts(gate=0)).all()
+
+
+def test_stretches_between_fixed_frames_give_the_whole_path():
+    """Deciding the stretches between frames held at state 0 apart (grouped by length,
+    padded) gives the path of one Viterbi over the whole sequence."""
+    from posearena_stereo.leftright_paths import _FIXED, best_path, stretches
+
+    rng = np.random.default_rng(3)
+    B, T, K, G = 3, 90, 8, 4
+    fixed = np.zeros(T, bool)
+    fixed[[5, 6, 20, 41, 42, 43, 70, 88]] = True  # single, adjacent, near the end
+    unary = rng.uniform(0.0, 8.0, (B, T, K))
+    unary[:, fixed, 1:] += _FIXED
+    Xg = rng.normal(0.0, 0.01, (B, T, K, G, 3)).cumsum(axis=1)
+    Xg[0, 30, 2, 1] = np.nan  # a joint missing under one hypothesis
+    split = best_path(unary, Xg, 0.01, 5, 8.0, 4.0, fixed)
+    whole = best_path(unary, Xg, 0.01, 5, 8.0, 4.0)
+    assert np.array_equal(split, whole)
+    assert (split[:, fixed] == 0).all() and (split[:, ~fixed] > 0).any()
+    groups = stretches(fixed)
+    frames = np.concatenate([f[r] for f, r in groups])
+    assert set(frames.tolist()) == set(range(T)) - {42}  # 41-42-43: 42 is in no free stretch
+    assert all(f.shape[1] <= 2 * r.sum(axis=1).min() for f, r in groups)

@@ -94,14 +94,51 @@ def jumps(Xc: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray
     return out
 
 
+def stretches(fixed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The independent stretches of a path whose ``fixed`` (T,) frames are held at one state.
+
+    A fixed frame ends one stretch and starts the next, so the best path of each stretch
+    alone is the best path of the whole. Stretches with a free frame are grouped by length
+    (within a factor 2), each group as frames (S, L) int, padded with the last frame, and
+    real (S, L) bool (False where padded).
+    """
+    T = fixed.size
+    cuts = np.flatnonzero(fixed)
+    starts = np.concatenate([[0], cuts])
+    stops = np.concatenate([cuts + 1, [T]])
+    free = np.concatenate([[0], np.cumsum(~fixed)])
+    keep = free[stops] > free[starts]
+    starts, stops = starts[keep], stops[keep]
+    length = stops - starts
+    group = np.ceil(np.log2(length)).astype(int)
+    out = []
+    for g in np.unique(group):
+        a, b = starts[group == g], stops[group == g]
+        frames = a[:, None] + np.arange((b - a).max())[None]
+        real = frames < b[:, None]
+        out.append((np.minimum(frames, T - 1), real))
+    return out
+
+
 def best_path(unary: np.ndarray, Xg: np.ndarray, scale: float, candidates: int, cap: float,
-              appear: float) -> np.ndarray:
+              appear: float, fixed: np.ndarray | None = None) -> np.ndarray:
     """Viterbi over the lowest-unary candidates: unary (B, T, K), points (B, T, K, G, 3)
-    -> (B, T) state indices."""
+    -> (B, T) state indices. Frames ``fixed`` (T,) bool must be held at state 0 by their
+    unary costs: the stretches between them are then decided apart, all at once (a padded
+    frame costs nothing)."""
     M = min(candidates, unary.shape[2])
     cand = np.argsort(unary, axis=2, kind="stable")[:, :, :M]  # (B, T, M)
     Xc = np.take_along_axis(Xg, cand[..., None, None], axis=2)
-    path = viterbi(np.take_along_axis(unary, cand, axis=2), jumps(Xc, scale, cap, appear))
+    uc = np.take_along_axis(unary, cand, axis=2)
+    B, T = uc.shape[:2]
+    path = np.zeros((B, T), np.intp)  # candidate 0 is state 0 at a fixed frame
+    for frames, real in stretches(np.zeros(T, bool) if fixed is None else fixed):
+        S, L = frames.shape
+        u = np.where(real[None, :, :, None], uc[:, frames], 0.0).reshape(B * S, L, M)
+        pair = jumps(Xc[:, frames].reshape(B * S, L, *Xc.shape[2:]), scale, cap, appear)
+        pair.reshape(B, S, L - 1, M, M)[...] *= real[None, :, 1:, None, None]
+        p = viterbi(u, pair).reshape(B, S, L)
+        path[:, frames[real]] = p[:, real]
     return np.take_along_axis(cand, path[..., None], axis=2)[..., 0]
 
 
@@ -131,13 +168,13 @@ def decide(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray, righ
                                          scales.bone_m, cfg.cap, plain)
     unary += _FIXED * (fixed[:, None] & (np.arange(K) > 0)[None])
     body = best_path(unary.sum(axis=0)[None], X[None], scales.motion_m, cfg.candidates,
-                     cfg.cap, cfg.appear)[0]
+                     cfg.cap, cfg.appear, fixed)[0]
     if not np.isfinite(cfg.deviation):
         return np.broadcast_to(body, (P, T))
     leave = cfg.deviation * (np.arange(K)[None] != body[:, None])  # (T, K)
     Xp = X.reshape(T, K, 2, P, 3).transpose(3, 0, 1, 2, 4)  # view (P, T, K, 2, 3)
     return best_path(unary + leave[None], Xp, scales.motion_m, cfg.candidates, cfg.cap,
-                     cfg.appear)
+                     cfg.appear, fixed)
 
 
 def mirrored_bones(parents: Sequence[int], left: np.ndarray, right: np.ndarray
