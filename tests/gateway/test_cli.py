@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -136,6 +138,8 @@ def test_lift_with_calibration_uses_a_levelled_virtual_camera(tmp_path, demo_cal
     r = np.load(outs["calib"])
     np.testing.assert_allclose(r["up_axis"], cam.R @ [0.0, 0.0, 1.0], atol=1e-9)
     np.testing.assert_allclose(np.load(outs["plain"])["up_axis"], [0.0, -1.0, 0.0])
+    with zipfile.ZipFile(outs["calib"]) as zf:  # the 3D is stored, not deflated (speed)
+        assert zf.getinfo("poses_3d.npy").compress_type == zipfile.ZIP_STORED
 
     def thigh(p):  # h36m17 hip -> knee, both sides, m
         return float(np.nanmean(np.linalg.norm(p[:, [2, 5]] - p[:, [1, 4]], axis=-1)))
