@@ -109,3 +109,41 @@ def test_the_same_relabelling_applies_to_world_landmarks():
     np.testing.assert_allclose(apply_relabelling(bad3d, fix, "coco17"), world)
     with pytest.raises(InvalidInputError):
         apply_relabelling(bad3d, fix, "blazepose33")
+
+
+def test_step_costs_equal_scoring_every_state_pair_in_full():
+    """The step costs built from four per-joint distance tables (a joint's cost depends only on
+    its group's two flags) are the very floats of scoring each of the S x S relabelled
+    skeleton pairs in full, on a long noisy track with swaps, gaps and person-less frames;
+    so are the labels chosen from them."""
+    from itertools import product
+
+    from posearena_gateway.tracking import leftright as lr
+
+    rng = np.random.default_rng(3)
+    kp = np.concatenate([_walker(400, seed=s) for s in range(3)])
+    kp = _swap(kp, slice(100, 160), L_ALL, R_ALL)
+    kp = _swap(kp, slice(500, 530), [5, 7, 9], [6, 8, 10])
+    kp += rng.normal(0, 6, kp.shape)
+    kp[rng.random(kp.shape[:2]) < 0.1] = np.nan
+    kp[700:720] = np.nan
+    pairs = list(mirror_groups("coco17").values())
+    states = list(product((False, True), repeat=len(pairs)))
+
+    def relabelled(state):
+        on = [p for p, flag in zip(pairs, state, strict=True) if flag]
+        return _swap(kp, slice(None), [j for p in on for j in p[0]], [j for p in on for j in p[1]])
+
+    cand = np.stack([relabelled(s) for s in states])  # (S, T, J, 2)
+    cap = rng.uniform(20, 200, len(kp))
+    cap[::50] = np.inf
+    d = np.linalg.norm(cand[None, :, 1:] - cand[:, None, :-1], axis=-1)  # (S, S, T-1, J)
+    full = np.nansum(np.minimum(d, cap[None, None, 1:, None]), axis=-1).transpose(2, 0, 1)
+    got = lr.step_costs(kp, cap, states, pairs)
+    np.testing.assert_array_equal(got, full)
+    for causal in (False, True):
+        fix = resolve_left_right_2d(kp, "coco17", causal=causal)
+        path = [states.index(tuple(row)) for row in fix.swapped]
+        np.testing.assert_array_equal(fix.keypoints,
+                                      cand[path, np.arange(len(kp))].astype(np.float32))
+        assert fix.frames_relabelled > 60

@@ -37,7 +37,7 @@ GROUP_KEYWORDS = {
 }
 SWAP_COST_PX = 2.0  # per swapped group and frame: keeps the labels when continuity is silent
 JUMP_CAP = 0.5  # a joint's step cost is capped at this fraction of the body's extent
-STEP_BLOCK = 64  # frames per block when scoring state changes
+STEP_BLOCK = 512  # frames per block when scoring state changes
 
 
 @dataclass
@@ -74,13 +74,29 @@ def mirror_groups(skeleton: str) -> dict[str, tuple[list[int], list[int]]]:
     return groups
 
 
-def _relabel(kp: np.ndarray, state: Sequence[bool],
-             pairs: Sequence[tuple[list[int], list[int]]]) -> np.ndarray:
-    out = kp.copy()
-    for on, (left, right) in zip(state, pairs, strict=True):
-        if on:
-            out[..., left + right, :] = kp[..., right + left, :]
-    return out
+def _state_permutations(states: Sequence[Sequence[bool]],
+                        pairs: Sequence[tuple[list[int], list[int]]], n_joints: int,
+                        ) -> np.ndarray:
+    """(S, J) int: the joint read for joint j in state s (its mirror where its group is
+    swapped)."""
+    perms = np.tile(np.arange(n_joints), (len(states), 1))
+    for s, state in enumerate(states):
+        for on, (left, right) in zip(state, pairs, strict=True):
+            if on:
+                perms[s, left + right] = right + left
+    return perms
+
+
+def _group_flag_index(states: Sequence[Sequence[bool]],
+                      pairs: Sequence[tuple[list[int], list[int]]], n_joints: int,
+                      ) -> np.ndarray:
+    """(S, S, J) int in 0..3: 2 * (j's group swapped in state a) + (swapped in state b),
+    0 for joints in no group; a joint's step cost from state a to b depends on nothing else."""
+    flags = np.zeros((len(states), n_joints), np.int64)
+    for s, state in enumerate(states):
+        for on, (left, right) in zip(state, pairs, strict=True):
+            flags[s, left + right] = int(on)
+    return 2 * flags[:, None, :] + flags[None, :, :]
 
 
 def _forward_states(prior: np.ndarray, pairwise: np.ndarray) -> np.ndarray:
@@ -100,6 +116,42 @@ def _forward_states(prior: np.ndarray, pairwise: np.ndarray) -> np.ndarray:
         acc -= acc.min()  # keeps the costs bounded over long tracks (argmin unchanged)
         path[t] = int(acc.argmin())
     return path
+
+
+def step_costs(kp: np.ndarray, cap: np.ndarray, states: Sequence[Sequence[bool]],
+               pairs: Sequence[tuple[list[int], list[int]]]) -> np.ndarray:
+    """pairwise[t - 1, a, b]: the joints' motion from state a at t-1 to state b at t.
+
+    Each joint's step is capped at cap[t] px and NaN counts 0. A joint's term depends only on
+    its group's two flags, so four (frames, J) distance tables (no mirror, mirrored now,
+    mirrored before, both) are gathered per state pair and summed over joints in the order of
+    full S x S tables of relabelled skeletons (the same floats); in blocks of frames to bound
+    the (S, S, frames, J) temporaries.
+
+    Args:
+        kp: (T, J, 2) float64 px, NaN where missing. cap: (T,) px (inf: no cap).
+        states: S tuples of one flag per group (swapped or not). pairs: per group (left
+            joint indices, right joint indices).
+
+    Returns:
+        (T-1, S, S) float64 px.
+    """
+    n_t, n_joints = kp.shape[:2]
+    n_s = len(states)
+    mirror = _state_permutations([[True] * len(pairs)], pairs, n_joints)[0]
+    sel = _group_flag_index(states, pairs, n_joints)[:, :, None, :]  # (S, S, 1, J)
+    joint = np.arange(n_joints)
+    pairwise = np.empty((max(n_t - 1, 0), n_s, n_s))
+    for t0 in range(1, n_t, STEP_BLOCK):
+        t1 = min(t0 + STEP_BLOCK, n_t)
+        prev, now = kp[t0 - 1:t1 - 1], kp[t0:t1]
+        d4 = np.stack([np.linalg.norm(now[:, b] - prev[:, a], axis=-1)
+                       for a in (joint, mirror) for b in (joint, mirror)])  # (4, n, J)
+        c4 = np.minimum(d4, cap[None, t0:t1, None])
+        c4[np.isnan(c4)] = 0.0
+        frames = np.arange(t1 - t0)[:, None]
+        pairwise[t0 - 1:t1 - 1] = c4[sel, frames, joint].sum(axis=-1).transpose(2, 0, 1)
+    return pairwise
 
 
 def resolve_left_right_2d(
@@ -130,24 +182,17 @@ def resolve_left_right_2d(
     n_t, n_s = len(kp), len(states)
     if n_t == 0 or not pairs:
         return LeftRightFix(kp.astype(np.float32), np.zeros((n_t, len(pairs)), bool), names)
-    cand = np.stack([_relabel(kp, s, pairs) for s in states])  # (S, T, J, 2)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames without a person: NaN, capped
         extent = np.nanmax(kp, axis=1) - np.nanmin(kp, axis=1)  # (T, 2)
         cap = JUMP_CAP * np.nanmax(extent, axis=1)  # (T,) px
     cap = np.where(np.isfinite(cap), cap, np.inf)
     prior = swap_cost_px * np.array([sum(s) for s in states], np.float64)
-    # pairwise[t - 1, a, b]: joints' motion from state a at t-1 to state b at t, each capped,
-    # NaN -> 0; in blocks of frames to bound the (S, S, frames, J) temporaries
-    pairwise = np.empty((max(n_t - 1, 0), n_s, n_s))
-    for t0 in range(1, n_t, STEP_BLOCK):
-        t1 = min(t0 + STEP_BLOCK, n_t)
-        d = np.linalg.norm(cand[None, :, t0:t1] - cand[:, None, t0 - 1:t1 - 1], axis=-1)
-        step = np.nansum(np.minimum(d, cap[None, None, t0:t1, None]), axis=-1)
-        pairwise[t0 - 1:t1 - 1] = step.transpose(2, 0, 1)
+    perms = _state_permutations(states, pairs, n_joints)
+    pairwise = step_costs(kp, cap, states, pairs)
     path = (_forward_states(prior, pairwise) if causal
             else viterbi(np.broadcast_to(prior, (1, n_t, n_s)), pairwise[None])[0])
-    fixed = cand[path, np.arange(n_t)]
+    fixed = kp[np.arange(n_t)[:, None], perms[path]]
     swapped = np.array([states[s] for s in path], bool).reshape(n_t, len(pairs))
     return LeftRightFix(fixed.astype(np.float32), swapped, names)
 
