@@ -76,10 +76,28 @@ def test_winograd_conv_equals_conv1d(tile: int, dilation: int) -> None:
     for t_in in (2 * dilation + 1, 50, 97):
         x = torch.randn(2, 16, t_in)
         ref = F.conv1d(x.double(), w, b, dilation=dilation)
-        got = conv(x.permute(1, 0, 2).contiguous()).permute(1, 0, 2)
+        got = conv(x.transpose(1, 2).contiguous()).transpose(1, 2)  # (B, T, C) layout
         # float32 Winograd rounding: a few 1e-6 of the output scale (F(4,3) > F(2,3)).
         scale = float(ref.abs().max())
         torch.testing.assert_close(got.double(), ref, rtol=0, atol=4e-6 * scale)
+
+
+@pytest.mark.parametrize("onednn", [False, True])
+@pytest.mark.parametrize("relu", [False, True])
+def test_linear_onednn_equals_addmm(onednn: bool, relu: bool) -> None:
+    """Both GEMM back-ends compute x @ w.T + b (then ReLU) as float64 does, within rounding."""
+    if onednn and not fast.ONEDNN_LINEAR:
+        pytest.skip("this torch has no oneDNN linear")
+    torch.manual_seed(int(relu))
+    x, w, b = torch.randn(300, 96), torch.randn(40, 96), torch.randn(40)
+    ref = x.double() @ w.double().T + b.double()
+    ref = ref.clamp_min(0) if relu else ref
+    got = fast.linear(x, w, b, relu=relu, onednn=onednn)
+    assert got.shape == (300, 40) and got.dtype == torch.float32 and got.is_contiguous()
+    torch.testing.assert_close(got.double(), ref, rtol=0, atol=1e-4)
+    assert (got >= 0).all() if relu else (got < 0).any()
+    no_bias = fast.linear(x, w, None, onednn=onednn).double()
+    torch.testing.assert_close(no_bias, x.double() @ w.double().T, rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize("flip_tta", [False, True])
@@ -92,6 +110,21 @@ def test_fast_path_equals_plain_path(make_model, flip_tta: bool, causal: bool) -
         got = lift(kp, W, H, Lifter(model, tile=tile), flip_tta=flip_tta,
                    zero_root=False).poses_3d
         np.testing.assert_allclose(got, plain, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("onednn", [False, True])
+def test_fast_model_gemm_backends_equal_plain(make_model, onednn: bool) -> None:
+    """Either GEMM back-end, an expand layer wider than 3 and a width-1 layer included."""
+    if onednn and not fast.ONEDNN_LINEAR:
+        pytest.skip("this torch has no oneDNN linear")
+    model = make_model([5, 3, 1], channels=32, seed=2)
+    padded = pad_edges(normalize_screen(keypoints(60), W, H), model.receptive_field(), False)
+    x = torch.from_numpy(padded.astype(np.float32))[None]
+    with torch.no_grad():
+        ref = model(x)
+    got = fast.FastTemporalModel(model, tile=2, onednn=onednn)(x)
+    assert got.shape == ref.shape == (1, 60, 17, 3)
+    torch.testing.assert_close(got, ref, rtol=0, atol=1e-5)
 
 
 def test_plain_path_is_the_original_evaluation(make_model) -> None:
