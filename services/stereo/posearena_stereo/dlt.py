@@ -73,14 +73,21 @@ def solve_normal3(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c12 = b * c - a * f
     c22 = a * e - b * b
     det = a * c00 + b * c01 + c * c02
-    scale = (a + e + h) * (1.0 / 3.0)
-    ok = np.abs(det) > _DET_RTOL * np.abs(scale) ** 3
+    scale = np.abs(a + e + h)
+    scale *= 1.0 / 3.0
+    bound = scale * scale  # |trace / 3|³ (a product: numpy's power of 3 is far slower)
+    bound *= scale
+    bound *= _DET_RTOL
+    ok = np.abs(det) > bound
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_det = np.where(ok, -1.0 / np.where(ok, det, 1.0), np.nan)
     X = np.empty((3, M.shape[1]))
-    X[0] = (c00 * d + c01 * g + c02 * i) * inv_det
-    X[1] = (c01 * d + c11 * g + c12 * i) * inv_det
-    X[2] = (c02 * d + c12 * g + c22 * i) * inv_det
+    for row, (p, q, r) in enumerate(((c00, c01, c02), (c01, c11, c12), (c02, c12, c22))):
+        x = X[row]
+        np.multiply(p, d, out=x)
+        x += q * g
+        x += r * i
+        x *= inv_det
     return X, ok
 
 
