@@ -177,9 +177,10 @@ def _draw_skeleton(img: np.ndarray, px: np.ndarray, bones: list[tuple[int, int]]
                    rgb: tuple[int, int, int], width: int, dots: bool) -> None:
     """Draw bones (and joint dots) of one frame's (K, 2) px points onto an RGB image."""
     ok = np.isfinite(px).all(axis=1)
-    q = np.round(px * 16).astype(np.int64, copy=False) if ok.any() else None
-    if q is None:
+    if not ok.any():
         return
+    q = np.zeros(px.shape, np.int64)  # 1/16 px fixed point (cv2 shift=4); NaN rows stay 0
+    q[ok] = np.round(px[ok] * 16)
     for i, j in bones:
         if ok[i] and ok[j]:
             cv2.line(img, tuple(q[i]), tuple(q[j]), rgb, width, cv2.LINE_AA, shift=4)
