@@ -197,12 +197,16 @@ def normalize_views(cameras: Sequence[Camera], pixels: np.ndarray
         fixed-point iteration until every view's step is below 1e-13 (at most 30 iterations).
     """
     p = np.asarray(pixels, dtype=np.float64)
-    K = np.stack([cam.K for cam in cameras])
+    C = len(cameras)
+    K = np.empty((C, 3, 3))
+    dist = np.zeros((C, 5))
+    for c, cam in enumerate(cameras):
+        K[c] = cam.K
+        dist[c, :cam.dist.size] = cam.dist
     fx, skew, cx = (K[:, 0, i, None] for i in range(3))
     fy, cy = K[:, 1, 1, None], K[:, 1, 2, None]
     yd = (p[..., 1] - cy) * (1.0 / fy)
     xd = (p[..., 0] - cx - skew * yd) * (1.0 / fx)
-    dist = np.stack([np.pad(cam.dist, (0, 5 - cam.dist.size)) for cam in cameras])
     if not np.any(dist):
         return xd, yd
     k1, k2, p1, p2, k3 = (dist[:, i, None] for i in range(5))
@@ -212,12 +216,13 @@ def normalize_views(cameras: Sequence[Camera], pixels: np.ndarray
         xd[missing] = 0.0
         yd[missing] = 0.0
     tangential = bool(np.any(dist[:, 2:4]))
+    p1x2, p2x2 = 2.0 * p1, 2.0 * p2
     x, y = xd.copy(), yd.copy()
-    r2, s, tmp = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    xx, yy, r2, s, t, xy = (np.empty_like(x) for _ in range(6))
     for _ in range(_UNDISTORT_ITERS):
-        np.multiply(x, x, out=r2)
-        np.multiply(y, y, out=tmp)
-        r2 += tmp
+        np.multiply(x, x, out=xx)
+        np.multiply(y, y, out=yy)
+        np.add(xx, yy, out=r2)
         # s = 1 / (1 + r2 (k1 + r2 (k2 + r2 k3)))
         np.multiply(r2, k3, out=s)
         s += k2
@@ -227,18 +232,29 @@ def normalize_views(cameras: Sequence[Camera], pixels: np.ndarray
         s += 1.0
         np.reciprocal(s, out=s)
         if tangential:
-            xy = x * y
-            dx = 2.0 * p1 * xy + p2 * (r2 + 2.0 * x * x)
-            dy = p1 * (r2 + 2.0 * y * y) + 2.0 * p2 * xy
-            x_new = (xd - dx) * s
-            y_new = (yd - dy) * s
+            # x' = (xd - 2 p1 x y - p2 (r2 + 2 x²)) s, y' = (yd - p1 (r2 + 2 y²) - 2 p2 x y) s
+            np.multiply(x, y, out=xy)
+            x_new = xy * p1x2
+            np.multiply(xx, 2.0, out=t)
+            t += r2
+            t *= p2
+            x_new += t
+            np.subtract(xd, x_new, out=x_new)
+            y_new = xy * p2x2
+            np.multiply(yy, 2.0, out=t)
+            t += r2
+            t *= p1
+            y_new += t
+            np.subtract(yd, y_new, out=y_new)
+            x_new *= s
+            y_new *= s
         else:
             x_new = xd * s
             y_new = yd * s
-        np.subtract(x_new, x, out=tmp)
-        step = np.max(np.abs(tmp, out=tmp), initial=0.0)
-        np.subtract(y_new, y, out=tmp)
-        step = max(step, np.max(np.abs(tmp, out=tmp), initial=0.0))
+        np.subtract(x_new, x, out=t)
+        step = np.max(np.abs(t, out=t), initial=0.0)
+        np.subtract(y_new, y, out=t)
+        step = max(step, np.max(np.abs(t, out=t), initial=0.0))
         x, y = x_new, y_new
         if step < _UNDISTORT_TOL:
             break
