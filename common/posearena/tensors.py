@@ -51,6 +51,7 @@ def from_tensor(
     field: str,
     ndim: int | None = None,
     last_dim: int | None = None,
+    copy: bool = True,
 ) -> np.ndarray:
     """Unpack and validate a Tensor message.
 
@@ -59,9 +60,11 @@ def from_tensor(
         field: its field name, used in error messages (e.g. "keypoints").
         ndim: required number of dimensions, if any.
         last_dim: required size of the last dimension, if any (e.g. 2 for px coordinates).
+        copy: False: a read-only view of the message's bytes (for a caller that copies the
+            values on anyway), no copy of its own.
 
     Returns:
-        A writable numpy array of the tensor's dtype and shape.
+        A writable numpy array of the tensor's dtype and shape (read-only without copy).
 
     Raises:
         InvalidInputError: unknown dtype, negative or absurd (> MAX_DIM) dims, byte length
@@ -90,4 +93,5 @@ def from_tensor(
         raise InvalidInputError(f"{field}.shape", shape, f"{ndim} dimensions")
     if last_dim is not None and (not shape or shape[-1] != last_dim):
         raise InvalidInputError(f"{field}.shape", shape, f"last dimension {last_dim}")
-    return np.frombuffer(t.data, dtype=dt).reshape(shape).copy()
+    arr = np.frombuffer(t.data, dtype=dt).reshape(shape)
+    return arr.copy() if copy else arr

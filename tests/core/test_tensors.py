@@ -62,3 +62,13 @@ def test_shape_whose_element_count_overflows_int64_is_refused():
         from_tensor(t, "keypoints")
     t = pose_pb2.Tensor(shape=[3, 4, 0], dtype=pose_pb2.Tensor.FLOAT32, data=b"")
     assert from_tensor(t, "keypoints").shape == (3, 4, 0)
+
+
+def test_without_copy_a_read_only_view_of_the_same_values():
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    t = pose_pb2.Tensor.FromString(to_tensor(a).SerializeToString())
+    view = from_tensor(t, "x", ndim=3, copy=False)
+    assert np.array_equal(view, a) and view.dtype == np.float32 and not view.flags.writeable
+    own = from_tensor(t, "x")
+    own[0, 0, 0] = 7.0  # the default is the caller's own array
+    assert own.flags.writeable and view[0, 0, 0] == 0.0

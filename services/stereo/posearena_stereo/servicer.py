@@ -55,7 +55,8 @@ def _views(request: pose_pb2.TriangulateRequest) -> tuple[np.ndarray, np.ndarray
     kps: np.ndarray | None = None
     confs: np.ndarray | None = None
     for i, view in enumerate(request.views):
-        kp = from_tensor(view.keypoints, f"views[{i}].keypoints", ndim=3, last_dim=2)
+        kp = from_tensor(view.keypoints, f"views[{i}].keypoints", ndim=3, last_dim=2,
+                         copy=False)  # copied into kps below
         if kps is None:  # float32 px stay float32 (the numerical code computes in float64)
             single = all(v.keypoints.dtype == pose_pb2.Tensor.FLOAT32 for v in request.views)
             kps = np.empty((len(request.views), *kp.shape),

@@ -245,7 +245,7 @@ def triangulate_views(
         flags &= np.uint8(~LEFT_RIGHT_SWAPPED & 0xFF)
         flags[swapped.any(axis=0).reshape(N)] |= LEFT_RIGHT_SWAPPED
     points = X.reshape(T, J, 3)
-    if opts.max_gap_frames > 0:
+    if opts.max_gap_frames > 0 and np.isnan(X[:, 0]).any():  # else no gap to fill
         points, filled = interpolate_gaps(points, opts.max_gap_frames)
         flags[filled.reshape(N)] |= INTERPOLATED
     if opts.filter_cutoff_hz > 0:
