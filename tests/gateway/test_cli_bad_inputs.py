@@ -104,6 +104,9 @@ def _cases(f: dict[str, str]) -> list[tuple[list[str], int, str]]:
         (["study", "--manifest", f["corrupt.npy"], "--out", f["dir"] + "/st"], 2,
          "readable UTF-8 CSV"),
         (["study", "--manifest", f["empty.txt"], "--out", f["dir"] + "/st"], 2, "columns"),
+        # demo
+        (["demo", "--data", f["dir"], "--out", f["dir"] + "/demo"], 2,
+         "pose2sim_demo/videos/cam*.mp4"),
         # services
         (["services", "status", "nosuch"], 2, "nosuch"),
     ]

@@ -127,3 +127,31 @@ def test_every_metrics_field_is_documented(run):
     missing = sorted(k for k in keys
                      if not re.search(rf"`([^`\s]*\.)?{re.escape(k)}(\.[^`\s]*)?`", doc))
     assert not missing, f"docs/metrics.md does not describe {missing}"
+
+
+def test_ctrl_c_ends_the_work_in_flight_and_keeps_what_was_saved(tmp_path, demo_videos_module,
+                                                               demo_calib_module):
+    # Ctrl-C at the first frames: the run must stop its detections and services instead of
+    # finishing every camera first (a user waited ~80 s for the demo to notice)
+    import os
+    import signal
+    import threading
+
+    from posearena_gateway.events import Event
+
+    def interrupt_once(e: Event) -> None:
+        if e.stage == "detect" and e.status == "progress" and not fired.is_set():
+            fired.set()
+            os.kill(os.getpid(), signal.SIGINT)  # a real signal: it wakes the waiting thread
+
+    fired = threading.Event()
+    job = CompareJob(videos=demo_videos_module, out=tmp_path, calib=demo_calib_module,
+                     pipelines=parse_pipelines("blazepose+stereo"))
+    runner = Runner(job, interrupt_once)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run()
+    assert fired.is_set()
+    saved = sorted(p.name for p in (tmp_path / "detections").glob("*.npz"))
+    assert len(saved) < 4, saved  # the other cameras were not detected to the end
+    assert runner.reference.status != "ok"
+    assert not [t for t in threading.enumerate() if t.name.startswith(("detect", "pipeline"))]

@@ -31,6 +31,10 @@ from posearena_gateway.rundir import RunDir
 from posearena_gateway.runtime import EmbeddedServices, probe
 
 
+class RunAbortedError(Exception):
+    """Raised inside work still running when the run was interrupted."""
+
+
 class Runner:
     """Executes a CompareJob; see the module docstring."""
 
@@ -45,6 +49,7 @@ class Runner:
         self.pairwise_error = ""
         self._dets: dict[tuple[str, int], Future] = {}
         self._lock = threading.Lock()
+        self._abort = threading.Event()  # set when the run is interrupted
 
     # -- services -------------------------------------------------------------------
     def _needed_services(self) -> list[str]:
@@ -80,6 +85,8 @@ class Runner:
         total = self.inputs.frames
 
         def progress(done: int, _total: int) -> None:
+            if self._abort.is_set():  # ends the stream (a service this run did not start)
+                raise RunAbortedError(f"{item}: the run was interrupted")
             if done % 10 == 0 or done == total:
                 self.sink(Event("detect", item, "progress", fraction=done / max(total, 1),
                                 done=done, total=total))
@@ -181,8 +188,15 @@ class Runner:
             jobs = [jobs_pool.submit(self._run_reference, pool, es)]
             jobs += [jobs_pool.submit(self._run_pipeline, pool, es, p)
                      for p in self.job.pipelines]
-            for j in jobs:
-                j.result()
+            try:
+                for j in jobs:
+                    j.result()
+            except BaseException:  # Ctrl-C: end the work in flight now (saved results stay)
+                self._abort.set()
+                for executor in (pool, jobs_pool):
+                    executor.shutdown(wait=False, cancel_futures=True)
+                es.__exit__()  # services this run started stop: their calls end at once
+                raise
             self._reproject_all(pool, es)
         self._compare_all()
         return self.result()
