@@ -15,9 +15,9 @@ count of the list in turn). Per frame count and flip-TTA setting, interleaved ro
 Each figure is the best of `--repeats` rounds: frames/s by wall time and "CPU f/s" by CPU time
 (user + sys of all threads; the CLI's counts the CLI and its service process). Outputs are
 checked equal within `TOLERANCE_M` (fast vs plain on the same 2D; CLI vs plain on the 2D the
-CLI sends, i.e. after its label fix). Peak memory: "in process" is a fresh process's max RSS
-growth during one lift (Linux /proc); "CLI" is the largest max RSS of the CLI's processes
-(the service's) on every frame. The machine is shared: compare figures of one run only.
+CLI sends, i.e. after its label fix). Peak memory: "in process" is a fresh process's peak RSS
+growth during one lift (Linux /proc VmHWM); "CLI" is the peak RSS of the CLI's service on
+every frame (polled VmHWM). The machine is shared: compare figures of one run only.
 
 Usage: .venv/bin/python bench/bench_lifting.py [--frames 10000,40000] [--tta on] [--repeats 3]
 """
@@ -70,6 +70,17 @@ def make_keypoints(frames: int, seed: int = 1) -> np.ndarray:
     return base + drift
 
 
+def vm_hwm_mb(pid: int | str = "self") -> float:
+    """Peak RSS (MB) of a process's own memory (Linux VmHWM; ru_maxrss would carry the
+    forking parent's peak over to a child), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            line = next(ln for ln in f if ln.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0.0
+    return int(line.split()[1]) / 1024
+
+
 def timed(fn) -> tuple[float, float, object]:
     """(wall s, CPU s of this process, result) of fn()."""
     c0, t0 = time.process_time(), time.perf_counter()
@@ -89,7 +100,7 @@ class Cli:
         self.env.pop("POSEARENA_VIDEOPOSE3D_ADDR", None)
 
     def run(self, kp: np.ndarray, tta: bool) -> tuple[float, float, float]:
-        """(wall s, CPU s, max RSS MB of its largest process) of one CLI run on kp (T, 17, 2)."""
+        """(wall s, CPU s, peak RSS MB of its service) of one CLI run on kp (T, 17, 2)."""
         name = f"{len(kp)}"
         path = self.dir / f"{name}.npy"
         if not path.exists():
@@ -101,13 +112,21 @@ class Cli:
         with open(self.dir / "cli.log", "wb") as log:
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env)
-            _, status, usage = os.wait4(proc.pid, 0)  # usage includes its service process
+            peak = 0.0
+            while True:  # poll the peak RSS of the CLI's children (its service)
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # usage: its service too
+                if pid:
+                    break
+                kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+                for kid in (kids.read_text().split() if kids.exists() else []):
+                    peak = max(peak, vm_hwm_mb(kid))
+                time.sleep(0.05)
             wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode:
             raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}\n"
                                + (self.dir / "cli.log").read_text()[-2000:])
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        return wall, usage.ru_utime + usage.ru_stime, peak
 
     def output(self, frames: int, tta: bool) -> np.ndarray:
         """(T, 17, 3) poses_3d of the last run on `frames` frames."""
@@ -125,7 +144,7 @@ def _peak_child(args: tuple[int, int, bool, bool], queue: mp.Queue) -> None:
     with open("/proc/self/statm") as f:  # current RSS in pages (Linux)
         before_mb = int(f.read().split()[1]) * resource.getpagesize() / 2**20
     lift(kp, WIDTH, HEIGHT, runner, flip_tta=tta, fast=fast)
-    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before_mb)
+    queue.put(vm_hwm_mb() - before_mb)
 
 
 def peak_mb(frames: int, channels: int, fast: bool, tta: bool) -> float:
