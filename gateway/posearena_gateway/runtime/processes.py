@@ -59,6 +59,26 @@ def start_service(
     Raises:
         ServiceStartError: the process exited or did not listen in time (log tail included).
     """
+    launched = launch_service(spec, port, log_path, extra_args, detach)
+    return wait_listening(launched, timeout_s)
+
+
+@dataclass
+class LaunchedService:
+    """A service process started by `launch_service`, not yet known to listen."""
+
+    spec: ServiceSpec
+    process: subprocess.Popen
+    log_path: Path
+    cmd: list[str]
+
+
+def launch_service(
+    spec: ServiceSpec, port: int, log_path: Path, extra_args: list[str] | None = None,
+    detach: bool = False,
+) -> LaunchedService:
+    """Start the process of `spec` (arguments as `start_service`) without waiting for it:
+    several services then start at once and are waited for together (`wait_listening`)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.pop(PARENT_PID_ENV, None)
@@ -71,6 +91,17 @@ def start_service(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=detach, cwd=REPO_ROOT, env=env,
         )
+    return LaunchedService(spec, proc, log_path, cmd)
+
+
+def wait_listening(launched: LaunchedService, timeout_s: float = 120.0) -> RunningService:
+    """Wait until a launched service prints its "listening on" line.
+
+    Raises:
+        ServiceStartError: the process exited or did not listen in time (its log's tail and
+            command quoted); the process is stopped.
+    """
+    spec, proc, log_path = launched.spec, launched.process, launched.log_path
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         text = log_path.read_text(errors="replace")
@@ -79,12 +110,12 @@ def start_service(
             return RunningService(spec, proc, f"127.0.0.1:{m.group(2)}", log_path)
         if proc.poll() is not None:
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
     if proc.poll() is None:
         stop_process(proc)
     tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-8:])
     raise ServiceStartError(
-        f"{spec.name} did not start (exit code {proc.returncode}); `{' '.join(cmd)}`; "
+        f"{spec.name} did not start (exit code {proc.returncode}); `{' '.join(launched.cmd)}`; "
         f"log {log_path}:\n{tail}"
     )
 
@@ -215,7 +246,8 @@ class EmbeddedServices:
 
     def _start_all(self) -> None:
         log_dir = self.log_dir or state_dir() / "logs"
-        for name in self.names:
+        launched: dict[str, LaunchedService] = {}
+        for name in self.names:  # every process first: they load their models at once
             if name not in SERVICES:
                 self.errors[name] = f"{name}: no such service in this installation"
                 continue
@@ -223,16 +255,25 @@ class EmbeddedServices:
             if target:
                 self.targets[name] = target
                 continue
-            try:
-                rs = start_service(get_spec(name), 0, log_dir / f"{name}-{os.getpid()}.log",
-                                   self.extra_args.get(name))
-            except ServiceStartError as exc:
-                # only now ask why (the check starts an interpreter): not installed, or else
-                missing = not_installed_message(get_spec(name))
-                self.errors[name] = f"{name}: {missing}" if missing else str(exc)
-                continue
-            self.started.append(rs)
-            self.targets[name] = rs.target
+            launched[name] = launch_service(get_spec(name), 0,
+                                            log_dir / f"{name}-{os.getpid()}.log",
+                                            self.extra_args.get(name))
+        try:
+            for name, ls in launched.items():
+                try:
+                    rs = wait_listening(ls)
+                except ServiceStartError as exc:
+                    # only now ask why (the check starts an interpreter): not installed, or else
+                    missing = not_installed_message(get_spec(name))
+                    self.errors[name] = f"{name}: {missing}" if missing else str(exc)
+                    continue
+                self.started.append(rs)
+                self.targets[name] = rs.target
+        finally:  # e.g. Ctrl-C while waiting: none of them outlives the command
+            running = {rs.process.pid for rs in self.started}
+            for ls in launched.values():
+                if ls.process.pid not in running and ls.process.poll() is None:
+                    stop_process(ls.process)
 
     def __exit__(self, *exc: object) -> None:
         for rs in self.started:
