@@ -19,12 +19,15 @@ legacy graph: no landmark smoothing filter and no heatmap refinement.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from posearena.errors import InvalidInputError, ModelNotLoadedError
+from posearena.filecache import cache_root, cached_derivation
 from posearena_blazepose.estimator import (
     NUM_LANDMARKS,
     PoseResult,
@@ -59,14 +62,22 @@ NUM_THREADS = 1
 # only: a person entering is found up to REDETECT_FRAMES - 1 frames late (50 ms at 60
 # frames/s), one whose track just ended is looked for at once, in image mode every frame.
 REDETECT_FRAMES = 4
+#: Version of the pruning (`tflite_prune`): a new one makes new cached models.
+PRUNE_VERSION = 1
 
 
 @functools.lru_cache(maxsize=2)
 def landmark_model(path: str) -> bytes:
-    """The landmark model at `path` (.tflite) computing only `LANDMARK_OUTPUTS`, pruned
-    once per process (~0.3 s)."""
+    """The landmark model at `path` (.tflite) computing only `LANDMARK_OUTPUTS`: pruned once
+    (0.3-0.7 s) and kept in the cache folder (`posearena.filecache`), so a service's first
+    multi-person stream does not pay it again."""
     with open(path, "rb") as f:
-        return prune_outputs(f.read(), LANDMARK_OUTPUTS)
+        source = f.read()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    name = f"{Path(path).stem}-{digest}-p{PRUNE_VERSION}.tflite"
+    model, _ = cached_derivation(cache_root() / "blazepose" / name,
+                                 lambda: prune_outputs(source, LANDMARK_OUTPUTS), verb="pruned")
+    return model
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from posearena.filecache import cache_root, cached_derivation
 from posearena_openpose.runtime import DEFAULT_BACKEND, DEFAULT_THREADS, Network, load_onnx
 from posearena_openpose.tf_graph import parse_graphdef
 from posearena_openpose.tf_onnx import graphdef_to_onnx
@@ -27,9 +28,10 @@ class ChecksumError(ValueError):
 
 
 def cache_dir() -> Path:
-    """Where converted networks are kept (env POSEARENA_OPENPOSE_CACHE or ~/.cache/...)."""
+    """Where converted networks are kept (env POSEARENA_OPENPOSE_CACHE, else the common
+    cache root's openpose/, see posearena.filecache)."""
     env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path.home() / ".cache" / "posearena" / "openpose"
+    return Path(env) if env else cache_root() / "openpose"
 
 
 def cache_path(graph: Path, digest: str) -> Path:
@@ -46,7 +48,8 @@ def convert_cached(graph: Path, expected_sha256: str | None, output_node: str) -
         output_node: GraphDef node of the network output ("" = the last unconsumed node).
 
     Returns:
-        (ONNX bytes, "cached <path>" / "converted, cached at <path>" / "converted").
+        (ONNX bytes, "cached <path>" / "converted, cached at <path>" / "converted (cache not
+        writable: ...)").
 
     Raises:
         ChecksumError: the digest differs from `expected_sha256`.
@@ -57,18 +60,13 @@ def convert_cached(graph: Path, expected_sha256: str | None, output_node: str) -
     if expected_sha256 and digest != expected_sha256:
         raise ChecksumError(f"{graph} ({len(data)} bytes) has sha256 {digest}, expected "
                             f"{expected_sha256} (truncated download or another file)")
-    cached = cache_path(graph, digest)
-    if cached.is_file():
-        return cached.read_bytes(), f"cached {cached}"
-    onnx, _ = graphdef_to_onnx(parse_graphdef(data, str(graph)), output_node or None, str(graph))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.part")
-        tmp.write_bytes(onnx)
-        os.replace(tmp, cached)
-        return onnx, f"converted, cached at {cached}"
-    except OSError:
-        return onnx, "converted (cache not writable)"
+
+    def convert() -> bytes:
+        onnx, _ = graphdef_to_onnx(parse_graphdef(data, str(graph)), output_node or None,
+                                   str(graph))
+        return onnx
+
+    return cached_derivation(cache_path(graph, digest), convert, verb="converted")
 
 
 def read_tf_net(graph: Path, expected_sha256: str | None, output_node: str,
