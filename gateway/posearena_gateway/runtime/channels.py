@@ -60,8 +60,9 @@ class Probe:
     def status_line(self) -> str:
         if not self.reachable:
             return f"unreachable ({self.error})"
-        if self.serving:
-            return "SERVING"
+        if self.serving:  # and with which model: the user sees what will measure
+            version = self.info.version if self.info else ""
+            return f"SERVING ({version})" if version else "SERVING"
         reason = self.info.model_status if self.info else self.error
         return f"NOT_SERVING: {reason}"
 
