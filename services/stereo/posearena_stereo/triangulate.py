@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +30,7 @@ __all__ = ["CHUNK_POINTS", "SWAP_METHODS", "TriangulationOptions", "Triangulatio
            "triangulate_views"]
 
 CHUNK_POINTS = 8192
+_R = TypeVar("_R")
 
 
 @dataclass
@@ -138,10 +140,15 @@ def _triangulate_block(seq: _Sequence, sl: slice, views: ViewSet, J: int,
     return X, err, views_used, flags, swapped
 
 
-def _for_blocks(T: int, J: int, threads: int, work: Callable[[int, int], None]) -> None:
+def _for_blocks(T: int, J: int, threads: int, work: Callable[[int, int], None],
+                side: Callable[[], _R] | None = None) -> _R | None:
     """work(t0, t1) over blocks of ~CHUNK_POINTS points (every step is per point, and small
     blocks keep numpy's temporaries in the CPU cache), on ``threads`` threads (numpy
-    releases the GIL); a cancelled call or a passed deadline stops between blocks."""
+    releases the GIL); a cancelled call or a passed deadline stops between blocks.
+
+    ``side()``, when given, runs beside the blocks on the same threads (started first, so
+    that a long single-threaded task overlaps them); its result is returned (else None).
+    """
     step = max(1, CHUNK_POINTS // J)
     starts = range(0, T, step)
 
@@ -149,23 +156,33 @@ def _for_blocks(T: int, J: int, threads: int, work: Callable[[int, int], None]) 
         check_abandoned()
         work(t0, min(T, t0 + step))
 
-    if threads > 1 and len(starts) > 1:
+    if threads > 1 and (len(starts) > 1 or side is not None):
         ctx = contextvars.copy_context()  # the call's cancellation check, in every thread
         with ThreadPoolExecutor(threads) as pool:
+            beside = None if side is None else pool.submit(lambda: ctx.copy().run(side))
             list(pool.map(lambda t0: ctx.copy().run(run_checked, t0), starts))
-    else:
-        for t0 in starts:
-            run_checked(t0)
+            return None if beside is None else beside.result()
+    result = None if side is None else side()
+    for t0 in starts:
+        run_checked(t0)
+    return result
 
 
-def _swap_sequence(seq: _Sequence, views: ViewSet, T: int, J: int,
-                   opts: TriangulationOptions) -> np.ndarray:
-    """Whole-sequence left/right decision, applied to seq (observations and plain solution
-    of the frames concerned); returns swapped (C, T, J)."""
+def _decide_swaps(seq: _Sequence, views: ViewSet, T: int, J: int,
+                  opts: TriangulationOptions) -> np.ndarray:
+    """Whole-sequence left/right decision from the plain solution in seq (read only, so it
+    can run beside the blocks); returns swapped (C, T, J) bool."""
     left, right = opts.left_right  # type: ignore[misc]
-    C = seq.w.shape[0]
     plain = Unswapped(seq.X.reshape(T, J, 3), seq.mean.reshape(T, J), seq.worst.reshape(T, J))
-    swapped = resolve_left_right(views, seq.w, J, left, right, opts.parents, unswapped=plain)
+    return resolve_left_right(views, seq.w, J, left, right, opts.parents, unswapped=plain)
+
+
+def _apply_swaps(seq: _Sequence, views: ViewSet, swapped: np.ndarray, J: int,
+                 opts: TriangulationOptions) -> np.ndarray:
+    """Exchange the observations ``swapped`` (C, T, J) in seq and solve their frames again
+    (plain solution); returns the (F,) indices of the frames concerned."""
+    left, right = opts.left_right  # type: ignore[misc]
+    C, T = swapped.shape[:2]
     frames = np.flatnonzero(swapped.any(axis=(0, 2)))
     if frames.size:
         xn = seq.xn.reshape(C, T, J, 2)
@@ -176,9 +193,13 @@ def _swap_sequence(seq: _Sequence, views: ViewSet, T: int, J: int,
                 a, b = arr[:, frames, lj].copy(), arr[:, frames, rj].copy()
                 arr[:, frames, lj] = np.where(m[..., None] if arr.ndim == 4 else m, b, a)
                 arr[:, frames, rj] = np.where(m[..., None] if arr.ndim == 4 else m, a, b)
-        points = (frames[:, None] * J + np.arange(J)[None]).ravel()
-        _solve_plain(seq, points, views)
-    return swapped
+        _solve_plain(seq, _frame_points(frames, J), views)
+    return frames
+
+
+def _frame_points(frames: np.ndarray, J: int) -> np.ndarray:
+    """(F × J,) flattened point indices of the whole ``frames`` (F,)."""
+    return (frames[:, None] * J + np.arange(J)[None]).ravel()
 
 
 def triangulate_views(
@@ -224,24 +245,32 @@ def triangulate_views(
                  None if conf is None else conf[:, t0:t1].reshape(C, -1), cameras, views, opts)
 
     _for_blocks(T, J, opts.threads, observe)
-    swapped = np.zeros((C, T, J), bool) if opts.try_swap_left_right else None
-    if swapped is not None and opts.swap_method != "frame":
-        swapped = _swap_sequence(seq, views, T, J, opts)
+    by_sequence = opts.try_swap_left_right and opts.swap_method != "frame"
     X = np.empty((N, 3))
     err = np.empty(N)
     views_used = np.empty(N, np.int32)
     flags = np.zeros(N, np.uint8)
+    by_frame = np.zeros((C, T, J), bool) if opts.try_swap_left_right else None
 
-    def finish(t0: int, t1: int) -> None:
-        sl = slice(t0 * J, t1 * J)
-        X[sl], err[sl], views_used[sl], block_flags, sw = _triangulate_block(
+    def finish(sl: slice | np.ndarray) -> None:
+        """Outputs of the points ``sl`` (whole frames) from the current seq."""
+        X[sl], err[sl], views_used[sl], flags[sl], sw = _triangulate_block(
             seq, sl, views, J, opts)
-        flags[sl] |= block_flags
-        if swapped is not None and sw is not None:
-            swapped[:, t0:t1] ^= sw
+        if by_frame is not None and sw is not None:
+            by_frame.reshape(C, N)[:, sl] = sw.reshape(C, -1)
 
-    _for_blocks(T, J, opts.threads, finish)
-    if swapped is not None:  # both stages combined: exchanged an odd number of times
+    # The sequence's swap decision only reads seq: it runs beside the blocks, which are
+    # then finished again where it exchanges labels (their frames only: every step is per
+    # point).
+    swapped = _for_blocks(T, J, opts.threads, lambda t0, t1: finish(slice(t0 * J, t1 * J)),
+                          side=(lambda: _decide_swaps(seq, views, T, J, opts))
+                          if by_sequence else None)
+    if swapped is not None:
+        frames = _apply_swaps(seq, views, swapped, J, opts)
+        if frames.size:
+            finish(_frame_points(frames, J))
+    if by_frame is not None:  # both stages combined: exchanged an odd number of times
+        swapped = by_frame if swapped is None else swapped ^ by_frame
         flags &= np.uint8(~LEFT_RIGHT_SWAPPED & 0xFF)
         flags[swapped.any(axis=0).reshape(N)] |= LEFT_RIGHT_SWAPPED
     points = X.reshape(T, J, 3)
