@@ -143,7 +143,10 @@ def test_cancelled_and_expired_calls_leave_no_traceback(service):
         frames = iter([pose_pb2.DetectRequest(options=pose_pb2.DetectOptions(max_people=1))])
         responses = stub.Detect(frames, timeout=30)
         responses.cancel()
-        assert responses.code() == grpc.StatusCode.CANCELLED
+        walked_away = {grpc.StatusCode.CANCELLED}
+        if not info.model_loaded:  # it may refuse the stream before the cancel arrives
+            walked_away.add(grpc.StatusCode.FAILED_PRECONDITION)
+        assert responses.code() in walked_away, responses.code()
     stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=5)
     assert _health(health) == before
     text = _log_text(log)
