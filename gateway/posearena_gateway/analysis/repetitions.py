@@ -16,6 +16,8 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.ndimage import gaussian_filter1d
+from scipy.signal import find_peaks
 
 from posearena.errors import InvalidInputError
 
@@ -62,10 +64,6 @@ def fill_gaps(x: ArrayLike) -> np.ndarray:
 
 def _smooth(x: np.ndarray, fps: float, smooth_s: float) -> np.ndarray:
     """Gaussian smoothing with standard deviation `smooth_s` seconds (0 = none)."""
-    # imported here, not at the top: scipy.ndimage/signal cost every CLI command ~0.4 s
-    # at start-up, and only comparisons use them
-    from scipy.ndimage import gaussian_filter1d
-
     return gaussian_filter1d(x, smooth_s * fps, mode="nearest") if smooth_s > 0 else x.copy()
 
 
@@ -113,8 +111,6 @@ def detect_repetitions(
     sign = 1.0 if direction == "max" else -1.0
     sig = sign * _smooth(fill_gaps(raw), rate, sm)
     distance = max(1, round(period * rate))
-    from scipy.signal import find_peaks  # imported here: see _smooth
-
     peaks, _ = find_peaks(sig, prominence=prom, distance=distance)
     reps: list[Repetition] = []
     bounds = [0, *peaks.tolist(), sig.size - 1]
