@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     data, out = Path(args.data), Path(args.out)
     demo = data / "pose2sim_demo"
-    if not list((demo / "videos").glob("cam*.mp4")) or not (demo / "Calib.qca.txt").is_file():
+    videos = sorted((demo / "videos").glob("cam*.mp4"))
+    if not videos or not (demo / "Calib.qca.txt").is_file():
         raise InvalidInputError("--data", str(data), "a folder holding pose2sim_demo/videos/"
                                 "cam*.mp4 and pose2sim_demo/Calib.qca.txt (the bundled data/)")
     # The UI-PRMD part needs no service and no video: it runs beside the Pose2Sim part in a
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     # it fills the cores the Pose2Sim part leaves idle instead of competing with it.
     uiprmd = Background(_uiprmd_part, data, out)
     try:
-        status = _pose2sim_part(data, out, args.resume)
+        status = _pose2sim_part(demo, videos, out, args.resume)
         print("\n== UI-PRMD: Kinect v2 vs Vicon motion capture ==")
         print(uiprmd.result(), end="")
     finally:
@@ -101,10 +102,9 @@ class Background:
         self._proc.join()
 
 
-def _pose2sim_part(data: Path, out: Path, resume: bool) -> int:
-    """The 4-camera recording against its 4-view reference; exit status 0 or 1 (partial)."""
-    demo = data / "pose2sim_demo"
-    videos = sorted((demo / "videos").glob("cam*.mp4"))
+def _pose2sim_part(demo: Path, videos: list[Path], out: Path, resume: bool) -> int:
+    """The 4-camera recording (`demo` folder, its videos) against its 4-view reference; exit
+    status 0 or 1 (partial)."""
     print(f"== Pose2Sim demo: {len(videos)} cameras, reference = 4-view triangulation ==")
     runner = Runner(CompareJob(videos=videos, out=out / "pose2sim", calib=demo / "Calib.qca.txt",
                                pipelines=parse_pipelines(",".join(DEMO_PIPELINES)),

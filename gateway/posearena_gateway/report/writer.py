@@ -15,7 +15,7 @@ the report instead of stopping it.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from posearena.errors import InvalidInputError
@@ -140,6 +140,8 @@ def write_report(
     order = list(pipelines_of(metrics)) + [n for n in results if n not in metrics["pipelines"]]
     colours = colour_map(order)
     videos = videos or {}
+    ordered = {n: comparisons[n] for n in order if n in comparisons}
+    ordered |= comparisons
     # Overlays and thumbnails (OpenCV: decoding and encoding release the GIL) are drawn in
     # threads while matplotlib draws the figures here: they overlap on a 2-core machine.
     with ThreadPoolExecutor(MEDIA_THREADS, thread_name_prefix="report-media") as pool:
@@ -148,48 +150,35 @@ def write_report(
                         pool.submit(write_overlay, video, dets,
                                     rd.root / "overlays" / f"{safe_name(name)}.mp4"))
                  for name, (video, dets) in videos.items()}
-        parts, ordered = _report_parts(rd, metrics, comparisons, reference, results, videos,
-                                       media, (subject, trial), animation, order, colours)
-    parts.notes.append(f"report written in {time.perf_counter() - t0:.1f} s")
-    path = rd.root / "report.html"
-    atomic_write_text(path, render_html(title, metrics, ordered, reference, parts, rd.root))
-    return path
-
-
-def _report_parts(rd: RunDir, metrics: dict, comparisons: dict[str, Comparison],
-                  reference: Sequence3D | None, results: dict[str, Sequence3D],
-                  videos: dict[str, tuple[str, Detections]],
-                  media: dict[str, tuple[Future, Future]], labels: tuple[str | None, str | None],
-                  animation: bool, order: list[str], colours: dict[str, str],
-                  ) -> tuple[ReportParts, dict[str, Comparison]]:
-    """Figures, exports, media and animation of `write_report` (media: thumbnail and
-    overlay futures per detection set); also the comparisons in display order."""
-    subject, trial = labels
-    ordered = {n: comparisons[n] for n in order if n in comparisons}
-    ordered |= comparisons
-    parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
-    parts.sections.append(repetitions_section(metrics))
-    if ordered:
-        parts.notes.append(
-            "Angles and errors are on the reference's clock (time 0 = its first frame), after "
-            "the alignment above; Bland–Altman panels need >= 3 frames with both angles.")
-    sequences = ({"reference": reference} if reference is not None else {}) | results
-    for name, seq in sequences.items():
-        for p in export_sequence(rd.exports, name, seq):
-            parts.files.append((f"{name} poses", p))
-    parts.files += export_angles(rd.exports, ordered, subject or rd.root.name,
-                                 trial or rd.root.name)
-    for name, (thumbs, overlay) in media.items():
-        parts.files.append((f"{name} 2D (OpenPose JSON)",
-                            export_detections(rd.exports, name, videos[name][1])))
-        if thumbs.result() is not None:
-            parts.figures.append((f"who was tracked: {name}", thumbs.result()))
-        try:
-            parts.files.append((f"{name} overlay video", overlay.result()))
-        except Exception as exc:  # an overlay is a convenience; its failure is reported
-            parts.notes.append(f"overlay of {name} not written: {type(exc).__name__}: {exc}")
+        parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
+        parts.sections.append(repetitions_section(metrics))
+        if ordered:
+            parts.notes.append(
+                "Angles and errors are on the reference's clock (time 0 = its first frame), "
+                "after the alignment above; Bland–Altman panels need >= 3 frames with both "
+                "angles.")
+        sequences = ({"reference": reference} if reference is not None else {}) | results
+        for name, seq in sequences.items():
+            for p in export_sequence(rd.exports, name, seq):
+                parts.files.append((f"{name} poses", p))
+        parts.files += export_angles(rd.exports, ordered, subject or rd.root.name,
+                                     trial or rd.root.name)
+        for name, (thumbs, overlay) in media.items():
+            parts.files.append((f"{name} 2D (OpenPose JSON)",
+                                export_detections(rd.exports, name, videos[name][1])))
+            thumbnail = thumbs.result()
+            if thumbnail is not None:
+                parts.figures.append((f"who was tracked: {name}", thumbnail))
+            try:
+                parts.files.append((f"{name} overlay video", overlay.result()))
+            except Exception as exc:  # an overlay is a convenience; its failure is reported
+                parts.notes.append(f"overlay of {name} not written: {type(exc).__name__}: "
+                                   f"{exc}")
     if animation:
         _animate(rd, parts, reference, results, ordered, colours)
     else:
         parts.notes.append("3D animation left out (e.g. a session of a study)")
-    return parts, ordered
+    parts.notes.append(f"report written in {time.perf_counter() - t0:.1f} s")
+    path = rd.root / "report.html"
+    atomic_write_text(path, render_html(title, metrics, ordered, reference, parts, rd.root))
+    return path
