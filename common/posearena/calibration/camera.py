@@ -184,6 +184,20 @@ class Camera:
                       self.R.copy(), self.t.copy())
 
 
+def _less_tangential(d: np.ndarray, xy: np.ndarray, sq: np.ndarray, r2: np.ndarray,
+                     cross2: np.ndarray, radial: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """d - (cross2 x y + radial (r2 + 2 sq)): one coordinate of the distorted point without
+    its tangential term (x: cross2 = 2 p1, radial = p2, sq = x²; y: 2 p2, p1, y²); `t` is
+    scratch of the same shape. Returns a new array."""
+    out = xy * cross2
+    np.multiply(sq, 2.0, out=t)
+    t += r2
+    t *= radial
+    out += t
+    np.subtract(d, out, out=out)
+    return out
+
+
 def normalize_views(cameras: Sequence[Camera], pixels: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """:meth:`Camera.normalize_points` of several views at once, as coordinate planes.
@@ -234,18 +248,8 @@ def normalize_views(cameras: Sequence[Camera], pixels: np.ndarray
         if tangential:
             # x' = (xd - 2 p1 x y - p2 (r2 + 2 x²)) s, y' = (yd - p1 (r2 + 2 y²) - 2 p2 x y) s
             np.multiply(x, y, out=xy)
-            x_new = xy * p1x2
-            np.multiply(xx, 2.0, out=t)
-            t += r2
-            t *= p2
-            x_new += t
-            np.subtract(xd, x_new, out=x_new)
-            y_new = xy * p2x2
-            np.multiply(yy, 2.0, out=t)
-            t += r2
-            t *= p1
-            y_new += t
-            np.subtract(yd, y_new, out=y_new)
+            x_new = _less_tangential(xd, xy, xx, r2, p1x2, p2, t)
+            y_new = _less_tangential(yd, xy, yy, r2, p2x2, p1, t)
             x_new *= s
             y_new *= s
         else:
