@@ -45,6 +45,7 @@ from posearena.errors import InvalidInputError
 from posearena_stereo.dlt import triangulate_dlt
 from posearena_stereo.leftright_paths import (
     Scales,
+    bone_asymmetry,
     bone_differences,
     decide,
     mirrored_bones,
@@ -167,6 +168,15 @@ def suspect_frames(X: np.ndarray, worst: np.ndarray, seen: np.ndarray, scales: S
     return bad
 
 
+def _columns(joints: np.ndarray) -> slice | np.ndarray:
+    """The joints (G,) as one slice of the joint axis where, sorted, they are contiguous and
+    distinct; else themselves (an index array)."""
+    cols = np.unique(joints)
+    if cols.size == joints.size and cols.size and cols[-1] - cols[0] + 1 == cols.size:
+        return slice(int(cols[0]), int(cols[-1]) + 1)
+    return joints
+
+
 def _runs_with_anchors(suspect: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Frames to decide: every suspect frame and the clean frame either side of each run;
     returns the frame indices and which of them are such anchors (held at "no swap")."""
@@ -210,20 +220,24 @@ def resolve_left_right(
     if parents is not None and np.shape(parents) != (J,):
         raise InvalidInputError("parents", np.shape(parents), f"shape ({J},), one per joint")
     joints = np.concatenate([left, right])
-    if unswapped is None:
-        X0, err0, worst0 = _unswapped(views, w, T, J, joints)
-    else:
-        X0, err0, worst0 = (np.take(a, joints, axis=1) for a in (
-            unswapped.X, unswapped.mean, unswapped.worst))
     bones = mirrored_bones(parents, left, right) if parents is not None and cfg.symmetry > 0 \
         else np.empty((0, 4), int)
     plain = None if unswapped is None else unswapped.X
-    asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right, plain)[:, :, 0]
-            if bones.size else np.empty((0, T)))
+    # the scales are medians and the gate asks "any joint": the paired joints may be read in
+    # any order, as one slice of the plain solution where they are contiguous (no copies)
+    if unswapped is None:
+        X0, err0, worst0 = _unswapped(views, w, T, J, joints)
+        seen = (np.take(w.reshape(C, T, J), joints, axis=2) > 0).any(axis=0)
+        asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right)[:, :, 0]
+                if bones.size else np.empty((0, T)))
+    else:
+        cols = _columns(joints)
+        X0, err0, worst0 = (a[:, cols] for a in (unswapped.X, unswapped.mean, unswapped.worst))
+        seen = (w.reshape(C, T, J)[:, :, cols] > 0).any(axis=0)
+        asym = bone_asymmetry(unswapped.X, bones) if bones.size else np.empty((T, 0))
     step = motion(X0)
     scales = Scales(robust_scale(err0, cfg.min_px), robust_scale(step, cfg.min_motion_m),
                     robust_scale(asym, cfg.min_bone_m))
-    seen = (np.take(w.reshape(C, T, J), joints, axis=2) > 0).any(axis=0)
     suspect = suspect_frames(X0, worst0, seen, scales, cfg, step)
     frames, fixed = _runs_with_anchors(suspect)
     if frames.size == 0:

@@ -15,7 +15,7 @@ import numpy as np
 from posearena.viterbi import viterbi
 from posearena_stereo.robust import ViewSet
 
-_CHUNK = 512  # frames per block of the transition costs
+_CHUNK_VALUES = 1 << 16  # per-joint jump costs per block of frames (CPU cache)
 _BLOCK_POINTS = 8192  # points per triangulation block
 _FIXED = 1e6  # unary cost of a swap at a fixed frame: far above any transition saving
 
@@ -31,9 +31,22 @@ class Scales:
 
 
 def robust_scale(values: np.ndarray, floor: float) -> float:
-    """Median of the finite values, at least ``floor``."""
+    """Median of the finite values (any shape or layout), at least ``floor``.
+
+    One partition of a copy of the finite values; for an even count the mean of the two
+    middle values (the larger one partitioned into place, the smaller the largest below it),
+    computed as np.median does: (lower + upper) / 2 in the values' dtype.
+    """
     finite = values[np.isfinite(values)]
-    return max(float(np.median(finite)) if finite.size else floor, floor)
+    n = finite.size
+    if n == 0:
+        return floor
+    k = n // 2
+    finite.partition(k)
+    mid = finite[k]
+    if n % 2 == 0:
+        mid = (finite[:k].max() + mid) / 2
+    return max(float(mid), floor)
 
 
 def lengths(d: np.ndarray) -> np.ndarray:
@@ -54,44 +67,83 @@ def truncated(values: np.ndarray, scale: float, cap: float, missing: float) -> n
 def hypotheses(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray,
                right: np.ndarray, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Paired joints [left..., right...] (2P,) under every state: X (T, K, 2P, 3) m and
-    reprojection error (T, K, 2P) px, float32. Mirrored couples share one triangulation."""
+    reprojection error (T, K, 2P) px, float32. Mirrored couples share one triangulation.
+
+    Each view's observations of the paired joints are gathered once as labelled and once
+    exchanged; a hypothesis copies one or the other per view and solves blocks of frames of
+    it (always the same blocks: the solutions do not depend on what else is in a call).
+    """
     C = w.shape[0]
-    xn = views.xn.reshape(C, T, J, 2)
-    ww = w.reshape(C, T, J)
     joints = np.concatenate([left, right])
-    mirrored = np.concatenate([right, left])
     P2 = joints.size
     flip = np.roll(np.arange(P2), P2 // 2)  # label exchange: left slot <- right slot
+    as_labelled = (np.take(views.xn.reshape(C, T, J, 2), joints, axis=2),
+                   np.take(w.reshape(C, T, J), joints, axis=2))  # (C, T, 2P, 2), (C, T, 2P)
+    exchanged = tuple(np.take(a, flip, axis=2) for a in as_labelled)
     K = states.shape[0]
     X = np.empty((T, K, P2, 3), np.float32)
     err = np.empty((T, K, P2), np.float32)
     step = max(1, _BLOCK_POINTS // P2)  # frames per block that stays in the CPU cache
     for k in range(0, K, 2):
-        src = np.where(states[k][:, None], mirrored[None], joints[None])  # (C, 2P)
-        obs = np.stack([xn[c][:, src[c]] for c in range(C)])  # (C, T, 2P, 2)
-        wts = np.stack([ww[c][:, src[c]] for c in range(C)])  # (C, T, 2P)
+        obs, wts = (np.stack([(b if swap else a)[c] for c, swap in enumerate(states[k])])
+                    .reshape(C, T * P2, *a.shape[3:])
+                    for a, b in zip(as_labelled, exchanged, strict=True))
         for t0 in range(0, T, step):
             t1 = min(T, t0 + step)
-            Xb, eb = views.solve(wts[:, t0:t1].reshape(C, -1),
-                                 xn=obs[:, t0:t1].reshape(C, -1, 2))
+            Xb, eb = views.solve(wts[:, t0 * P2:t1 * P2], xn=obs[:, t0 * P2:t1 * P2])
             X[t0:t1, k], err[t0:t1, k] = Xb.reshape(-1, P2, 3), eb.reshape(-1, P2)
-        X[:, k + 1], err[:, k + 1] = X[:, k][:, flip], err[:, k][:, flip]
+        X[:, k + 1], err[:, k + 1] = np.take(X[:, k], flip, axis=1), np.take(err[:, k], flip,
+                                                                             axis=1)
     return X, err
 
 
-def jumps(Xc: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray:
-    """(B, T-1, M, M) summed truncated 3D jumps between the candidates (B, T, M, G, 3) of
-    consecutive frames; a joint missing in one frame only costs ``appear``, in both nothing."""
-    B, T, M = Xc.shape[:3]
-    out = np.zeros((B, max(T - 1, 0), M, M))
-    for t0 in range(0, T - 1, _CHUNK):
-        t1 = min(T - 1, t0 + _CHUNK)
-        d = Xc[:, t0:t1, :, None] - Xc[:, t0 + 1:t1 + 1, None]  # (B, t, M, M, G, 3)
-        dist = lengths(d)
-        seen = np.isfinite(Xc[:, t0:t1 + 1, :, :, 0])  # (B, t + 1, M, G)
-        once = seen[:, :-1, :, None] != seen[:, 1:, None]
-        out[:, t0:t1] = np.where(once, appear, truncated(dist, scale, cap, 0.0)).sum(axis=-1)
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances between the points a and b (3, ...) (coordinate-major), computed
+    as :func:`lengths` computes them (float32: (dx² + dy²) + dz², which is what numpy's
+    einsum gives for three values; other dtypes: through einsum itself)."""
+    if a.dtype != np.float32 or b.dtype != np.float32:
+        return lengths(np.stack([a[i] - b[i] for i in range(3)], axis=-1))
+    q = a[0] - b[0]
+    q *= q
+    d = a[1] - b[1]
+    d *= d
+    q += d
+    np.subtract(a[2], b[2], out=d)
+    d *= d
+    q += d
+    return np.sqrt(q, out=q)
+
+
+def jumps(Y: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray:
+    """(R, T-1, M, M) summed truncated 3D jumps between the candidates of consecutive frames of
+    R runs, points Y (3, T, M, G, R) (coordinate-major, runs innermost: every step below is one
+    pass over long contiguous rows); a joint missing in one frame only costs ``appear``, in
+    both nothing. The per-joint costs are those of :func:`truncated` in the same dtypes, and
+    summed over the G joints as numpy sums a contiguous row (two values: their sum)."""
+    _, T, M, G, R = Y.shape
+    out = np.empty((R, max(T - 1, 0), M, M))
+    seen = np.isfinite(Y[0])  # (T, M, G, R)
+    step = max(1, _CHUNK_VALUES // (M * M * G * R))
+    for t0 in range(0, T - 1, step):
+        t1 = min(T - 1, t0 + step)
+        dist = _distances(Y[:, t0:t1, :, None], Y[:, t0 + 1:t1 + 1, None])  # (t, M, M, G, R)
+        lost = ~np.isfinite(dist)
+        cost = np.divide(dist, scale, out=_same_dtype(dist, scale))
+        cost = np.minimum(cost, cap, out=_same_dtype(cost, cap))
+        np.copyto(cost, 0.0, where=lost)
+        cost = cost.astype(np.result_type(cost, appear), copy=False)
+        np.copyto(cost, appear, where=seen[t0:t1, :, None] != seen[t0 + 1:t1 + 1, None])
+        if G <= 2:
+            total = cost[..., 0, :] if G == 1 else cost[..., 0, :] + cost[..., 1, :]
+        else:
+            total = np.ascontiguousarray(np.moveaxis(cost, 3, -1)).sum(axis=-1)
+        out[:, t0:t1] = np.moveaxis(total, -1, 0)
     return out
+
+
+def _same_dtype(a: np.ndarray, scalar: float) -> np.ndarray | None:
+    """a itself where ``a op scalar`` keeps a's dtype (so the result may overwrite it)."""
+    return a if np.result_type(a, scalar) == a.dtype else None
 
 
 def stretches(fixed: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -128,14 +180,17 @@ def best_path(unary: np.ndarray, Xg: np.ndarray, scale: float, candidates: int, 
     frame costs nothing)."""
     M = min(candidates, unary.shape[2])
     cand = np.argsort(unary, axis=2, kind="stable")[:, :, :M]  # (B, T, M)
-    Xc = np.take_along_axis(Xg, cand[..., None, None], axis=2)
     uc = np.take_along_axis(unary, cand, axis=2)
-    B, T = uc.shape[:2]
+    B, T, K, G = Xg.shape[:4]
+    rows = np.ascontiguousarray(Xg).reshape(B * T * K, G * 3)  # one row per point set
+    first = (np.arange(B)[:, None] * T + np.arange(T)[None]) * K  # (B, T) row of state 0
     path = np.zeros((B, T), np.intp)  # candidate 0 is state 0 at a fixed frame
     for frames, real in stretches(np.zeros(T, bool) if fixed is None else fixed):
         S, L = frames.shape
         u = np.where(real[None, :, :, None], uc[:, frames], 0.0).reshape(B * S, L, M)
-        pair = jumps(Xc[:, frames].reshape(B * S, L, *Xc.shape[2:]), scale, cap, appear)
+        at = (first[:, frames, None] + cand[:, frames]).transpose(2, 3, 0, 1)  # (L, M, B, S)
+        Y = np.take(rows, at, axis=0).reshape(L, M, B * S, G, 3).transpose(4, 0, 1, 3, 2)
+        pair = jumps(np.ascontiguousarray(Y), scale, cap, appear)  # (B·S, L-1, M, M)
         pair.reshape(B, S, L - 1, M, M)[...] *= real[None, :, 1:, None, None]
         p = viterbi(u, pair).reshape(B, S, L)
         path[:, frames[real]] = p[:, real]
@@ -220,6 +275,16 @@ def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarra
 
     return np.stack([np.abs(lengths(point(lc) - point(lp)) - lengths(point(rc) - point(rp)))
                      for lc, lp, rc, rp in bones]).reshape(len(bones), T, K)
+
+
+def bone_asymmetry(X: np.ndarray, bones: np.ndarray) -> np.ndarray:
+    """(T, M) |length(left bone) − length(right bone)| (m) of the mirrored ``bones`` (M, 4)
+    (see :func:`mirrored_bones`) of the points X (T, J, 3) m (the values of
+    :func:`bone_differences` of one hypothesis, bone-minor)."""
+    M = len(bones)
+    ends = lengths(np.take(X, bones[:, [0, 2]].T.ravel(), axis=1)
+                   - np.take(X, bones[:, [1, 3]].T.ravel(), axis=1))  # (T, 2M)
+    return np.abs(ends[:, :M] - ends[:, M:])
 
 
 def symmetry(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarray,
