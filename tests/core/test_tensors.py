@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posearena.errors import InvalidInputError
-from posearena.tensors import from_tensor, to_tensor
+from posearena.tensors import encoded_field, encoded_tensor, fill_tensor, from_tensor, to_tensor
 from posearena.v1 import pose_pb2
 
 
@@ -72,3 +72,38 @@ def test_without_copy_a_read_only_view_of_the_same_values():
     own = from_tensor(t, "x")
     own[0, 0, 0] = 7.0  # the default is the caller's own array
     assert own.flags.writeable and view[0, 0, 0] == 0.0
+
+
+@pytest.mark.parametrize("arr", [
+    np.arange(24, dtype=np.float32).reshape(2, 3, 4),
+    np.linspace(-1, 1, 30).reshape(5, 3, 2),  # float64
+    np.arange(6, dtype=np.int64).reshape(3, 2),  # -> int32
+    np.array([True, False, True]),  # -> uint8
+    np.ones((2, 2), np.float16),  # -> float32
+    np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2],  # not contiguous
+    np.arange(6, dtype=">f8"),  # big-endian -> little-endian on the wire
+    np.zeros((0, 17, 2), np.float32),  # no data field
+    np.array(3.5),  # 0-d
+])
+def test_encoded_tensor_is_the_serialized_message_byte_for_byte(arr):
+    expected = to_tensor(arr).SerializeToString()
+    assert b"".join(encoded_tensor(arr)) == expected
+    assert b"".join(encoded_tensor(arr, "float64")) == to_tensor(arr, "float64").SerializeToString()
+    filled = pose_pb2.TriangulateResponse()
+    fill_tensor(filled.points_3d, arr)
+    assert filled.points_3d.SerializeToString() == expected and filled.HasField("points_3d")
+
+
+def test_encoded_tensor_shares_the_arrays_memory():
+    a = np.arange(1000, dtype=np.float32)
+    data = encoded_tensor(a)[-1]
+    assert isinstance(data, memoryview) and np.shares_memory(np.asarray(data), a)
+
+
+def test_encoded_field_appends_a_submessage_and_a_repeated_element():
+    inner = [pose_pb2.View(camera_id="c").SerializeToString(),
+             *encoded_field(2, encoded_tensor(np.ones((300, 2), np.float32)))]  # length > 127
+    wire = b"".join([*encoded_field(1, inner), *encoded_field(1, inner)])
+    req = pose_pb2.TriangulateRequest.FromString(wire)
+    assert [v.camera_id for v in req.views] == ["c", "c"]
+    assert from_tensor(req.views[1].keypoints, "k").tolist() == np.ones((300, 2)).tolist()

@@ -8,10 +8,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posearena.calibration import Camera, camera_to_proto
-from posearena.tensors import from_tensor, to_tensor
-from posearena.v1 import pose_pb2, pose_pb2_grpc
+from posearena.tensors import encoded_field, encoded_tensor, from_tensor
+from posearena.v1 import pose_pb2
 from posearena_gateway.clients.deadlines import triangulate_deadline
 from posearena_gateway.runtime.channels import shared_channel
+
+_TRIANGULATE = "/{}/{}".format(*pose_pb2.DESCRIPTOR.services_by_name["PoseEstimator"]
+                                .methods_by_name["Triangulate"].full_name.rsplit(".", 1))
+_VIEWS = pose_pb2.TriangulateRequest.DESCRIPTOR.fields_by_name["views"].number
+_KEYPOINTS = pose_pb2.View.DESCRIPTOR.fields_by_name["keypoints"].number
+_CONFIDENCE = pose_pb2.View.DESCRIPTOR.fields_by_name["confidence"].number
 
 
 @dataclass
@@ -62,28 +68,22 @@ def triangulate(
         options: TriangulationOptions (thresholds, refinement, filtering).
         timeout_s: deadline of the call in s (None: sized to the work, `deadlines`).
     """
-    views = []
-    for i, (cam_id, k) in enumerate(zip(camera_ids, keypoints, strict=True)):
-        k = np.asarray(k)  # float32 stays float32 on the wire (half the bytes, same values)
-        view = pose_pb2.View(camera_id=cam_id, keypoints=to_tensor(
-            k if k.dtype in (np.float32, np.float64) else k.astype(np.float64)))
-        if confidence is not None:
-            view.confidence.CopyFrom(to_tensor(np.asarray(confidence[i], np.float32)))
-        views.append(view)
-    req = pose_pb2.TriangulateRequest(views=views, skeleton=skeleton)
+    head = pose_pb2.TriangulateRequest(skeleton=skeleton)
     if cameras is not None:
-        req.cameras.extend(camera_to_proto(c) for c in cameras)
+        head.cameras.extend(camera_to_proto(c) for c in cameras)
     if parallel is not None:
         f, b, cx, cy = parallel
-        req.parallel.CopyFrom(pose_pb2.ParallelRig(focal_px=f, baseline_m=b, cx=cx, cy=cy))
+        head.parallel.CopyFrom(pose_pb2.ParallelRig(focal_px=f, baseline_m=b, cx=cx, cy=cy))
     if options is not None:
-        req.options.CopyFrom(options)
+        head.options.CopyFrom(options)
     if timeout_s is None:
         shape = np.shape(keypoints[0])  # (T, J, 2) or (T, K, J, 2)
         people = shape[1] if len(shape) == 4 else 1
-        timeout_s = triangulate_deadline(shape[0], shape[-2], len(views), people)
-    resp = pose_pb2_grpc.PoseEstimatorStub(shared_channel(target)).Triangulate(
-        req, timeout=timeout_s)
+        timeout_s = triangulate_deadline(shape[0], shape[-2], len(camera_ids), people)
+    call = shared_channel(target).unary_unary(  # the request goes as encode_request's bytes
+        _TRIANGULATE, request_serializer=None,
+        response_deserializer=pose_pb2.TriangulateResponse.FromString)
+    resp = call(encode_request(head, camera_ids, keypoints, confidence), timeout=timeout_s)
     return TriangulationOutput(
         points_3d=from_tensor(resp.points_3d, "points_3d", last_dim=3),
         reprojection_error=from_tensor(resp.reprojection_error, "reprojection_error"),
@@ -94,3 +94,32 @@ def triangulate(
         person_tracks=(from_tensor(resp.person_tracks, "person_tracks", ndim=2)
                        if resp.HasField("person_tracks") else None),
     )
+
+
+def encode_request(head: pose_pb2.TriangulateRequest, camera_ids: Sequence[str],
+                   keypoints: Sequence[np.ndarray],
+                   confidence: Sequence[np.ndarray] | None = None) -> bytes:
+    """The serialized TriangulateRequest `head` with one View per camera added.
+
+    Byte for byte `SerializeToString()` of that request (views first: field 1), but each
+    array's values are copied once, by the final join, instead of through every message that
+    holds them (4 views of 40,000 frames: 12 ms instead of 105 ms).
+
+    Args:
+        head: every field but `views` (views already in it come after the new ones).
+        camera_ids: N view names.
+        keypoints: N arrays (T, J, 2) or (T, K, J, 2) px; float32 stays float32 on the wire
+            (half the bytes, same values), other dtypes go as float64.
+        confidence: N arrays (T, [K,] J) in [0, 1] (sent as float32), or None.
+    """
+    pieces: list[bytes | memoryview] = []
+    for i, (cam_id, k) in enumerate(zip(camera_ids, keypoints, strict=True)):
+        k = np.asarray(k)
+        view = [pose_pb2.View(camera_id=cam_id).SerializeToString(), *encoded_field(
+            _KEYPOINTS, encoded_tensor(k if k.dtype in (np.float32, np.float64)
+                                       else k.astype(np.float64)))]
+        if confidence is not None:
+            view += encoded_field(_CONFIDENCE,
+                                  encoded_tensor(np.asarray(confidence[i], np.float32)))
+        pieces += encoded_field(_VIEWS, view)
+    return b"".join([*pieces, head.SerializeToString()])
