@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, BinaryIO
 
 import numpy as np
 
@@ -37,11 +38,47 @@ def atomic_save_npz(path: str | os.PathLike, *, compressed: bool = True,
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+            if compressed:
+                np.savez_compressed(fh, **arrays)
+            else:
+                _savez_stored(fh, arrays)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _savez_stored(fh: BinaryIO, arrays: dict[str, object]) -> None:
+    """`np.savez(fh, **arrays)`, byte for byte, without copying the arrays' values first.
+
+    np.savez hands the zip member 16 MiB copies of each array (`tobytes`); a C-ordered
+    array of plain numbers or strings goes here as a view of its own memory (the zip entry
+    still gets its CRC and size). Others (object, structured, non-C-ordered arrays, headers
+    beyond format 1.0) are written by numpy as in np.savez.
+
+    Args:
+        fh: the open binary file.
+        arrays: name -> array-like; member "<name>.npy" each, in this order.
+    """
+    with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, val in arrays.items():
+            a = np.asanyarray(val)
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:  # as np.savez
+                if not _write_plain(member, a):
+                    np.lib.format.write_array(member, a, allow_pickle=True)
+
+
+def _write_plain(member: IO[bytes], a: np.ndarray) -> bool:
+    """Write `a` as a format 1.0 .npy from its own memory; False (nothing written) when it is
+    not a C-ordered array of a numeric, bool or str dtype with a header that fits 1.0."""
+    if not (a.flags.c_contiguous and a.dtype.kind in "biufcSU" and a.dtype.names is None):
+        return False
+    try:  # the header numpy writes (version 1.0 unless it does not fit)
+        np.lib.format.write_array_header_1_0(member, np.lib.format.header_data_from_array_1_0(a))
+    except ValueError:  # raised before any byte is written
+        return False
+    member.write(memoryview(a.reshape(-1).view(np.uint8)))
+    return True
 
 
 @dataclass
