@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import posearena_gateway.clients.gateway  # noqa: F401  (see below)
 from posearena.errors import InvalidInputError
 from posearena_gateway.comparison.repetition_metrics import add_big_error_option
 from posearena_gateway.comparison.temporal import CLOCK_SCALES
@@ -28,6 +29,10 @@ from posearena_gateway.study.sessions import (
     manifest_sessions,
     uiprmd_sessions,
 )
+
+# study.run imports the gateway client inside each session, and on a gateway the sessions run
+# in worker threads: it is imported above, on the main thread, before any of them starts (the
+# CLI imports the module of the command it runs only, no longer every command's).
 
 POOLING = ("All frames of all sessions of an exercise pooled; bias = pipeline − reference; "
            "LoA = bias ± 1.96 SD of the pooled differences; ICC(A,1) over the pooled frames "
