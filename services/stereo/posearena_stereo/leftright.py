@@ -153,12 +153,10 @@ def suspect_frames(X: np.ndarray, worst: np.ndarray, seen: np.ndarray, scales: S
     if cfg.gate <= 0:
         return np.ones(T, bool)
     ok = np.isfinite(X[..., 0])
-    bad = (~(worst <= cfg.gate * scales.px) & ok).any(axis=1)
-    bad |= (seen & ~ok).any(axis=1)
+    bad = ((~(worst <= cfg.gate * scales.px) & ok) | (seen & ~ok)).any(axis=1)
     if step is None:
         step = motion(X)  # (T-1, G)
-    edge = ((step > cfg.gate_motion * scales.motion_m).any(axis=1)
-            | (ok[1:] != ok[:-1]).any(axis=1))
+    edge = ((step > cfg.gate_motion * scales.motion_m) | (ok[1:] != ok[:-1])).any(axis=1)
     bad[1:] |= edge
     bad[:-1] |= edge
     pad = cfg.gate_pad
@@ -223,19 +221,18 @@ def resolve_left_right(
     bones = mirrored_bones(parents, left, right) if parents is not None and cfg.symmetry > 0 \
         else np.empty((0, 4), int)
     plain = None if unswapped is None else unswapped.X
-    # the scales are medians and the gate asks "any joint": the paired joints may be read in
-    # any order, as one slice of the plain solution where they are contiguous (no copies)
     if unswapped is None:
         X0, err0, worst0 = _unswapped(views, w, T, J, joints)
         seen = (np.take(w.reshape(C, T, J), joints, axis=2) > 0).any(axis=0)
         asym = (bone_differences(views, w, T, J, X0[:, None], bones, left, right)[:, :, 0]
                 if bones.size else np.empty((0, T)))
-    else:
+        step = motion(X0)
+    else:  # the paired joints in any order (medians, "any joint"): a slice where contiguous
         cols = _columns(joints)
         X0, err0, worst0 = (a[:, cols] for a in (unswapped.X, unswapped.mean, unswapped.worst))
-        seen = (w.reshape(C, T, J)[:, :, cols] > 0).any(axis=0)
+        seen = (w > 0).any(axis=0).reshape(T, J)[:, cols]
         asym = bone_asymmetry(unswapped.X, bones) if bones.size else np.empty((T, 0))
-    step = motion(X0)
+        step = motion(unswapped.X)[:, cols]  # every joint: contiguous, barely more work
     scales = Scales(robust_scale(err0, cfg.min_px), robust_scale(step, cfg.min_motion_m),
                     robust_scale(asym, cfg.min_bone_m))
     suspect = suspect_frames(X0, worst0, seen, scales, cfg, step)

@@ -17,6 +17,7 @@ from posearena_stereo.robust import ViewSet
 
 _CHUNK_VALUES = 1 << 16  # per-joint jump costs per block of frames (CPU cache)
 _BLOCK_POINTS = 8192  # points per triangulation block
+_SAMPLE = 2048  # values drawn to bracket a median before selecting it
 _FIXED = 1e6  # unary cost of a swap at a fixed frame: far above any transition saving
 
 
@@ -33,25 +34,34 @@ class Scales:
 def robust_scale(values: np.ndarray, floor: float) -> float:
     """Median of the finite values (any shape or layout), at least ``floor``.
 
-    One partition of a copy of the finite values; for an even count the mean of the two
-    middle values (the larger one partitioned into place, the smaller the largest below it),
-    computed as np.median does: (lower + upper) / 2 in the values' dtype.
+    The value np.median gives (for an even count (lower + upper) / 2 in the values' dtype),
+    selected exactly: a seeded sample brackets the middle, one partition of the values between
+    the brackets (or of all of them, where the brackets miss) finds it.
     """
     finite = values[np.isfinite(values)]
     n = finite.size
-    if n == 0:
+    if n == 0 or np.count_nonzero(finite < floor) > n // 2:  # both middles under the floor
         return floor
-    k = n // 2
-    finite.partition(k)
-    mid = finite[k]
+    k, below, part = n // 2, 0, finite
+    if n > 16 * _SAMPLE:
+        s = np.sort(finite[np.random.default_rng(0).integers(0, n, _SAMPLE)])
+        lo, hi = s[_SAMPLE // 2 - _SAMPLE // 16], s[_SAMPLE // 2 + _SAMPLE // 16]
+        count = np.count_nonzero(finite < lo)
+        window = finite[(finite >= lo) & (finite <= hi)]
+        if count <= k - 1 + n % 2 and count + window.size > k:  # both middles inside
+            below, part = count, window
+    j = k - below
+    part.partition(j)
+    mid = part[j]
     if n % 2 == 0:
-        mid = (finite[:k].max() + mid) / 2
+        mid = (part[:j].max() + mid) / 2
     return max(float(mid), floor)
 
 
 def lengths(d: np.ndarray) -> np.ndarray:
     """(...) Euclidean lengths of the vectors d (..., 3)."""
-    return np.sqrt(np.einsum("...i,...i->...", d, d))
+    squared = np.einsum("...i,...i->...", d, d)
+    return np.sqrt(squared, out=squared)
 
 
 def motion(X: np.ndarray) -> np.ndarray:
@@ -283,7 +293,7 @@ def bone_asymmetry(X: np.ndarray, bones: np.ndarray) -> np.ndarray:
     :func:`bone_differences` of one hypothesis, bone-minor)."""
     M = len(bones)
     ends = lengths(np.take(X, bones[:, [0, 2]].T.ravel(), axis=1)
-                   - np.take(X, bones[:, [1, 3]].T.ravel(), axis=1))  # (T, 2M)
+                   - np.take(X, bones[:, [1, 3]].T.ravel(), axis=1))  # (T, 2M): left, right
     return np.abs(ends[:, :M] - ends[:, M:])
 
 
