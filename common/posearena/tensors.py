@@ -36,25 +36,8 @@ def to_tensor(arr: np.ndarray | list, dtype: str | None = None) -> pose_pb2.Tens
     Returns:
         Tensor with the array's shape and little-endian bytes.
     """
-    t = pose_pb2.Tensor()
-    fill_tensor(t, arr, dtype)
-    return t
-
-
-def fill_tensor(t: pose_pb2.Tensor, arr: np.ndarray | list, dtype: str | None = None) -> None:
-    """Set the Tensor field `t` of a message (e.g. `response.points_3d`) to `arr` in place.
-
-    Same contents as `to_tensor(arr, dtype)`, without the copy of every byte that assigning a
-    built Tensor to the field (`CopyFrom`, a constructor argument) makes.
-
-    Args:
-        t: the (empty) Tensor to fill.
-        arr, dtype: as `to_tensor`.
-    """
     a, code = _wire_array(arr, dtype)
-    t.shape[:] = a.shape
-    t.dtype = code
-    t.data = a.tobytes()
+    return pose_pb2.Tensor(shape=list(a.shape), dtype=code, data=a.tobytes())
 
 
 def _wire_array(arr: np.ndarray | list, dtype: str | None) -> tuple[np.ndarray, int]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posearena.errors import InvalidInputError
-from posearena.tensors import encoded_field, encoded_tensor, fill_tensor, from_tensor, to_tensor
+from posearena.tensors import encoded_field, encoded_tensor, from_tensor, to_tensor
 from posearena.v1 import pose_pb2
 
 
@@ -89,9 +89,6 @@ def test_encoded_tensor_is_the_serialized_message_byte_for_byte(arr):
     expected = to_tensor(arr).SerializeToString()
     assert b"".join(encoded_tensor(arr)) == expected
     assert b"".join(encoded_tensor(arr, "float64")) == to_tensor(arr, "float64").SerializeToString()
-    filled = pose_pb2.TriangulateResponse()
-    fill_tensor(filled.points_3d, arr)
-    assert filled.points_3d.SerializeToString() == expected and filled.HasField("points_3d")
 
 
 def test_encoded_tensor_shares_the_arrays_memory():

@@ -15,7 +15,7 @@ from posearena.calibration import Camera, camera_from_proto
 from posearena.errors import InvalidInputError
 from posearena.service import EstimatorService, grpc_errors
 from posearena.skeletons import get_skeleton
-from posearena.tensors import fill_tensor, from_tensor, to_tensor
+from posearena.tensors import from_tensor, to_tensor
 from posearena.triangulation_presets import SERVICE_DEFAULT
 from posearena.v1 import pose_pb2
 from posearena_stereo import __version__
@@ -219,10 +219,11 @@ class StereoService(EstimatorService):
                 "cameras": ",".join(c.name for c in cams),
                 "max_reprojection_error_px": str(opts.max_reprojection_error_px),
             }
-        resp = pose_pb2.TriangulateResponse(coordinate_frame=frame, details=details)
-        # filled in place: a Tensor passed to the constructor is copied once more (22 MB)
-        fill_tensor(resp.points_3d, np.asarray(points, np.float64))
-        fill_tensor(resp.reprojection_error, np.asarray(error, np.float32))
-        fill_tensor(resp.views_used, np.asarray(views_used, np.int32))
-        fill_tensor(resp.flags, np.asarray(flags, np.uint8))
-        return resp
+        return pose_pb2.TriangulateResponse(
+            points_3d=to_tensor(np.asarray(points, np.float64)),
+            reprojection_error=to_tensor(np.asarray(error, np.float32)),
+            views_used=to_tensor(np.asarray(views_used, np.int32)),
+            flags=to_tensor(np.asarray(flags, np.uint8)),
+            coordinate_frame=frame,
+            details=details,
+        )
