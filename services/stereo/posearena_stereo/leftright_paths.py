@@ -113,9 +113,11 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     einsum gives for three values; other dtypes: through einsum itself)."""
     if a.dtype != np.float32 or b.dtype != np.float32:
         return lengths(np.stack([a[i] - b[i] for i in range(3)], axis=-1))
-    q = a[0] - b[0]
+    q, d = (np.empty(np.broadcast_shapes(a.shape[1:], b.shape[1:]), np.float32)
+            for _ in range(2))  # C order: the joints are the last axis
+    np.subtract(a[0], b[0], out=q)
     q *= q
-    d = a[1] - b[1]
+    np.subtract(a[1], b[1], out=d)
     d *= d
     q += d
     np.subtract(a[2], b[2], out=d)
@@ -126,17 +128,17 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def jumps(Y: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray:
     """(R, T-1, M, M) summed truncated 3D jumps between the candidates of consecutive frames of
-    R runs, points Y (3, T, M, G, R) (coordinate-major, runs innermost: every step below is one
-    pass over long contiguous rows); a joint missing in one frame only costs ``appear``, in
-    both nothing. The per-joint costs are those of :func:`truncated` in the same dtypes, and
-    summed over the G joints as numpy sums a contiguous row (two values: their sum)."""
-    _, T, M, G, R = Y.shape
+    R runs, points Y (3, T, M, R, G) (coordinate-major: every step below is one pass over
+    long contiguous rows); a joint missing in one frame only costs ``appear``, in both
+    nothing. The per-joint costs are those of :func:`truncated` in the same dtypes, summed
+    over the G joints as numpy sums a contiguous row (two values: their sum)."""
+    _, T, M, R, G = Y.shape
     out = np.empty((R, max(T - 1, 0), M, M))
-    seen = np.isfinite(Y[0])  # (T, M, G, R)
-    step = max(1, _CHUNK_VALUES // (M * M * G * R))
+    seen = np.isfinite(Y[0])  # (T, M, R, G)
+    step = max(1, _CHUNK_VALUES // (M * M * R * G))
     for t0 in range(0, T - 1, step):
         t1 = min(T - 1, t0 + step)
-        dist = _distances(Y[:, t0:t1, :, None], Y[:, t0 + 1:t1 + 1, None])  # (t, M, M, G, R)
+        dist = _distances(Y[:, t0:t1, :, None], Y[:, t0 + 1:t1 + 1, None])  # (t, M, M, R, G)
         lost = ~np.isfinite(dist)
         cost = np.divide(dist, scale, out=_same_dtype(dist, scale))
         cost = np.minimum(cost, cap, out=_same_dtype(cost, cap))
@@ -144,9 +146,9 @@ def jumps(Y: np.ndarray, scale: float, cap: float, appear: float) -> np.ndarray:
         cost = cost.astype(np.result_type(cost, appear), copy=False)
         np.copyto(cost, appear, where=seen[t0:t1, :, None] != seen[t0 + 1:t1 + 1, None])
         if G <= 2:
-            total = cost[..., 0, :] if G == 1 else cost[..., 0, :] + cost[..., 1, :]
+            total = cost[..., 0] if G == 1 else cost[..., 0] + cost[..., 1]
         else:
-            total = np.ascontiguousarray(np.moveaxis(cost, 3, -1)).sum(axis=-1)
+            total = cost.sum(axis=-1)
         out[:, t0:t1] = np.moveaxis(total, -1, 0)
     return out
 
@@ -199,7 +201,7 @@ def best_path(unary: np.ndarray, Xg: np.ndarray, scale: float, candidates: int, 
         S, L = frames.shape
         u = np.where(real[None, :, :, None], uc[:, frames], 0.0).reshape(B * S, L, M)
         at = (first[:, frames, None] + cand[:, frames]).transpose(2, 3, 0, 1)  # (L, M, B, S)
-        Y = np.take(rows, at, axis=0).reshape(L, M, B * S, G, 3).transpose(4, 0, 1, 3, 2)
+        Y = np.take(rows, at, axis=0).reshape(L, M, B * S, G, 3).transpose(4, 0, 1, 2, 3)
         pair = jumps(np.ascontiguousarray(Y), scale, cap, appear)  # (B·S, L-1, M, M)
         pair.reshape(B, S, L - 1, M, M)[...] *= real[None, :, 1:, None, None]
         p = viterbi(u, pair).reshape(B, S, L)
@@ -277,14 +279,21 @@ def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarra
         obs = views.xn.reshape(C, T, J, 2)[:, :, central].reshape(C, -1, 2)
         fixed, _ = views.solve(w.reshape(C, T, J)[:, :, central].reshape(C, -1), xn=obs)
         fixed = fixed.reshape(T, len(central), 3)
-
-    def point(j: int) -> np.ndarray:  # (T, K, 3)
-        if j in slot:
-            return X[:, :, slot[j]]
-        return np.broadcast_to(fixed[:, None, central.index(j)], (T, K, 3))
-
-    return np.stack([np.abs(lengths(point(lc) - point(lp)) - lengths(point(rc) - point(rp)))
-                     for lc, lp, rc, rp in bones]).reshape(len(bones), T, K)
+    ends = np.concatenate([bones[:, :2], bones[:, 2:]])  # (child, parent): left, then right
+    inner = np.array([int(p) in slot for p in ends[:, 1]], bool)
+    length: list[np.ndarray] = [np.empty(0)] * len(ends)
+    for group in (np.flatnonzero(inner), np.flatnonzero(~inner)):  # parents paired / central
+        if group.size == 0:
+            continue
+        parent = (np.take(X, [slot[int(j)] for j in ends[group, 1]], axis=2) if inner[group[0]]
+                  else np.take(fixed, [central.index(int(j)) for j in ends[group, 1]],
+                               axis=1)[:, None])  # (T, K or 1, n, 3)
+        ends_length = lengths(np.take(X, [slot[int(j)] for j in ends[group, 0]], axis=2)
+                              - parent)  # (T, K, n)
+        for i, e in enumerate(group):
+            length[e] = ends_length[:, :, i]
+    M = len(bones)
+    return np.stack([np.abs(length[m] - length[M + m]) for m in range(M)]).reshape(M, T, K)
 
 
 def bone_asymmetry(X: np.ndarray, bones: np.ndarray) -> np.ndarray:
