@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TypeVar
+
 import numpy as np
+from google.protobuf.message import Message
 
 from posearena.errors import InvalidInputError
 from posearena.v1 import pose_pb2
@@ -15,6 +19,7 @@ _TO_NUMPY = {
     pose_pb2.Tensor.UINT8: np.dtype("u1"),
 }
 _DATA_FIELD = pose_pb2.Tensor.DESCRIPTOR.fields_by_name["data"].number
+M = TypeVar("M", bound=Message)
 _LENGTH_DELIMITED = 2  # protobuf wire type of bytes, strings and submessages
 _FROM_NUMPY = {
     np.dtype("float32"): pose_pb2.Tensor.FLOAT32,
@@ -106,6 +111,7 @@ def from_tensor(
     ndim: int | None = None,
     last_dim: int | None = None,
     copy: bool = True,
+    data: bytes | memoryview | None = None,
 ) -> np.ndarray:
     """Unpack and validate a Tensor message.
 
@@ -116,6 +122,7 @@ def from_tensor(
         last_dim: required size of the last dimension, if any (e.g. 2 for px coordinates).
         copy: False: a read-only view of the message's bytes (for a caller that copies the
             values on anyway), no copy of its own.
+        data: the tensor's bytes when `t` was parsed without them (`parse_leaving_data`).
 
     Returns:
         A writable numpy array of the tensor's dtype and shape (read-only without copy).
@@ -137,11 +144,13 @@ def from_tensor(
     for s in shape:  # Python ints: a shape like [2**32, 2**32, 2] must not wrap around to 0
         count *= s
     expected_bytes = count * dt.itemsize
-    data = t.data  # each read of a bytes field is a new copy of it: read it once
-    if len(data) != expected_bytes:
+    if data is None:
+        data = t.data  # each read of a bytes field is a new copy of it: read it once
+    size = data.nbytes if isinstance(data, memoryview) else len(data)
+    if size != expected_bytes:
         raise InvalidInputError(
             f"{field}.data",
-            f"{len(data)} bytes",
+            f"{size} bytes",
             f"{expected_bytes} bytes for shape {shape} of {dt.name}",
         )
     if ndim is not None and len(shape) != ndim:
@@ -150,3 +159,84 @@ def from_tensor(
         raise InvalidInputError(f"{field}.shape", shape, f"last dimension {last_dim}")
     arr = np.frombuffer(data, dtype=dt).reshape(shape)
     return arr.copy() if copy else arr
+
+
+def parse_leaving_data(raw: bytes, cls: type[M], tensor_fields: tuple[str, ...],
+                       ) -> tuple[M, dict[str, memoryview]]:
+    """Parse a serialized `cls` message but for the bytes of its top-level Tensor fields.
+
+    Parsing copies every bytes field into the message, and each read of one copies it again:
+    a 22 MB response costs two copies before `from_tensor` makes the caller's own. Here each
+    named Tensor is parsed without its `data`, which is returned as a view of `raw` instead
+    (pass it to `from_tensor(..., data=...)`).
+
+    Args:
+        raw: the serialized message.
+        cls: its message class.
+        tensor_fields: names of top-level Tensor fields whose data to leave out.
+
+    Returns:
+        The message (those Tensors without data) and field name -> data view of `raw`, for
+        the fields whose data was left out. A field met twice (protobuf merges those), a
+        group or bytes that do not parse leave nothing out: the plain parse decides.
+    """
+    numbers = {cls.DESCRIPTOR.fields_by_name[n].number: n for n in tensor_fields}
+    kept: list[bytes | memoryview] = []
+    datas: dict[str, memoryview] = {}
+    view = memoryview(raw)
+    try:
+        for number, start, body, end in _fields(raw, 0, len(raw)):
+            name = numbers.get(number) if body is not None else None
+            if name is None:
+                kept.append(raw[start:end])
+                continue
+            if name in datas:
+                raise ValueError("a Tensor field met twice")
+            tensor: list[bytes | memoryview] = []
+            for sub, s0, s_body, s_end in _fields(raw, body, end):
+                if sub == _DATA_FIELD and s_body is not None:
+                    if name in datas:
+                        raise ValueError("data met twice")
+                    datas[name] = view[s_body:s_end]
+                else:
+                    tensor.append(raw[s0:s_end])
+            datas.setdefault(name, view[0:0])
+            kept += encoded_field(number, tensor)
+    except ValueError:  # not the simple encoding this reads: protobuf parses all of it
+        return cls.FromString(raw), {}
+    return cls.FromString(b"".join(kept)), datas
+
+
+def _fields(raw: bytes, pos: int, end: int) -> Iterator[tuple[int, int, int | None, int]]:
+    """(field number, start, body start of a length-delimited field else None, end) of each
+    field encoded in raw[pos:end]. Raises ValueError on a group or a field past `end`."""
+    while pos < end:
+        start = pos
+        key, pos = _read_varint(raw, pos, end)
+        wire = key & 7
+        body = None
+        if wire == 0:
+            pos = _read_varint(raw, pos, end)[1]
+        elif wire == 1 or wire == 5:
+            pos += 8 if wire == 1 else 4
+        elif wire == _LENGTH_DELIMITED:
+            size, body = _read_varint(raw, pos, end)
+            pos = body + size
+        else:
+            raise ValueError(f"wire type {wire}")
+        if pos > end:
+            raise ValueError("a field runs past its message")
+        yield key >> 3, start, body, pos
+
+
+def _read_varint(raw: bytes, pos: int, end: int) -> tuple[int, int]:
+    """(value, position after it) of the varint at raw[pos]; ValueError past `end`."""
+    value = shift = 0
+    while pos < end and shift < 64:
+        b = raw[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, pos
+        shift += 7
+    raise ValueError("a varint runs past its message")

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from google.protobuf.message import DecodeError
 
 from posearena.errors import InvalidInputError
-from posearena.tensors import encoded_field, encoded_tensor, from_tensor, to_tensor
+from posearena.tensors import (
+    encoded_field,
+    encoded_tensor,
+    from_tensor,
+    parse_leaving_data,
+    to_tensor,
+)
 from posearena.v1 import pose_pb2
 
 
@@ -104,3 +111,69 @@ def test_encoded_field_appends_a_submessage_and_a_repeated_element():
     req = pose_pb2.TriangulateRequest.FromString(wire)
     assert [v.camera_id for v in req.views] == ["c", "c"]
     assert from_tensor(req.views[1].keypoints, "k").tolist() == np.ones((300, 2)).tolist()
+
+
+def _response(**extra) -> pose_pb2.TriangulateResponse:
+    rng = np.random.default_rng(2)
+    return pose_pb2.TriangulateResponse(
+        points_3d=to_tensor(rng.normal(size=(30, 17, 3))),
+        reprojection_error=to_tensor(rng.uniform(0, 5, (30, 17)).astype(np.float32)),
+        views_used=to_tensor(np.full((30, 17), 3, np.int32)),
+        flags=to_tensor(np.zeros((0, 17), np.uint8)),  # present, no data field
+        coordinate_frame="world", details={"mode": "multi-view", "x": "y"}, **extra)
+
+
+def _unpacked(t: pose_pb2.Tensor, name: str, **kw) -> np.ndarray | str:
+    try:
+        return from_tensor(t, name, **kw)
+    except InvalidInputError as exc:
+        return str(exc)
+
+
+FIELDS = ("points_3d", "reprojection_error", "views_used", "flags", "person_tracks")
+
+
+@pytest.mark.parametrize("raw", [
+    _response().SerializeToString(),
+    _response(person_tracks=to_tensor(np.array([[0, -1], [1, 0]], np.int32))).SerializeToString(),
+    pose_pb2.TriangulateResponse().SerializeToString(),  # nothing set
+    # a field met twice: protobuf merges (shape appended, data replaced): the plain parse
+    _response().SerializeToString() + pose_pb2.TriangulateResponse(
+        points_3d=to_tensor(np.ones((2, 3)))).SerializeToString(),
+])
+def test_parse_leaving_data_unpacks_as_the_plain_parse(raw):
+    plain = pose_pb2.TriangulateResponse.FromString(raw)
+    msg, data = parse_leaving_data(raw, pose_pb2.TriangulateResponse, FIELDS)
+    for name in FIELDS:
+        assert msg.HasField(name) == plain.HasField(name)
+        if plain.HasField(name):
+            a = _unpacked(getattr(plain, name), name)
+            b = _unpacked(getattr(msg, name), name, data=data.get(name))
+            if isinstance(a, str):  # the merged shape does not fit the data: same message
+                assert a == b
+                continue
+            assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+            assert b.flags.writeable
+    assert msg.coordinate_frame == plain.coordinate_frame and msg.details == plain.details
+
+
+def test_parse_leaving_data_leaves_the_bytes_in_place():
+    raw = _response().SerializeToString()
+    msg, data = parse_leaving_data(raw, pose_pb2.TriangulateResponse, FIELDS)
+    assert msg.points_3d.data == b"" and list(msg.points_3d.shape) == [30, 17, 3]
+    assert data["points_3d"].obj is raw and data["points_3d"].nbytes == 30 * 17 * 3 * 8
+    assert data["flags"].nbytes == 0 and "person_tracks" not in data
+
+
+def test_parse_leaving_data_refuses_what_the_plain_parse_refuses():
+    raw = _response().SerializeToString()
+    for bad in (raw[:-3], raw[:200], b"\x0a\xff\xff\xff\xff\x0f"):
+        with pytest.raises(DecodeError):
+            pose_pb2.TriangulateResponse.FromString(bad)
+        with pytest.raises(DecodeError):
+            parse_leaving_data(bad, pose_pb2.TriangulateResponse, FIELDS)
+    t = pose_pb2.TriangulateResponse(points_3d=pose_pb2.Tensor(shape=[2, 3], dtype=2,
+                                                                data=b"\0" * 40))
+    msg, data = parse_leaving_data(t.SerializeToString(), pose_pb2.TriangulateResponse, FIELDS)
+    with pytest.raises(InvalidInputError, match=r"points_3d.data=.*40 bytes.*48 bytes"):
+        from_tensor(msg.points_3d, "points_3d", data=data["points_3d"])

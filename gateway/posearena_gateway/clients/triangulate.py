@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posearena.calibration import Camera, camera_to_proto
-from posearena.tensors import encoded_field, encoded_tensor, from_tensor
+from posearena.tensors import encoded_field, encoded_tensor, from_tensor, parse_leaving_data
 from posearena.v1 import pose_pb2
 from posearena_gateway.clients.deadlines import triangulate_deadline
 from posearena_gateway.runtime.channels import shared_channel
@@ -18,6 +18,7 @@ _TRIANGULATE = "/{}/{}".format(*pose_pb2.DESCRIPTOR.services_by_name["PoseEstima
 _VIEWS = pose_pb2.TriangulateRequest.DESCRIPTOR.fields_by_name["views"].number
 _KEYPOINTS = pose_pb2.View.DESCRIPTOR.fields_by_name["keypoints"].number
 _CONFIDENCE = pose_pb2.View.DESCRIPTOR.fields_by_name["confidence"].number
+_RESPONSE_TENSORS = ("points_3d", "reprojection_error", "views_used", "flags", "person_tracks")
 
 
 @dataclass
@@ -80,20 +81,29 @@ def triangulate(
         shape = np.shape(keypoints[0])  # (T, J, 2) or (T, K, J, 2)
         people = shape[1] if len(shape) == 4 else 1
         timeout_s = triangulate_deadline(shape[0], shape[-2], len(camera_ids), people)
-    call = shared_channel(target).unary_unary(  # the request goes as encode_request's bytes
-        _TRIANGULATE, request_serializer=None,
-        response_deserializer=pose_pb2.TriangulateResponse.FromString)
-    resp = call(encode_request(head, camera_ids, keypoints, confidence), timeout=timeout_s)
+    call = shared_channel(target).unary_unary(  # bytes in (encode_request), bytes out
+        _TRIANGULATE, request_serializer=None, response_deserializer=_parse_response)
+    resp, data = call(encode_request(head, camera_ids, keypoints, confidence), timeout=timeout_s)
+
+    def unpack(name: str, **check: int) -> np.ndarray:
+        return from_tensor(getattr(resp, name), name, data=data.get(name), **check)
+
     return TriangulationOutput(
-        points_3d=from_tensor(resp.points_3d, "points_3d", last_dim=3),
-        reprojection_error=from_tensor(resp.reprojection_error, "reprojection_error"),
-        views_used=from_tensor(resp.views_used, "views_used"),
-        flags=from_tensor(resp.flags, "flags"),
+        points_3d=unpack("points_3d", last_dim=3),
+        reprojection_error=unpack("reprojection_error"),
+        views_used=unpack("views_used"),
+        flags=unpack("flags"),
         coordinate_frame=resp.coordinate_frame,
         details=dict(resp.details),
-        person_tracks=(from_tensor(resp.person_tracks, "person_tracks", ndim=2)
-                       if resp.HasField("person_tracks") else None),
+        person_tracks=(unpack("person_tracks", ndim=2) if resp.HasField("person_tracks")
+                       else None),
     )
+
+
+def _parse_response(raw: bytes) -> tuple[pose_pb2.TriangulateResponse, dict[str, memoryview]]:
+    """The response without its tensors' bytes, and those bytes as views of `raw`: the
+    arrays are then copied once, by from_tensor (not also into the message and out of it)."""
+    return parse_leaving_data(raw, pose_pb2.TriangulateResponse, _RESPONSE_TENSORS)
 
 
 def encode_request(head: pose_pb2.TriangulateRequest, camera_ids: Sequence[str],
