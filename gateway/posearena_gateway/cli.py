@@ -19,6 +19,7 @@ from collections.abc import Collection, Sequence
 
 from posearena_gateway.commands import COMMANDS
 from posearena_gateway.commands.exit_codes import EXIT_INTERRUPTED, describe
+from posearena_gateway.runtime.processes import launch_ahead, stop_ahead
 
 
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
@@ -58,7 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `posearena` console script; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     command = named_command(argv)
-    parser = build_parser([command] if command else [])
+    try:
+        if command and not {"-h", "--help"} & set(argv):
+            launch_ahead(next(c.services for c in COMMANDS if c.name == command))
+        return _run(build_parser([command] if command else []), argv)
+    finally:
+        stop_ahead()  # the command did not take them (it failed before, or did not need them)
+
+
+def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    """Parse `argv` and run the command; an error a user can cause becomes its exit status."""
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

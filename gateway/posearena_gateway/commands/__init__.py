@@ -13,11 +13,14 @@ from typing import NamedTuple
 
 
 class Command(NamedTuple):
-    """One sub-command: its name, the module (of this package) defining it, its help line."""
+    """One sub-command: its name, the module (of this package) defining it, its help line,
+    and the services it always starts embedded (the CLI launches them before it imports the
+    module, so that their start-up overlaps the imports; `runtime.processes.launch_ahead`)."""
 
     name: str
     module: str
     help: str
+    services: tuple[str, ...] = ()
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -27,7 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("study", "study", "many sessions, one table with subject-clustered intervals"),
     Command("detect", "detect", "2D keypoints of a video (.npz)"),
     Command("lift", "lift", "lift 2D keypoints to 3D (VideoPose3D)"),
-    Command("triangulate", "triangulate", "triangulate 2D views to 3D"),
+    Command("triangulate", "triangulate", "triangulate 2D views to 3D", ("stereo",)),
     Command("calibrate", "calibrate", "calibrate a stereo pair from checkerboard images"),
     Command("record", "record", "record two or more cameras in sync"),
     Command("mocap-joints", "mocap", "Plug-in-Gait markers -> joint centres (.npz)"),

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from posearena.service.lifetime import PARENT_PID_ENV
 from posearena_gateway.runtime.catalog import REPO_ROOT, SERVICES, ServiceSpec, get_spec
 
 LISTENING = re.compile(r"listening on (\S+):(\d+)")
+#: Seconds between two reads of a starting service's log (its "listening on" line).
+POLL_S = 0.01
 
 
 def state_dir() -> Path:
@@ -110,7 +113,7 @@ def wait_listening(launched: LaunchedService, timeout_s: float = 120.0) -> Runni
             return RunningService(spec, proc, f"127.0.0.1:{m.group(2)}", log_path)
         if proc.poll() is not None:
             break
-        time.sleep(0.05)
+        time.sleep(POLL_S)
     if proc.poll() is None:
         stop_process(proc)
     tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-8:])
@@ -118,6 +121,38 @@ def wait_listening(launched: LaunchedService, timeout_s: float = 120.0) -> Runni
         f"{spec.name} did not start (exit code {proc.returncode}); `{' '.join(launched.cmd)}`; "
         f"log {log_path}:\n{tail}"
     )
+
+
+def embedded_log_path(name: str, log_dir: Path | None = None) -> Path:
+    """The log file of service `name` started by `EmbeddedServices` for this process."""
+    return (log_dir or state_dir() / "logs") / f"{name}-{os.getpid()}.log"
+
+
+#: Services started by `launch_ahead` that no `EmbeddedServices` has adopted yet, by name.
+_AHEAD: dict[str, LaunchedService] = {}
+
+
+def launch_ahead(names: Iterable[str]) -> None:
+    """Start the processes of services a command is about to need, before it imports its own
+    modules: their start-up (a second of imports for the stereo service) then overlaps the
+    command's. The next `EmbeddedServices` of this process that would start one of them
+    (same log file, no extra arguments, not `fresh`) takes it over instead; `stop_ahead`
+    stops the others. A service already configured or up is not started, nor one that cannot
+    be (its state file unreadable, no interpreter...): the command's own start meets that
+    problem and reports it as it always did.
+    """
+    for name in names:
+        try:
+            if name not in _AHEAD and resolve_target(name) is None:
+                _AHEAD[name] = launch_service(get_spec(name), 0, embedded_log_path(name))
+        except Exception:  # only a head start: whatever failed here fails again, reported
+            continue
+
+
+def stop_ahead() -> None:
+    """Stop the services of `launch_ahead` that no command took over."""
+    while _AHEAD:
+        stop_process(_AHEAD.popitem()[1].process)
 
 
 def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
@@ -245,7 +280,6 @@ class EmbeddedServices:
         return self
 
     def _start_all(self) -> None:
-        log_dir = self.log_dir or state_dir() / "logs"
         launched: dict[str, LaunchedService] = {}
         for name in self.names:  # every process first: they load their models at once
             if name not in SERVICES:
@@ -255,8 +289,12 @@ class EmbeddedServices:
             if target:
                 self.targets[name] = target
                 continue
-            launched[name] = launch_service(get_spec(name), 0,
-                                            log_dir / f"{name}-{os.getpid()}.log",
+            log_path, ahead = embedded_log_path(name, self.log_dir), _AHEAD.get(name)
+            plain = not self.fresh and not self.extra_args
+            if plain and ahead is not None and ahead.log_path == log_path:
+                launched[name] = _AHEAD.pop(name)  # `launch_ahead` started it for us
+                continue
+            launched[name] = launch_service(get_spec(name), 0, log_path,
                                             self.extra_args.get(name))
         try:
             for name, ls in launched.items():
