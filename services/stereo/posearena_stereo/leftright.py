@@ -239,12 +239,12 @@ def resolve_left_right(
     frames, fixed = _runs_with_anchors(suspect)
     if frames.size == 0:
         return swapped
-    xn = views.xn.reshape(C, T, J, 2)[:, frames].reshape(C, -1, 2)
+    xn = np.take(views.xn.reshape(C, T, J, 2), frames, axis=1).reshape(C, -1, 2)
     sub = ViewSet(xn, views.extrinsics, views.fxy, views.passes)
-    ws = w.reshape(C, T, J)[:, frames].reshape(C, -1)
+    ws = np.take(w.reshape(C, T, J), frames, axis=1).reshape(C, -1)
     chosen = decide(sub, ws, frames.size, J, left, right, parents if bones.size else None,
                     swap_states(C, cfg.max_swapped), scales, fixed, cfg,
-                    None if plain is None else plain[frames])  # (P, n)
+                    None if plain is None else np.take(plain, frames, axis=0))  # (P, n)
     flips = swap_states(C, cfg.max_swapped)[chosen].transpose(2, 1, 0)  # (C, n, P)
     swapped[:, frames[:, None], left[None]] = flips
     swapped[:, frames[:, None], right[None]] = flips

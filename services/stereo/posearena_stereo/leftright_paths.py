@@ -80,30 +80,33 @@ def hypotheses(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray,
     reprojection error (T, K, 2P) px, float32. Mirrored couples share one triangulation.
 
     Each view's observations of the paired joints are gathered once as labelled and once
-    exchanged; a hypothesis copies one or the other per view and solves blocks of frames of
-    it (always the same blocks: the solutions do not depend on what else is in a call).
+    exchanged; a hypothesis copies in the views whose labelling changes from the previous one
+    and solves blocks of frames of it (always the same blocks, as one would alone).
     """
     C = w.shape[0]
-    joints = np.concatenate([left, right])
-    P2 = joints.size
-    flip = np.roll(np.arange(P2), P2 // 2)  # label exchange: left slot <- right slot
-    as_labelled = (np.take(views.xn.reshape(C, T, J, 2), joints, axis=2),
-                   np.take(w.reshape(C, T, J), joints, axis=2))  # (C, T, 2P, 2), (C, T, 2P)
-    exchanged = tuple(np.take(a, flip, axis=2) for a in as_labelled)
+    P = left.size
+    labelled = (np.take(views.xn.reshape(C, T, J, 2), np.concatenate([left, right]), axis=2),
+                np.take(w.reshape(C, T, J), np.concatenate([left, right]), axis=2))
+    exchanged = tuple(np.concatenate([a[:, :, P:], a[:, :, :P]], axis=2) for a in labelled)
+    obs, wts = (a.copy() for a in labelled)  # (C, T, 2P, 2), (C, T, 2P): the current state
+    current = np.zeros(C, bool)
     K = states.shape[0]
-    X = np.empty((T, K, P2, 3), np.float32)
-    err = np.empty((T, K, P2), np.float32)
-    step = max(1, _BLOCK_POINTS // P2)  # frames per block that stays in the CPU cache
+    X = np.empty((T, K, 2 * P, 3), np.float32)
+    err = np.empty((T, K, 2 * P), np.float32)
+    step = max(1, _BLOCK_POINTS // (2 * P))  # frames per block that stays in the CPU cache
+    xn, wn = obs.reshape(C, -1, 2), wts.reshape(C, -1)  # views: (C, T × 2P, 2), (C, T × 2P)
     for k in range(0, K, 2):
-        obs, wts = (np.stack([(b if swap else a)[c] for c, swap in enumerate(states[k])])
-                    .reshape(C, T * P2, *a.shape[3:])
-                    for a, b in zip(as_labelled, exchanged, strict=True))
+        for c in np.flatnonzero(states[k] != current):
+            source = exchanged if states[k, c] else labelled
+            obs[c], wts[c] = source[0][c], source[1][c]
+        current = states[k]
         for t0 in range(0, T, step):
             t1 = min(T, t0 + step)
-            Xb, eb = views.solve(wts[:, t0 * P2:t1 * P2], xn=obs[:, t0 * P2:t1 * P2])
-            X[t0:t1, k], err[t0:t1, k] = Xb.reshape(-1, P2, 3), eb.reshape(-1, P2)
-        X[:, k + 1], err[:, k + 1] = np.take(X[:, k], flip, axis=1), np.take(err[:, k], flip,
-                                                                             axis=1)
+            n0, n1 = 2 * P * t0, 2 * P * t1
+            Xb, eb = views.solve(wn[:, n0:n1], xn=xn[:, n0:n1])
+            X[t0:t1, k], err[t0:t1, k] = Xb.reshape(-1, 2 * P, 3), eb.reshape(-1, 2 * P)
+        for a in (X, err):  # the mirrored hypothesis: same points, labels exchanged
+            a[:, k + 1, :P], a[:, k + 1, P:] = a[:, k, P:], a[:, k, :P]
     return X, err
 
 
