@@ -79,3 +79,24 @@ def test_study_imports_the_gateway_client_its_worker_threads_use():
     mods = _modules_after("from posearena_gateway.cli import build_parser\n"
                           "build_parser(['study'])")
     assert "posearena_gateway.clients.gateway" in mods
+
+
+def test_a_broken_detection_stream_is_still_described():
+    import grpc
+    import numpy as np
+
+    from posearena.npzio import Detections
+    from posearena_gateway.commands.exit_codes import EXIT_INPUT, describe
+    from posearena_gateway.detection import DetectionInterrupted
+
+    partial = Detections(np.zeros((3, 1, 17, 2)), np.zeros((3, 1, 17)), np.zeros((3, 1)),
+                         "coco17", 30.0, 640, 480)
+    exc = DetectionInterrupted(partial, grpc.StatusCode.INVALID_ARGUMENT, "frame 3: bad")
+    code, message = describe(exc)
+    assert code == EXIT_INPUT and message.startswith("detection stopped after 3 frame(s): ")
+
+
+def test_describing_an_error_imports_no_detection():
+    mods = _modules_after("from posearena_gateway.commands.exit_codes import describe\n"
+                          "assert describe(ValueError('x')) is None")
+    assert "posearena_gateway.detection" not in mods

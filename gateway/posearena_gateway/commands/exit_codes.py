@@ -18,6 +18,8 @@ Exit codes (README "Exit codes"):
 
 from __future__ import annotations
 
+import sys
+
 import grpc
 
 from posearena.errors import PoseArenaError, UnreachableError
@@ -83,14 +85,16 @@ def describe(exc: BaseException) -> tuple[int, str] | None:
     Returns:
         (exit code, message) or None (let it propagate: a traceback of our own bug).
     """
-    from posearena_gateway.detection import DetectionInterrupted
     from posearena_gateway.runtime.processes import ServiceStartError
 
+    # only `detect` and the comparisons import detection (0.5 s of scipy): without it in
+    # sys.modules nothing can have raised its DetectionInterrupted
+    detection = sys.modules.get("posearena_gateway.detection.client")
     if isinstance(exc, UnreachableError):
         return EXIT_UNREACHABLE, _one_line(str(exc))
     if isinstance(exc, PoseArenaError):
         return EXIT_INPUT, _one_line(str(exc))
-    if isinstance(exc, DetectionInterrupted):
+    if detection is not None and isinstance(exc, detection.DetectionInterrupted):
         code, msg = status_exit(exc.code, exc.details)
         return code, f"detection stopped after {exc.partial.num_frames} frame(s): {msg}"
     if isinstance(exc, ServiceStartError):
