@@ -19,8 +19,8 @@ _TO_NUMPY = {
     pose_pb2.Tensor.UINT8: np.dtype("u1"),
 }
 _DATA_FIELD = pose_pb2.Tensor.DESCRIPTOR.fields_by_name["data"].number
-M = TypeVar("M", bound=Message)
 _LENGTH_DELIMITED = 2  # protobuf wire type of bytes, strings and submessages
+_Msg = TypeVar("_Msg", bound=Message)
 _FROM_NUMPY = {
     np.dtype("float32"): pose_pb2.Tensor.FLOAT32,
     np.dtype("float64"): pose_pb2.Tensor.FLOAT64,
@@ -161,8 +161,8 @@ def from_tensor(
     return arr.copy() if copy else arr
 
 
-def parse_leaving_data(raw: bytes, cls: type[M], tensor_fields: tuple[str, ...],
-                       ) -> tuple[M, dict[str, memoryview]]:
+def parse_leaving_data(raw: bytes, cls: type[_Msg], tensor_fields: tuple[str, ...],
+                       ) -> tuple[_Msg, dict[str, memoryview]]:
     """Parse a serialized `cls` message but for the bytes of its top-level Tensor fields.
 
     Parsing copies every bytes field into the message, and each read of one copies it again:
@@ -177,8 +177,9 @@ def parse_leaving_data(raw: bytes, cls: type[M], tensor_fields: tuple[str, ...],
 
     Returns:
         The message (those Tensors without data) and field name -> data view of `raw`, for
-        the fields whose data was left out. A field met twice (protobuf merges those), a
-        group or bytes that do not parse leave nothing out: the plain parse decides.
+        the fields whose data was left out (none for an empty one). A field met twice
+        (protobuf merges those), a group or bytes that do not parse leave nothing out: the
+        plain parse decides.
     """
     numbers = {cls.DESCRIPTOR.fields_by_name[n].number: n for n in tensor_fields}
     kept: list[bytes | memoryview] = []
@@ -200,7 +201,6 @@ def parse_leaving_data(raw: bytes, cls: type[M], tensor_fields: tuple[str, ...],
                     datas[name] = view[s_body:s_end]
                 else:
                     tensor.append(raw[s0:s_end])
-            datas.setdefault(name, view[0:0])
             kept += encoded_field(number, tensor)
     except ValueError:  # not the simple encoding this reads: protobuf parses all of it
         return cls.FromString(raw), {}

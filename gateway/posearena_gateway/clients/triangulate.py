@@ -13,8 +13,7 @@ from posearena.v1 import pose_pb2
 from posearena_gateway.clients.deadlines import triangulate_deadline
 from posearena_gateway.runtime.channels import shared_channel
 
-_TRIANGULATE = "/{}/{}".format(*pose_pb2.DESCRIPTOR.services_by_name["PoseEstimator"]
-                                .methods_by_name["Triangulate"].full_name.rsplit(".", 1))
+_TRIANGULATE = f"/{pose_pb2.DESCRIPTOR.services_by_name['PoseEstimator'].full_name}/Triangulate"
 _VIEWS = pose_pb2.TriangulateRequest.DESCRIPTOR.fields_by_name["views"].number
 _KEYPOINTS = pose_pb2.View.DESCRIPTOR.fields_by_name["keypoints"].number
 _CONFIDENCE = pose_pb2.View.DESCRIPTOR.fields_by_name["confidence"].number
@@ -116,7 +115,7 @@ def encode_request(head: pose_pb2.TriangulateRequest, camera_ids: Sequence[str],
     holds them (4 views of 40,000 frames: 12 ms instead of 105 ms).
 
     Args:
-        head: every field but `views` (views already in it come after the new ones).
+        head: every field but `views`.
         camera_ids: N view names.
         keypoints: N arrays (T, J, 2) or (T, K, J, 2) px; float32 stays float32 on the wire
             (half the bytes, same values), other dtypes go as float64.
