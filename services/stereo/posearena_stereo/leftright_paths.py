@@ -233,9 +233,10 @@ def decide(views: ViewSet, w: np.ndarray, T: int, J: int, left: np.ndarray, righ
     data = truncated(err, scales.px, cfg.cap, cfg.cap)  # a missing joint counts as a bad one
     unary = (data[..., :P] + data[..., P:]).transpose(2, 0, 1).astype(np.float64)  # (P, T, K)
     unary = unary + cfg.prior * states.sum(axis=1)
-    if parents is not None and cfg.symmetry > 0:
-        unary += cfg.symmetry * symmetry(views, w, T, J, X, parents, left, right,
-                                         scales.bone_m, cfg.cap, plain)
+    if parents is not None and cfg.symmetry > 0:  # a mirrored couple's bones: the same
+        sym = symmetry(views, w, T, J, X[:, ::2], parents, left, right, scales.bone_m,
+                       cfg.cap, plain)  # lengths, left and right exchanged: |a − b| = |b − a|
+        unary += cfg.symmetry * np.repeat(sym, 2, axis=2)
     unary += _FIXED * (fixed[:, None] & (np.arange(K) > 0)[None])
     body = best_path(unary.sum(axis=0)[None], X[None], scales.motion_m, cfg.candidates,
                      cfg.cap, cfg.appear, fixed)[0]
