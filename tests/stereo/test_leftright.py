@@ -278,7 +278,8 @@ def test_gate_flags_flipped_frames_only_beside_fast_motion(real_motion):
 def test_stretches_between_fixed_frames_give_the_whole_path():
     """Deciding the stretches between frames held at state 0 apart (grouped by length,
     padded) gives the path of one Viterbi over the whole sequence."""
-    from posearena_stereo.leftright_paths import _FIXED, best_path, stretches
+    from posearena_stereo.leftright_paths import _FIXED
+    from posearena_stereo.leftright_transitions import best_path, stretches
 
     rng = np.random.default_rng(3)
     B, T, K, G = 3, 90, 8, 4

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import posearena_stereo.leftright_paths as lp
+import posearena_stereo.leftright_transitions as lt
 from posearena.calibration import load_calibration
 from posearena.skeletons import get_skeleton
 from posearena.viterbi import viterbi
@@ -35,6 +36,14 @@ SK = get_skeleton("blazepose33")
 
 
 # ---- the reference: every quantity computed the plain way ------------------------------
+
+def ref_lengths(d):
+    return np.sqrt(np.einsum("...i,...i->...", d, d))
+
+
+def ref_truncated(values, scale, cap, missing):
+    return np.where(np.isfinite(values), np.minimum(values / scale, cap), missing)
+
 
 def ref_scale(values, floor):
     finite = values[np.isfinite(values)]
@@ -59,7 +68,7 @@ def ref_bone_differences(views, w, T, J, X, bones, left, right, plain):
             return X[:, :, slot[j]]
         return np.broadcast_to(fixed[:, None, central.index(j)], (T, K, 3))
 
-    return np.stack([np.abs(lp.lengths(point(a) - point(b)) - lp.lengths(point(c) - point(d)))
+    return np.stack([np.abs(ref_lengths(point(a) - point(b)) - ref_lengths(point(c) - point(d)))
                      for a, b, c, d in bones]).reshape(len(bones), T, K)
 
 
@@ -90,7 +99,7 @@ def ref_jumps(Xc, scale, cap, appear):
     seen = np.isfinite(Xc[..., 0])
     once = seen[:, :-1, :, None] != seen[:, 1:, None]
     out = np.zeros((Xc.shape[0], Xc.shape[1] - 1) + (Xc.shape[2],) * 2)
-    out[...] = np.where(once, appear, lp.truncated(lp.lengths(d), scale, cap, 0.0)).sum(-1)
+    out[...] = np.where(once, appear, ref_truncated(ref_lengths(d), scale, cap, 0.0)).sum(-1)
     return out
 
 
@@ -101,7 +110,7 @@ def ref_best_path(unary, Xg, scale, candidates, cap, appear, fixed, record):
     uc = np.take_along_axis(unary, cand, axis=2)
     B, T = uc.shape[:2]
     path = np.zeros((B, T), np.intp)
-    for frames, real in lp.stretches(np.zeros(T, bool) if fixed is None else fixed):
+    for frames, real in lt.stretches(np.zeros(T, bool) if fixed is None else fixed):
         S, L = frames.shape
         u = np.where(real[None, :, :, None], uc[:, frames], 0.0).reshape(B * S, L, M)
         pair = ref_jumps(Xc[:, frames].reshape(B * S, L, *Xc.shape[2:]), scale, cap, appear)
@@ -114,12 +123,12 @@ def ref_best_path(unary, Xg, scale, candidates, cap, appear, fixed, record):
 def ref_decide(views, w, T, J, left, right, parents, states, scales, fixed, cfg, plain, record):
     P, K = left.size, states.shape[0]
     X, err = ref_hypotheses(views, w, T, J, left, right, states)
-    data = lp.truncated(err, scales.px, cfg.cap, cfg.cap)
+    data = ref_truncated(err, scales.px, cfg.cap, cfg.cap)
     unary = (data[..., :P] + data[..., P:]).transpose(2, 0, 1).astype(np.float64)
     unary = unary + cfg.prior * states.sum(axis=1)
     if parents is not None:
         bones = mirrored_bones(parents, left, right)
-        cost = lp.truncated(ref_bone_differences(views, w, T, J, X, bones, left, right, plain),
+        cost = ref_truncated(ref_bone_differences(views, w, T, J, X, bones, left, right, plain),
                             scales.bone_m, cfg.cap, 0.0)
         sym = np.zeros((P, T, K))
         slot = {int(j): i for i, j in enumerate(left)}
@@ -149,7 +158,7 @@ def ref_resolve(views, w, J, left, right, parents, cfg, unswapped, record):
     plain = None if unswapped is None else unswapped.X
     asym = (ref_bone_differences(views, w, T, J, X0[:, None], bones, left, right, plain)[:, :, 0]
             if bones.size else np.empty((0, T)))
-    step = lp.motion(X0)
+    step = ref_lengths(X0[1:] - X0[:-1])
     scales = lp.Scales(ref_scale(err0, cfg.min_px), ref_scale(step, cfg.min_motion_m),
                        ref_scale(asym, cfg.min_bone_m))
     seen = (np.take(w.reshape(C, T, J), joints, axis=2) > 0).any(axis=0)
@@ -234,7 +243,7 @@ def test_same_decisions_and_costs_as_the_reference(blazepose, monkeypatch, case,
     parents = None if cfg is None else SK.parents
     cfg = cfg or LeftRightCosts()
     seen, ref = [], []
-    monkeypatch.setattr(lp, "viterbi", lambda u, p: seen.append((u, p.copy())) or viterbi(u, p))
+    monkeypatch.setattr(lt, "viterbi", lambda u, p: seen.append((u, p.copy())) or viterbi(u, p))
     got = resolve_left_right(vs, w, J, SK.left, SK.right, parents, cfg, plain)
     want = ref_resolve(vs, w, J, SK.left, SK.right, parents, cfg, plain, ref)
     assert want.any() and np.array_equal(got, want)
@@ -283,7 +292,7 @@ def test_jumps_are_the_reference_sums(G, dtype):
     Xc[rng.random((B, T, M, G)) < 0.1] = np.nan
     Y = np.ascontiguousarray(Xc.transpose(4, 1, 2, 0, 3))  # (3, T, M, B, G)
     for scale, cap, appear in ((0.005, 8.0, 4.0), (0.02, 3.0, 0.5)):
-        got, want = lp.jumps(Y, scale, cap, appear), ref_jumps(Xc, scale, cap, appear)
+        got, want = lt.jumps(Y, scale, cap, appear), ref_jumps(Xc, scale, cap, appear)
         assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
