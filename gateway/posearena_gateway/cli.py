@@ -4,9 +4,12 @@ Each command module exposes `register(subparsers)` (adds its parser and sets `fu
 `run(args) -> int` that the parser calls. Only the module of the command named on the command
 line is imported (at parse time, on the main thread, before the command starts any thread):
 the other commands get a bare entry from `commands.COMMANDS` (name and help line), which is
-all `posearena --help` and argparse's errors show. Every error a user can cause (our own input
-checks, a service's gRPC status, a service that cannot be reached) is printed as one line with
-the exit code of `posearena_gateway.commands.exit_codes`; only our own bugs show a traceback.
+all `posearena --help` and argparse's errors show. The services a command always starts
+(`Command.services`) are launched before its module is imported, so that their start-up
+overlaps its imports (`runtime.processes.launch_ahead`). Every error a user can cause (our own
+input checks, a service's gRPC status, a service that cannot be reached) is printed as one
+line with the exit code of `posearena_gateway.commands.exit_codes`; only our own bugs show a
+traceback.
 """
 
 from __future__ import annotations
