@@ -7,7 +7,8 @@ import pytest
 
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections, load_detections, save_detections
-from posearena_gateway.tracking import choose_person, put_first, track_detections
+from posearena_gateway.tracking.assemble import track_detections
+from posearena_gateway.tracking.patient import choose_person, put_first
 
 from .synthetic import person
 

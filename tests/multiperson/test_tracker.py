@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posearena.errors import InvalidInputError
-from posearena_gateway.tracking import FramePeople, track_people
+from posearena_gateway.tracking.tracker import FramePeople, track_people
 
 from .synthetic import frames_from, person
 

@@ -12,7 +12,8 @@ from posearena_gateway.commands._progress import frame_bar
 from posearena_gateway.detection import DetectionInterrupted, detect_video
 from posearena_gateway.exporters.openpose_json import read_openpose_json
 from posearena_gateway.runtime import EmbeddedServices
-from posearena_gateway.tracking import RULES, choose_person, put_first, track_detections
+from posearena_gateway.tracking.assemble import track_detections
+from posearena_gateway.tracking.patient import RULES, choose_person, put_first
 from posearena_gateway.video import probe_video
 
 DETECTORS = ("blazepose", "openpose", "detectron", "openpose-json")

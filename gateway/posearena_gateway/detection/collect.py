@@ -12,7 +12,8 @@ from posearena.npzio import Detections
 from posearena.skeletons import get_skeleton
 from posearena.tensors import from_tensor
 from posearena.v1 import pose_pb2
-from posearena_gateway.tracking import FramePeople, assemble_tracks
+from posearena_gateway.tracking.assemble import assemble_tracks
+from posearena_gateway.tracking.tracker import FramePeople
 from posearena_gateway.video import VideoInfo
 
 MAX_GAP_S = 1.0  # a person unseen this long (s) may still continue their track

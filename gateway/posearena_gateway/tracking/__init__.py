@@ -1,34 +1,9 @@
-"""Person tracks for every 2D estimator: tracking, keeping the best tracks, the patient."""
+"""Person tracks for every 2D estimator, one module per job (imported from the module, so
+that a command needing one of them does not pay for the others' imports: the tracker's
+assignment needs scipy.optimize, ~0.4 s):
 
-from posearena_gateway.tracking.assemble import (
-    TrackSlots,
-    assemble_tracks,
-    keep_best_tracks,
-    track_detections,
-    track_quality,
-    tracks_to_arrays,
-)
-from posearena_gateway.tracking.patient import (
-    RULES,
-    TrackSummary,
-    choose_person,
-    put_first,
-    summarize_tracks,
-)
-from posearena_gateway.tracking.tracker import FramePeople, track_people
-
-__all__ = [
-    "RULES",
-    "FramePeople",
-    "TrackSlots",
-    "TrackSummary",
-    "assemble_tracks",
-    "choose_person",
-    "keep_best_tracks",
-    "put_first",
-    "summarize_tracks",
-    "track_detections",
-    "track_people",
-    "track_quality",
-    "tracks_to_arrays",
-]
+- `tracker`: frame-to-frame association of the people of a video (FramePeople, track_people);
+- `assemble`: tracks as arrays, the best ones kept (assemble_tracks, track_detections, ...);
+- `patient`: which track is the patient (RULES, choose_person, put_first, summarize_tracks);
+- `leftright`: single-view left/right label repair.
+"""
