@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from concurrent import futures
+from typing import NoReturn
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -126,3 +128,14 @@ def serve(service: EstimatorService, config: ServiceConfig | list[str] | None = 
         print(f"{service.name}: {exc}", file=sys.stderr, flush=True)
         return 3
     return run_until_signal(server, service.name, config.host, port, config.grace_s)
+
+
+def exit_now(status: int) -> NoReturn:
+    """End a service's process with `status` once its logs and output are flushed, without
+    the interpreter's teardown: after a graceful stop nothing is left to do, and tearing down
+    scipy, torch & co took 0.15-0.2 s that every command stopping an embedded service waited
+    for. Each service's ``server.py`` ends with ``exit_now(main())``."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -5,9 +5,7 @@ Prints `blazepose listening on <host>:<port>` on stdout once serving (port 0: a 
 
 from __future__ import annotations
 
-import sys
-
-from posearena.service import base_parser, parse_config, serve
+from posearena.service import base_parser, exit_now, parse_config, serve
 from posearena_blazepose.servicer import BlazePoseService, EstimatorSettings
 
 
@@ -45,4 +43,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # after a graceful stop: no interpreter teardown

@@ -12,7 +12,7 @@ import sys
 import torch
 
 from posearena.errors import InvalidInputError, ModelNotLoadedError
-from posearena.service import base_parser, parse_config, serve
+from posearena.service import base_parser, exit_now, parse_config, serve
 from posearena_detectron.detector import DEFAULT_MIN_IOU, DEFAULT_MIN_PERSON_SCORE, pick_device
 from posearena_detectron.model import VARIANTS
 from posearena_detectron.servicer import DetectorSettings, DetectronService
@@ -81,4 +81,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # after a graceful stop: no interpreter teardown

@@ -9,9 +9,7 @@ to put where.
 
 from __future__ import annotations
 
-import sys
-
-from posearena.service import base_parser, parse_config, serve
+from posearena.service import base_parser, exit_now, parse_config, serve
 from posearena_openpose.models import ENV_VAR
 from posearena_openpose.parsing import ParserConfig
 from posearena_openpose.runtime import BACKENDS, DEFAULT_BACKEND, DEFAULT_THREADS
@@ -77,4 +75,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # after a graceful stop: no interpreter teardown

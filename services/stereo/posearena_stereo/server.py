@@ -5,12 +5,7 @@ Prints `stereo listening on <host>:<port>` on stdout once serving (port 0: a fre
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-from typing import NoReturn
-
-from posearena.service import base_parser, parse_config, serve
+from posearena.service import base_parser, exit_now, parse_config, serve
 from posearena_stereo.servicer import StereoService
 
 
@@ -25,16 +20,6 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = base_parser("posearena stereo / multi-view triangulation service")
     return serve(StereoService(), parse_config(parser, argv))
-
-
-def exit_now(status: int) -> NoReturn:
-    """End the process with `status` once its logs and output are flushed, without the
-    interpreter's teardown: after a graceful stop nothing is left to do, and tearing down
-    scipy & co took 0.15-0.2 s that every command stopping an embedded service waited for."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
 
 
 if __name__ == "__main__":

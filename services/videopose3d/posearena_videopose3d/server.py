@@ -8,11 +8,9 @@ put where.
 
 from __future__ import annotations
 
-import sys
-
 import torch
 
-from posearena.service import base_parser, parse_config, serve
+from posearena.service import base_parser, exit_now, parse_config, serve
 from posearena_videopose3d.loader import ENV_VAR, load_service_model
 from posearena_videopose3d.servicer import DEFAULT_MAX_FRAMES, VideoPose3DService
 
@@ -57,4 +55,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # after a graceful stop: no interpreter teardown
