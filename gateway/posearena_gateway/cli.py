@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     command = named_command(argv)
     try:
         if command and not {"-h", "--help"} & set(argv):
-            launch_ahead(next(c.services for c in COMMANDS if c.name == command))
+            launch_ahead(next(c for c in COMMANDS if c.name == command).services_for(argv))
         return _run(build_parser([command] if command else []), argv)
     finally:
         stop_ahead()  # the command did not take them (it failed before, or did not need them)

@@ -9,23 +9,72 @@ matplotlib, ...).
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
+
+from posearena_gateway.pipelines.names import (
+    DEFAULT_PIPELINES,
+    DEFAULT_REFERENCE,
+    DEMO_PIPELINES,
+    REFERENCE_DETECTORS,
+    needed_services,
+)
 
 
 class Command(NamedTuple):
     """One sub-command: its name, the module (of this package) defining it, its help line,
-    and the services it always starts embedded (the CLI launches them before it imports the
-    module, so that their start-up overlaps the imports; `runtime.processes.launch_ahead`)."""
+    and the services it starts embedded, as names or as a function of its arguments (the CLI
+    launches them before it imports the module, so that their start-up overlaps the imports;
+    `runtime.processes.launch_ahead`)."""
 
     name: str
     module: str
     help: str
-    services: tuple[str, ...] = ()
+    services: tuple[str, ...] | Callable[[Sequence[str]], list[str]] = ()
+
+    def services_for(self, argv: Sequence[str]) -> list[str]:
+        """The services this command will start when run with `argv` (a guess at most: a
+        service launched ahead that the command does not take is stopped at its end)."""
+        return list(self.services(argv) if callable(self.services) else self.services)
+
+
+class _Quiet(argparse.ArgumentParser):
+    """A parser that raises instead of printing usage and exiting (the command's own parser
+    reports the error)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ValueError(message)
+
+
+def _compare_services(argv: Sequence[str]) -> list[str]:
+    """The services of `posearena compare argv` (its pipelines', its reference's), or none
+    when it runs on a gateway or its arguments do not parse."""
+    p = _Quiet(add_help=False)
+    p.add_argument("--pipelines")
+    p.add_argument("--reference", default=DEFAULT_REFERENCE)
+    p.add_argument("--reference-2d", default=REFERENCE_DETECTORS[0])
+    p.add_argument("--gateway")
+    try:
+        args, _ = p.parse_known_args(list(argv))
+    except ValueError:
+        return []
+    if args.gateway:
+        return []
+    names = [n.strip() for n in args.pipelines.split(",")] if args.pipelines \
+        else list(DEFAULT_PIPELINES)
+    return needed_services(names, args.reference, args.reference_2d)
+
+
+def _demo_services(argv: Sequence[str]) -> list[str]:
+    """The services of the demo's Pose2Sim part (the UI-PRMD part needs none)."""
+    return needed_services(DEMO_PIPELINES, "multiview", REFERENCE_DETECTORS[0])
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("demo", "demo", "run the demo comparison on the bundled data"),
-    Command("compare", "compare", "compare pipelines on video(s) against a reference"),
+    Command("demo", "demo", "run the demo comparison on the bundled data", _demo_services),
+    Command("compare", "compare", "compare pipelines on video(s) against a reference",
+            _compare_services),
     Command("compare-skeletons", "compare", "compare two recorded 3D skeleton files"),
     Command("study", "study", "many sessions, one table with subject-clustered intervals"),
     Command("detect", "detect", "2D keypoints of a video (.npz)"),

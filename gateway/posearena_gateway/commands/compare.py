@@ -10,7 +10,8 @@ from posearena_gateway.commands._progress import EventPrinter
 from posearena_gateway.comparison.repetition_metrics import add_big_error_option
 from posearena_gateway.outputs import write_outputs
 from posearena_gateway.pipelines.catalog import parse_pipelines
-from posearena_gateway.pipelines.job import REFERENCE_DETECTORS, CompareJob
+from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.names import DEFAULT_REFERENCE, REFERENCE_DETECTORS
 from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.pipelines.skeletons import compare_skeleton_files
 from posearena_gateway.references import load_reference
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--video", action="append", required=True, help="repeat for each camera")
     p.add_argument("--calib", help="calibration (.qca.txt, OpenCV .yml/.json, .toml)")
     p.add_argument("--cameras", help="camera name per video, comma-separated")
-    p.add_argument("--reference", default="multiview",
+    p.add_argument("--reference", default=DEFAULT_REFERENCE,
                    help="multiview | kinect:FILE | mocap:FILE | none")
     p.add_argument("--reference-2d", default=REFERENCE_DETECTORS[0], choices=REFERENCE_DETECTORS,
                    help="the 2D detector the multiview reference triangulates (default "

@@ -23,8 +23,9 @@ from typing import Any
 from posearena.errors import InvalidInputError
 from posearena_gateway.commands.compare import print_run
 from posearena_gateway.outputs import write_outputs
-from posearena_gateway.pipelines.catalog import DEFAULT_PIPELINES, parse_pipelines
+from posearena_gateway.pipelines.catalog import parse_pipelines
 from posearena_gateway.pipelines.job import CompareJob
+from posearena_gateway.pipelines.names import DEMO_PIPELINES
 from posearena_gateway.pipelines.runner import Runner
 from posearena_gateway.pipelines.skeletons import compare_skeletons
 from posearena_gateway.references import load_reference
@@ -34,8 +35,6 @@ from posearena_gateway.runtime.catalog import REPO_ROOT
 DATA = REPO_ROOT / "data"
 #: CPU priority of the UI-PRMD part beside the Pose2Sim part (os.nice increment).
 BACKGROUND_NICENESS = 10
-DEMO_PIPELINES = (*DEFAULT_PIPELINES, "openpose+stereo", "openpose+multiview",
-                  "openpose+videopose3d")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

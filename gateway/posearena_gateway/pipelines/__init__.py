@@ -1,5 +1,5 @@
-"""Pipelines: detector -> lifter, detector x2 -> stereo, detector xN -> multi-view, world."""
+"""Pipelines: detector -> lifter, detector x2 -> stereo, detector xN -> multi-view, world.
 
-from posearena_gateway.pipelines.catalog import PIPELINES, PipelineSpec, parse_pipelines
-
-__all__ = ["PIPELINES", "PipelineSpec", "parse_pipelines"]
+Modules are imported by name (`catalog`, `runner`, ...): `names` must stay importable without
+the stages' heavy imports.
+"""

@@ -15,9 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posearena.errors import InvalidInputError
+from posearena_gateway.pipelines.names import (
+    DEFAULT_PIPELINES,
+    DETECTORS,
+    WORLD,
+    pipeline_services,
+)
 from posearena_gateway.pipelines.stage_kinds import AdaptedLift, Lift, Stage, Triangulate, World
 
-DETECTORS = ("blazepose", "openpose", "detectron")
+__all__ = ["DEFAULT_PIPELINES", "DETECTORS", "PIPELINES", "PipelineSpec", "parse_pipelines"]
 
 
 @dataclass(frozen=True)
@@ -51,25 +57,30 @@ class PipelineSpec:
 
 
 def _build() -> dict[str, PipelineSpec]:
+    """Every pipeline of `names`: its 3D stage, input videos and calibration need here, its
+    services from `names.pipeline_services` (one rule for the catalog and the CLI)."""
+    stages = {  # "<detector>+" stage -> (Stage, videos, needs calibration)
+        "videopose3d": (Lift(), 1, False),
+        "videopose3d-causal": (Lift(causal=True), 1, False),
+        "videopose3d-adapted": (AdaptedLift(), 1, True),
+        "stereo": (Triangulate(cameras=2), 2, True),
+        "multiview": (Triangulate(), 2, True),
+    }
     out: dict[str, PipelineSpec] = {}
+
+    def add(name: str, detector: str, stage: Stage, videos: int, calib: bool) -> None:
+        services = pipeline_services(name)
+        assert services is not None, name  # names.STAGES and `stages` list the same stages
+        out[name] = PipelineSpec(name, detector, stage, services, videos, calib)
+
     for det in DETECTORS:
-        lifter = (det, "videopose3d")
-        for name, stage, videos, calib in (
-                (f"{det}+videopose3d", Lift(), 1, False),
-                (f"{det}+videopose3d-causal", Lift(causal=True), 1, False),
-                (f"{det}+videopose3d-adapted", AdaptedLift(), 1, True)):
-            out[name] = PipelineSpec(name, det, stage, lifter, videos, calib)
-        out[f"{det}+stereo"] = PipelineSpec(f"{det}+stereo", det, Triangulate(cameras=2),
-                                            (det, "stereo"), 2, True)
-        out[f"{det}+multiview"] = PipelineSpec(f"{det}+multiview", det, Triangulate(),
-                                               (det, "stereo"), 2, True)
-    out["blazepose-world"] = PipelineSpec("blazepose-world", "blazepose", World(),
-                                          ("blazepose",), 1, False)
+        for key, (stage, videos, calib) in stages.items():
+            add(f"{det}+{key}", det, stage, videos, calib)
+    add(WORLD, "blazepose", World(), 1, False)
     return out
 
 
 PIPELINES: dict[str, PipelineSpec] = _build()
-DEFAULT_PIPELINES = ("blazepose-world", "blazepose+videopose3d", "blazepose+stereo")
 
 
 def parse_pipelines(text: str | None) -> list[PipelineSpec]:

@@ -12,10 +12,8 @@ from pathlib import Path
 
 from posearena_gateway.comparison.repetition_metrics import BIG_ERROR_DEG
 from posearena_gateway.pipelines.catalog import PipelineSpec
+from posearena_gateway.pipelines.names import REFERENCE_DETECTORS
 from posearena_gateway.references.sequence import Sequence3D
-
-#: 2D detectors a multiview reference may be triangulated from (the first is the default).
-REFERENCE_DETECTORS = ("blazepose", "openpose")
 
 #: Videos detected at once: one per core, at most 4 (each stream keeps a service busy; more
 #: than the cores only interleaves them).

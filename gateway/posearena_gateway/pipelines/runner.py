@@ -23,6 +23,7 @@ from posearena_gateway.pipelines.catalog import PipelineSpec
 from posearena_gateway.pipelines.inputs import CompareInputs, check_inputs, unmet_requirement
 from posearena_gateway.pipelines.job import DETECT_WORKERS, CompareJob
 from posearena_gateway.pipelines.metrics_doc import Outcome, metrics_document
+from posearena_gateway.pipelines.names import needed_services
 from posearena_gateway.pipelines.stage_kinds import StageContext
 from posearena_gateway.pipelines.stages import detect_stage, triangulate_stage
 from posearena_gateway.references.sequence import Sequence3D
@@ -53,10 +54,9 @@ class Runner:
 
     # -- services -------------------------------------------------------------------
     def _needed_services(self) -> list[str]:
-        names = [s for p in self.job.pipelines for s in p.services]
-        if self.job.reference == "multiview":
-            names += [self.job.reference_detector, "stereo"]
-        return list(dict.fromkeys(names))
+        reference = self.job.reference if isinstance(self.job.reference, str) else "recorded"
+        return needed_services([p.name for p in self.job.pipelines], reference,
+                               self.job.reference_detector)
 
     def _service_problem(self, es: EmbeddedServices, name: str) -> str | None:
         if name in es.errors:
