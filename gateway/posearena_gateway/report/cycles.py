@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from posearena_gateway.report.figures import REF_COLOUR, _colours, _new, _save, safe_name
+from posearena_gateway.report.figures import (
+    REF_COLOUR,
+    _clear,
+    _colours,
+    _new,
+    _save,
+    safe_name,
+)
 from posearena_gateway.report.tables import fmt, fmt_ci, interval, pipelines_of
 
 
@@ -47,9 +54,13 @@ def cycle_figures(metrics: dict, out_dir: Path,
     cols = _colours(list(pipes), colours)
     angles = sorted({a for m in pipes.values() for a in m["repetitions"]})
     paths = {}
+    fig = None
     for angle in angles:
-        fig = _new(6.4, 4.6, bottom=0.1, top=0.92, hspace=0.35)
-        top, bottom = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2)
+        if fig is None:  # one figure, emptied for each angle (`figures._clear`)
+            fig = _new(6.4, 4.6, bottom=0.1, top=0.92, hspace=0.35)
+            top, bottom = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2)
+        else:
+            _clear([top, bottom])
         ref_drawn, threshold = False, None
         for name, m in pipes.items():
             r = m["repetitions"].get(angle)
