@@ -7,6 +7,7 @@ shrunk so that the longer side is at most `max_side` px (speed and file size).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -43,7 +44,7 @@ def draw_pose(img: np.ndarray, kp: np.ndarray, ok: np.ndarray, parents: tuple[in
 
 def write_overlay(
     video: str | Path, dets: Detections, path: str | Path, min_score: float = 0.2,
-    max_side: int = 960,
+    max_side: int = 960, tap: Callable[[int, np.ndarray], None] | None = None,
 ) -> Path:
     """Write the overlay of `dets` on `video`.
 
@@ -56,6 +57,10 @@ def write_overlay(
         path: output .mp4.
         min_score: joints with a lower score are not drawn, in [0, 1].
         max_side: longest side of the output in px (frames are never enlarged).
+        tap: called as tap(t, frame) with each decoded frame (H, W, 3) uint8 BGR, at the
+            video's size, before anything is drawn: lets another consumer (the track
+            thumbnails) use this decoding pass instead of its own. It must copy what it
+            keeps and not modify the frame.
 
     Returns:
         The written path.
@@ -80,6 +85,8 @@ def write_overlay(
     ok_all = np.isfinite(dets.keypoints).all(axis=-1) & (dets.scores >= min_score)
     try:
         for t, frame in enumerate(iter_frames(video, max_frames=dets.num_frames)):
+            if tap is not None:
+                tap(t, frame)
             resize = size != (frame.shape[1], frame.shape[0])
             img = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if resize else frame
             kp = dets.keypoints[t] * np.array([sx, sy], dtype=np.float32)

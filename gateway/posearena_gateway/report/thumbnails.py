@@ -7,6 +7,7 @@ patient (slot 0 after the patient choice).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import cv2
@@ -27,22 +28,38 @@ def _frame(video: str | Path, index: int) -> np.ndarray | None:
     return img if ok else None
 
 
-def write_track_thumbnails(video: str | Path, dets: Detections, path: str | Path) -> Path | None:
+def _present(dets: Detections) -> np.ndarray:
+    """(T, P) bool: person slot p has at least one fully finite keypoint in frame t."""
+    return np.isfinite(dets.keypoints).all(-1).any(-1)
+
+
+def first_frames(dets: Detections) -> set[int]:
+    """Indices of the frames the thumbnails are cut from (each track's first appearance)."""
+    present = _present(dets)
+    return {int(np.argmax(present[:, p])) for p in range(present.shape[1]) if present[:, p].any()}
+
+
+def write_track_thumbnails(video: str | Path, dets: Detections, path: str | Path,
+                           frames: Mapping[int, np.ndarray] | None = None) -> Path | None:
     """Write the strip of first-appearance thumbnails; None when nobody was tracked.
 
     Args:
         video: the input video the detections come from.
         dets: Detections with one track per person slot.
         path: output .png.
+        frames: frame index -> that frame of `video` (H, W, 3) uint8 BGR, for the indices of
+            `first_frames(dets)`, already decoded by someone else (the overlay); an index
+            absent from it counts as a frame the video does not have. None: each frame is
+            read from `video`.
     """
-    present = np.isfinite(dets.keypoints).all(-1).any(-1)  # (T, P)
+    present = _present(dets)  # (T, P)
     tiles = []
     for p in range(present.shape[1]):
-        frames = np.flatnonzero(present[:, p])
-        if not len(frames):
+        seen = np.flatnonzero(present[:, p])
+        if not len(seen):
             continue
-        t = int(frames[0])
-        img = _frame(video, t)
+        t = int(seen[0])
+        img = _frame(video, t) if frames is None else frames.get(t)
         if img is None:
             continue
         k = dets.keypoints[t, p]
@@ -57,7 +74,7 @@ def write_track_thumbnails(video: str | Path, dets: Detections, path: str | Path
         scale = TILE_H / crop.shape[0]
         tile = cv2.resize(crop, (max(1, int(crop.shape[1] * scale)), TILE_H))
         label = f"track {int(dets.track_ids[p])}{' (patient)' if p == 0 else ''}"
-        sub = f"{len(frames)}/{present.shape[0]} frames"
+        sub = f"{len(seen)}/{present.shape[0]} frames"
         for text, y in ((label, 18), (sub, 36)):
             cv2.putText(tile, text, (4, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3)
             cv2.putText(tile, text, (4, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)

@@ -18,6 +18,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections
 from posearena_gateway.comparison import Comparison
@@ -40,13 +42,39 @@ from posearena_gateway.report.figures import (
 from posearena_gateway.report.html import ReportParts, render_html
 from posearena_gateway.report.overlay import write_overlay
 from posearena_gateway.report.tables import pipelines_of
-from posearena_gateway.report.thumbnails import write_track_thumbnails
+from posearena_gateway.report.thumbnails import first_frames, write_track_thumbnails
 from posearena_gateway.rundir import RunDir, atomic_write_text
 
 #: Most frames of the 3D animation.
 ANIMATION_FRAMES = 100
 #: Threads drawing overlay videos and thumbnails beside the figures.
 MEDIA_THREADS = 2
+
+
+def _video_media(video: str, dets: Detections, thumbs: Path,
+                 overlay: Path) -> tuple[Path | None, Path | Exception]:
+    """Track thumbnails and overlay video of one input video, from one decoding pass.
+
+    The overlay hands the thumbnails the frames they are cut from (`first_frames`) as it
+    decodes them; if it fails, the thumbnails read those frames themselves, as they would
+    alone.
+
+    Returns:
+        (thumbnail strip or None, overlay path or the exception that stopped it).
+    """
+    wanted = first_frames(dets)
+    kept: dict[int, np.ndarray] = {}
+
+    def keep(t: int, frame: np.ndarray) -> None:
+        if t in wanted:
+            kept[t] = frame.copy()  # the overlay draws on its frames afterwards
+
+    try:
+        made: Path | Exception = write_overlay(video, dets, overlay, tap=keep)
+    except Exception as exc:  # an overlay is a convenience; its failure is reported
+        made = exc
+    return write_track_thumbnails(video, dets, thumbs,
+                                  frames=kept if isinstance(made, Path) else None), made
 
 
 def _check(rd: RunDir, comparisons: dict, results: dict, reference: object,
@@ -145,10 +173,9 @@ def write_report(
     # Overlays and thumbnails (OpenCV: decoding and encoding release the GIL) are drawn in
     # threads while matplotlib draws the figures here: they overlap on a 2-core machine.
     with ThreadPoolExecutor(MEDIA_THREADS, thread_name_prefix="report-media") as pool:
-        media = {name: (pool.submit(write_track_thumbnails, video, dets,
-                                    rd.figures / f"tracks_{safe_name(name)}.png"),
-                        pool.submit(write_overlay, video, dets,
-                                    rd.root / "overlays" / f"{safe_name(name)}.mp4"))
+        media = {name: pool.submit(_video_media, video, dets,
+                                   rd.figures / f"tracks_{safe_name(name)}.png",
+                                   rd.root / "overlays" / f"{safe_name(name)}.mp4")
                  for name, (video, dets) in videos.items()}
         parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
         parts.sections.append(repetitions_section(metrics))
@@ -163,17 +190,17 @@ def write_report(
                 parts.files.append((f"{name} poses", p))
         parts.files += export_angles(rd.exports, ordered, subject or rd.root.name,
                                      trial or rd.root.name)
-        for name, (thumbs, overlay) in media.items():
+        for name, done in media.items():
             parts.files.append((f"{name} 2D (OpenPose JSON)",
                                 export_detections(rd.exports, name, videos[name][1])))
-            thumbnail = thumbs.result()
+            thumbnail, overlay = done.result()
             if thumbnail is not None:
                 parts.figures.append((f"who was tracked: {name}", thumbnail))
-            try:
-                parts.files.append((f"{name} overlay video", overlay.result()))
-            except Exception as exc:  # an overlay is a convenience; its failure is reported
-                parts.notes.append(f"overlay of {name} not written: {type(exc).__name__}: "
-                                   f"{exc}")
+            if isinstance(overlay, Path):
+                parts.files.append((f"{name} overlay video", overlay))
+            else:
+                parts.notes.append(f"overlay of {name} not written: "
+                                   f"{type(overlay).__name__}: {overlay}")
     if animation:
         _animate(rd, parts, reference, results, ordered, colours)
     else:
