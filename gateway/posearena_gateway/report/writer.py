@@ -116,17 +116,18 @@ def _figures(rd: RunDir, metrics: dict, comparisons: dict[str, Comparison],
     return figs
 
 
-def _animate(rd: RunDir, parts: ReportParts, reference: Sequence3D | None,
-             results: dict[str, Sequence3D], ordered: dict[str, Comparison],
-             colours: dict[str, str]) -> None:
+def _animate(rd: RunDir, reference: Sequence3D | None, results: dict[str, Sequence3D],
+             ordered: dict[str, Comparison], colours: dict[str, str],
+             ) -> tuple[Path | None, str | None]:
+    """The 3D animation: (its file or None, a note saying why it was not written or None)."""
     panels = build_panels(reference, results, ordered, colours)
     fps = reference.fps if reference is not None else next(
         (s.fps for s in results.values()), 1.0)
     try:
-        parts.animation = write_animation(panels, fps, rd.figures / "skeletons_3d",
-                                          max_frames=ANIMATION_FRAMES)
+        return write_animation(panels, fps, rd.figures / "skeletons_3d",
+                               max_frames=ANIMATION_FRAMES), None
     except Exception as exc:  # as above: reported, never fatal
-        parts.notes.append(f"3D animation not written: {type(exc).__name__}: {exc}")
+        return None, f"3D animation not written: {type(exc).__name__}: {exc}"
 
 
 def write_report(
@@ -190,9 +191,14 @@ def write_report(
                 parts.files.append((f"{name} poses", p))
         parts.files += export_angles(rd.exports, ordered, subject or rd.root.name,
                                      trial or rd.root.name)
+        # the animation and the JSON exports are made here while the last overlays are still
+        # being drawn; the page lists everything in the same order as before
+        shown = (_animate(rd, reference, results, ordered, colours) if animation else
+                 (None, "3D animation left out (e.g. a session of a study)"))
+        json_dirs = {name: export_detections(rd.exports, name, videos[name][1])
+                     for name in media}
         for name, done in media.items():
-            parts.files.append((f"{name} 2D (OpenPose JSON)",
-                                export_detections(rd.exports, name, videos[name][1])))
+            parts.files.append((f"{name} 2D (OpenPose JSON)", json_dirs[name]))
             thumbnail, overlay = done.result()
             if thumbnail is not None:
                 parts.figures.append((f"who was tracked: {name}", thumbnail))
@@ -201,10 +207,9 @@ def write_report(
             else:
                 parts.notes.append(f"overlay of {name} not written: "
                                    f"{type(overlay).__name__}: {overlay}")
-    if animation:
-        _animate(rd, parts, reference, results, ordered, colours)
-    else:
-        parts.notes.append("3D animation left out (e.g. a session of a study)")
+    parts.animation, note = shown
+    if note is not None:
+        parts.notes.append(note)
     parts.notes.append(f"report written in {time.perf_counter() - t0:.1f} s")
     path = rd.root / "report.html"
     atomic_write_text(path, render_html(title, metrics, ordered, reference, parts, rd.root))
