@@ -48,12 +48,12 @@ class VideoInfo:
     frame_count: int
 
 
-def _open(path: Path) -> cv2.VideoCapture:
+def _open(path: Path, params: tuple[int, ...] = ()) -> cv2.VideoCapture:
     if not path.is_file():
         raise InvalidInputError("video", str(path), "an existing video file")
     if path.stat().st_size == 0:
         raise InvalidInputError("video", str(path), "a non-empty video file (0 bytes)")
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, list(params))
     if not cap.isOpened():
         cap.release()
         raise InvalidInputError("video", str(path), "a video file OpenCV/FFmpeg can open")
@@ -89,12 +89,15 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     return VideoInfo(path=p, fps=fps, width=int(w), height=int(h), frame_count=max(count, 1))
 
 
-def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Iterator[np.ndarray]:
+def iter_frames(path: str | os.PathLike, max_frames: int | None = None,
+                decoder_threads: int | None = None) -> Iterator[np.ndarray]:
     """Yield the frames of a video in order.
 
     Args:
         path: video file.
         max_frames: stop after this many frames (None: all).
+        decoder_threads: FFmpeg decoding threads (None: OpenCV's default, one per core);
+            the frames are the same either way.
 
     Yields:
         (H, W, 3) uint8 BGR images.
@@ -103,7 +106,7 @@ def iter_frames(path: str | os.PathLike, max_frames: int | None = None) -> Itera
         InvalidInputError: the file cannot be opened, or no frame at all decodes.
     """
     p = Path(path)
-    cap = _open(p)
+    cap = _open(p, () if decoder_threads is None else (cv2.CAP_PROP_N_THREADS, decoder_threads))
     n = 0
     try:
         while max_frames is None or n < max_frames:

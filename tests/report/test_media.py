@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from posearena.errors import InvalidInputError
 from posearena_gateway.report import animation, write_report
 from posearena_gateway.report.animation import Panel, bones_between, write_animation, z_up
 from posearena_gateway.report.overlay import write_overlay
+from posearena_gateway.video import iter_frames
 
 from .conftest import build_run, walking_h36m17
 
@@ -127,3 +130,13 @@ def _h36m() -> tuple[str, ...]:
     from posearena.skeletons import get_skeleton
 
     return get_skeleton("h36m17").joints
+
+
+def test_one_decoding_thread_gives_the_same_frames() -> None:
+    """The overlay decodes with one FFmpeg thread (`iter_frames(decoder_threads=1)`)."""
+    clip = Path(__file__).resolve().parents[2] / "data" / "pose2sim_demo" / "videos" / "cam03.mp4"
+    default = list(iter_frames(clip, max_frames=12))
+    for threads in (1, 2):
+        frames = list(iter_frames(clip, max_frames=12, decoder_threads=threads))
+        assert len(frames) == len(default) == 12
+        assert all(np.array_equal(a, b) for a, b in zip(frames, default, strict=True))
