@@ -9,8 +9,10 @@ bands, legends, data limits).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posearena_gateway.report.cycles import cycle_figures
@@ -25,11 +27,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return build_run(tmp_path_factory.mktemp("reuse"))
 
 
-def _only_angle(run: Run, angle: str) -> dict:
+def _only_angle_of(comparisons: dict, angle: str) -> dict:
     """The comparisons with their agreement tables cut to `angle` (the figures' angle list)."""
     return {n: dataclasses.replace(c, metrics={**c.metrics, "angles": {
         a: v for a, v in c.metrics["angles"].items() if a == angle}})
-        for n, c in run.comparisons.items()}
+        for n, c in comparisons.items()}
+
+
+def _only_angle(run: Run, angle: str) -> dict:
+    return _only_angle_of(run.comparisons, angle)
 
 
 def _same_files(together: dict[str, Path], alone: dict[str, Path]) -> None:
@@ -69,3 +75,19 @@ def test_cycle_figures_equal_each_angle_drawn_alone(run: Run, tmp_path: Path) ->
                  for n, m in run.metrics["pipelines"].items()}
         alone |= cycle_figures({**run.metrics, "pipelines": pipes}, tmp_path / "alone", colours)
     _same_files(together, alone)
+
+
+def test_an_angle_without_data_after_one_with_data(run: Run, tmp_path: Path) -> None:
+    """An all-NaN angle gets a new Axes' default limits, not those of the figure before."""
+    colours = colour_map(list(run.comparisons))
+    first, empty = sorted(next(iter(run.comparisons.values())).metrics["angles"])[:2]
+    comps = {n: dataclasses.replace(
+        c, metrics={**c.metrics, "angles": {a: c.metrics["angles"][a] for a in (first, empty)}},
+        cand_angles={**c.cand_angles, empty: np.full_like(c.cand_angles[empty], np.nan)},
+        ref_angles={**c.ref_angles, empty: np.full_like(c.ref_angles[empty], np.nan)})
+        for n, c in run.comparisons.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # matplotlib: nothing to put in a legend / limits
+        together = angle_figures(comps, tmp_path / "together", colours)
+        alone = angle_figures(_only_angle_of(comps, empty), tmp_path / "alone", colours)
+    assert together[empty].read_bytes() == alone[empty].read_bytes()
