@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from posearena_gateway.comparison import compare_sequences
@@ -42,7 +43,7 @@ def _cpu_s() -> float:
     return t.user + t.system
 
 
-def _time_reports(write: callable, repeats: int = 3) -> list[tuple[float, float]]:
+def _time_reports(write: Callable[[RunDir], object], repeats: int = 3) -> list[tuple[float, float]]:
     """(wall s, CPU s) of `write(run_dir)` into a fresh run directory, `repeats` times."""
     out = []
     for _ in range(repeats):
