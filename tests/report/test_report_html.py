@@ -168,3 +168,21 @@ def test_pipelines_are_set_against_each_other(run_and_report):
             assert row in angles, row
             assert fmt(v['difference_deg']) in angles.split(row)[1].split("</tr>")[0]
     assert ag["angles"] and all(v["a_rmse_deg"] < v["b_rmse_deg"] for v in ag["angles"].values())
+
+
+def test_a_figure_group_that_fails_is_a_note_and_the_rest_is_written(tmp_path, monkeypatch):
+    from posearena_gateway.report import writer
+
+    def broken(*args, **kwargs):
+        raise ValueError("no finite angle to plot")
+
+    monkeypatch.setattr(writer, "bland_altman_figures", broken)
+    run = build_run(tmp_path, frames=60)
+    path = write_report(run.rd, run.metrics, run.comparisons, run.reference, run.results,
+                        animation=False)
+    html = path.read_text(encoding="utf-8")
+    assert "Bland–Altman figures not drawn: ValueError: no finite angle to plot" in html
+    assert "Bland–Altman," not in html  # none of that group's captions
+    assert "MPJPE per frame over time" in html and "over time (deg)" in html
+    assert not list(run.rd.figures.glob("bland_altman_*.png"))
+    assert list(run.rd.exports.iterdir())  # the exports are written all the same

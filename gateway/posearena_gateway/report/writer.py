@@ -15,6 +15,7 @@ the report instead of stopping it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -96,24 +97,38 @@ def _check(rd: RunDir, comparisons: dict, results: dict, reference: object,
 
 
 def _figures(rd: RunDir, metrics: dict, comparisons: dict[str, Comparison],
-             colours: dict[str, str]) -> list[tuple[str, Path]]:
+             colours: dict[str, str]) -> tuple[list[tuple[str, Path]], list[str]]:
+    """Every figure of the report, and a note for each group of figures that could not be
+    drawn (a figure only shows numbers metrics.json and the exports already hold: its failure
+    is reported on the page, the rest of the report is still written)."""
     pipes = pipelines_of(metrics)
     per_joint = {n: m["per_joint_mm"] for n, m in pipes.items()
                  if m.get("status") == "ok" and isinstance(m.get("per_joint_mm"), dict)}
     figs: list[tuple[str, Path]] = []
-    p = per_joint_figure(per_joint, rd.figures / "per_joint_error.png", colours)
-    if p is not None:
-        figs.append(("Per-joint error of every compared pipeline (mm)", p))
-    p = mpjpe_time_figure(comparisons, rd.figures / "mpjpe_per_frame.png", colours)
-    if p is not None:
-        figs.append(("MPJPE per frame over time", p))
-    figs += [(f"{a.replace('_', ' ')} over time (deg)", p)
-             for a, p in angle_figures(comparisons, rd.figures, colours).items()]
-    figs += [(f"Bland–Altman, {n} − reference (deg)", p)
-             for n, p in bland_altman_figures(comparisons, rd.figures, colours).items()]
-    figs += [(f"{a.replace('_', ' ')}: repetitions, 0–100 % (mean ± SD) and error (deg)", p)
-             for a, p in cycle_figures(metrics, rd.figures, colours).items()]
-    return figs
+    notes: list[str] = []
+
+    def group(what: str, draw: Callable[[], list[tuple[str, Path | None]]]) -> None:
+        try:
+            figs.extend((caption, p) for caption, p in draw() if p is not None)
+        except Exception as exc:  # reported on the page, never fatal
+            notes.append(f"{what} not drawn: {type(exc).__name__}: {exc}")
+
+    group("per-joint error figure", lambda: [(
+        "Per-joint error of every compared pipeline (mm)",
+        per_joint_figure(per_joint, rd.figures / "per_joint_error.png", colours))])
+    group("MPJPE-per-frame figure", lambda: [(
+        "MPJPE per frame over time",
+        mpjpe_time_figure(comparisons, rd.figures / "mpjpe_per_frame.png", colours))])
+    group("angle figures", lambda: [
+        (f"{a.replace('_', ' ')} over time (deg)", p)
+        for a, p in angle_figures(comparisons, rd.figures, colours).items()])
+    group("Bland–Altman figures", lambda: [
+        (f"Bland–Altman, {n} − reference (deg)", p)
+        for n, p in bland_altman_figures(comparisons, rd.figures, colours).items()])
+    group("repetition figures", lambda: [
+        (f"{a.replace('_', ' ')}: repetitions, 0–100 % (mean ± SD) and error (deg)", p)
+        for a, p in cycle_figures(metrics, rd.figures, colours).items()])
+    return figs, notes
 
 
 def _animate(rd: RunDir, reference: Sequence3D | None, results: dict[str, Sequence3D],
@@ -178,7 +193,9 @@ def write_report(
                                    rd.figures / f"tracks_{safe_name(name)}.png",
                                    rd.root / "overlays" / f"{safe_name(name)}.mp4")
                  for name, (video, dets) in videos.items()}
-        parts = ReportParts(figures=_figures(rd, metrics, ordered, colours))
+        figures, figure_notes = _figures(rd, metrics, ordered, colours)
+        parts = ReportParts(figures=figures)
+        parts.notes += figure_notes
         parts.sections.append(repetitions_section(metrics))
         if ordered:
             parts.notes.append(
