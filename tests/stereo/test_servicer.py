@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -144,9 +145,11 @@ def test_real_data_through_the_service(stub):
     assert (from_tensor(resp.flags, "f") & 8).any()  # cam02's left/right swaps were found
 
 
-def test_server_entry_point_starts():
+def test_server_entry_point_serves_then_ends_on_sigterm_with_its_log_flushed():
+    """`python -m posearena_stereo.server` answers GetInfo, and SIGTERM ends it with status 0
+    and its last log line written (it skips the interpreter's teardown: `exit_now`)."""
     proc = subprocess.Popen([sys.executable, "-m", "posearena_stereo.server", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         assert line.startswith("stereo listening on 127.0.0.1:"), line
@@ -155,9 +158,14 @@ def test_server_entry_point_starts():
             info = pose_pb2_grpc.PoseEstimatorStub(ch).GetInfo(pose_pb2.GetInfoRequest(),
                                                                timeout=10)
         assert info.name == "stereo"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert err.rstrip().endswith("stereo stopped"), err
 
 
 @pytest.mark.parametrize("name", ["candidate", "reference", "raw"])
