@@ -385,3 +385,28 @@ def test_integer_input_becomes_float64_and_float32_is_kept() -> None:
     assert out.dtype == np.float64
     assert out[0, 0] == (ints[11, 0] + ints[12, 0]) / 2
     assert convert(ints.astype(np.float32), "coco17", "h36m17").dtype == np.float32
+
+
+def test_converting_to_the_same_skeleton_is_the_weighted_sum_bit_for_bit():
+    """convert's shortcut for the same joints in the same order gives what its gather and
+    weighted sum give (0 + x * 1: -0.0 becomes +0.0, NaN payloads, inf and subnormals kept),
+    for float32, float64 and integer input."""
+    from posearena.skeletons.mapping import mapping
+
+    rng = np.random.default_rng(3)
+    k64 = rng.normal(300, 200, (5, 17, 2))
+    k64[0, :4, 0] = [-0.0, np.nan, -np.nan, np.inf]
+    k64[0, :3, 1] = [-np.inf, np.finfo(np.float64).smallest_subnormal, -0.0]
+    k64.view(np.uint64)[1, 0, 0] = 0x7FF8000000000123
+    k32 = k64.astype(np.float32)
+    k32[0, 1, 1] = np.finfo(np.float32).smallest_subnormal
+    k32.view(np.uint32)[1, 0, 1] = 0x7FC00123
+    ints = np.nan_to_num(k64, nan=0, posinf=0, neginf=0).astype(np.int16)
+    idx, w, _ = mapping("coco17", "coco17").gather_tables()
+    for k in (k32, k64, ints):
+        dtype = k.dtype if k.dtype.kind == "f" else np.dtype(np.float64)
+        general = np.einsum("...jkc,jk->...jc", k[..., idx, :].astype(dtype), w.astype(dtype))
+        got = convert(k, "coco17", "coco17")
+        assert got.dtype == dtype and got.tobytes() == general.tobytes(), k.dtype
+        assert not np.shares_memory(got, k)
+    assert not np.signbit(convert(k64, "coco17", "coco17")[0, 0, 0])

@@ -198,6 +198,12 @@ def convert(arr: np.ndarray, src: str | Skeleton, dst: str | Skeleton) -> np.nda
     _check_joint_axis(a, "arr", -2, s, "(..., J, C)")
     dtype = a.dtype if np.issubdtype(a.dtype, np.floating) else np.dtype(np.float64)
     idx, w, avail = mapping(s, d).gather_tables()
+    if (idx.shape == (a.shape[-2], 1) and avail.all() and (w == 1.0).all()
+            and (idx[:, 0] == np.arange(len(idx))).all()):
+        # the same joints in the same order: the weighted sum below is 0 + x * 1 per value,
+        # i.e. x with -0.0 made +0.0; one add gives exactly that without its gather/einsum
+        # copies (30 ms for 4 views of 40,000 frames)
+        return np.add(a, dtype.type(0.0), dtype=dtype)
     gathered = a[..., idx, :].astype(dtype, copy=False)  # (..., J_dst, K, C)
     out = np.einsum("...jkc,jk->...jc", gathered, w.astype(dtype))
     out[..., ~avail, :] = np.nan
