@@ -31,6 +31,19 @@ def test_gaps_up_to_max_are_filled():
     assert not none.any() and np.array_equal(np.isnan(same), np.isnan(holes))
 
 
+def test_gap_filling_never_writes_into_its_input():
+    P = _traj()
+    holes = P.copy()
+    holes[50:55, 0, 1] = np.nan  # one coordinate missing: the whole point is a gap
+    holes[100:180, 1] = np.nan  # longer than max_gap: stays
+    before = holes.copy()
+    filled, mask = interpolate_gaps(holes, max_gap=10)
+    assert np.array_equal(holes, before, equal_nan=True)
+    assert mask[50:55, 0].all() and mask.sum() == 5 and np.isfinite(filled[50:55, 0]).all()
+    long_only, none = interpolate_gaps(holes[60:], max_gap=10)  # nothing to fill
+    assert not none.any() and np.array_equal(long_only, holes[60:], equal_nan=True)
+
+
 def test_butterworth_removes_noise_keeps_signal_and_nan():
     rng = np.random.default_rng(0)
     P = _traj(400)

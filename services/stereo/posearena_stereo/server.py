@@ -6,6 +6,7 @@ Prints `stereo listening on <host>:<port>` on stdout once serving (port 0: a fre
 from __future__ import annotations
 
 from posearena.service import base_parser, exit_now, parse_config, serve
+from posearena.service.memory import reuse_freed_memory
 from posearena_stereo.servicer import StereoService
 
 
@@ -18,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
+    reuse_freed_memory()  # requests allocate and free arrays of tens of MB
     parser = base_parser("posearena stereo / multi-view triangulation service")
     return serve(StereoService(), parse_config(parser, argv))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from posearena.service import base_parser, exit_now, parse_config, serve
+from posearena.service.memory import reuse_freed_memory
 from posearena_videopose3d.loader import ENV_VAR, load_service_model
 from posearena_videopose3d.servicer import DEFAULT_MAX_FRAMES, VideoPose3DService
 
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
+    reuse_freed_memory()  # 40,000 frames: 0.6-0.8 s less of `posearena lift` (module text)
     parser = base_parser("posearena VideoPose3D lifting service (coco17 2D -> h36m17 3D)")
     parser.add_argument("--checkpoint", default=None, help=f"checkpoint file (or env {ENV_VAR})")
     parser.add_argument("--arch", default=None, help="filter widths, e.g. 3,3,3,3,3")
