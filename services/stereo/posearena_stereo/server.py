@@ -5,8 +5,8 @@ Prints `stereo listening on <host>:<port>` on stdout once serving (port 0: a fre
 
 from __future__ import annotations
 
+from posearena.allocator import reuse_freed_memory
 from posearena.service import base_parser, exit_now, parse_config, serve
-from posearena.service.memory import reuse_freed_memory
 from posearena_stereo.servicer import StereoService
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from posearena.allocator import reuse_freed_memory
 from posearena.service import base_parser, exit_now, parse_config, serve
-from posearena.service.memory import reuse_freed_memory
 from posearena_videopose3d.loader import ENV_VAR, load_service_model
 from posearena_videopose3d.servicer import DEFAULT_MAX_FRAMES, VideoPose3DService
 

@@ -1,4 +1,4 @@
-"""posearena.service.memory: freed blocks stay in the heap for reuse instead of being
+"""posearena.allocator: freed blocks stay in the heap for reuse instead of being
 unmapped (glibc's mallinfo2 says where a block lives)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 _PROBE = """
 import ctypes, sys
 import numpy as np
-from posearena.service.memory import reuse_freed_memory
+from posearena.allocator import reuse_freed_memory
 
 class Info(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",

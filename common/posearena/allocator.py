@@ -1,4 +1,5 @@
-"""Allocator settings for services that work on large arrays (stereo, videopose3d).
+"""Allocator settings for processes that work on large arrays: the stereo and videopose3d
+services, and `posearena triangulate` (its inputs and outputs are tens of MB).
 
 A request of 40,000 frames × 17 joints × 4 views allocates and frees ~100 arrays of 0.2-40 MB.
 With glibc's defaults every thread gets its own arena, blocks above the (moving) mmap
@@ -7,7 +8,8 @@ of the same size is fresh memory again, and on a virtual machine a first touch c
 1 ms per MB. Keeping freed blocks for reuse made `posearena triangulate`'s marginal time on
 that request 0.64 -> 0.56 s (median of 5 interleaved pairs, `bench/bench_triangulation.py`
 data), and `posearena lift`'s on 40,000 frames (RF 243, 1024 channels, flip TTA) 7.5 -> 6.9 s
-(median of 3 pairs, `bench/bench_lifting.py`'s model). The price: the process keeps its
+(median of 3 pairs, `bench/bench_lifting.py`'s model); in the triangulate command's own
+process, 0.60 -> 0.55 s more (4 pairs). The price: the process keeps its
 peak heap (a few hundred MB after such a request) until it exits.
 """
 
@@ -28,7 +30,8 @@ TRIM_THRESHOLD_BYTES = 1 << 30  # a freed heap top up to 1 GiB stays mapped
 def reuse_freed_memory() -> bool:
     """Make the process allocator keep freed blocks for reuse (see the module text).
 
-    Call it first in a service's ``main()``, before threads start (arenas are per thread).
+    Call it first (a service's ``main()``, a command's ``run()``), before threads start:
+    arenas are per thread.
 
     Returns:
         True when all three settings were taken; False where the C library has no
