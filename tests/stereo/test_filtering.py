@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -77,3 +80,20 @@ def test_pipeline_flags_interpolated_points(rig):
     assert np.isnan(res.reprojection_error[20:24, 1]).all()
     assert np.linalg.norm(res.points_3d[20:24, 1] - X[20:24, 1], axis=-1).max() < 0.01
     assert (res.flags[res.views_used > 0] == 0).all()
+
+
+def test_service_starts_without_scipy_and_loads_it_where_a_gap_is_filled():
+    """scipy.interpolate/signal cost the service 0.3-0.5 s of start-up (filtering's text)."""
+    code = ("import sys, numpy as np\n"
+            "from posearena_stereo.server import main\n"
+            "import posearena_stereo.servicer\n"
+            "print('scipy' in sys.modules)\n"
+            "from posearena_stereo.filtering import interpolate_gaps\n"
+            "P = np.zeros((20, 1, 3)); P[5:7] = np.nan\n"
+            "interpolate_gaps(P, 0); interpolate_gaps(P[:4], 5)\n"
+            "print('scipy' in sys.modules)\n"
+            "interpolate_gaps(P, 5)\n"
+            "print('scipy.interpolate' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False", "True"], out

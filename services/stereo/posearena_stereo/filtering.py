@@ -1,10 +1,13 @@
-"""Temporal post-processing of 3D trajectories: gap filling and zero-phase low-pass."""
+"""Temporal post-processing of 3D trajectories: gap filling and zero-phase low-pass.
+
+scipy is imported where a gap is filled or a filter applied, not with this module: its
+interpolate and signal packages took 0.3-0.5 s of the stereo service's start-up, which every
+`posearena triangulate` waited for, while most sequences have no gap to fill.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import CubicSpline
-from scipy.signal import butter, filtfilt
 
 from posearena.errors import InvalidInputError
 
@@ -53,6 +56,8 @@ def interpolate_gaps(points: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.n
             todo.append((j, np.concatenate([np.arange(a, b) for a, b in gaps])))
     if not todo:  # e.g. only gaps longer than max_gap: 16 MB not copied at 40,000 x 17
         return P, filled
+    from scipy.interpolate import CubicSpline  # here, not at the top: module text
+
     P = P.copy()
     frames = np.arange(T)
     for j, idx in todo:
@@ -89,6 +94,8 @@ def butterworth_lowpass(points: np.ndarray, cutoff_hz: float, fps: float,
     P = np.array(points, dtype=np.float64)
     if P.ndim != 3:
         raise InvalidInputError("points", P.shape, "shape (T, J, D)")
+    from scipy.signal import butter, filtfilt  # here, not at the top: module text
+
     b, a = butter(order, cutoff_hz / (fps / 2.0), btype="low")
     padlen = 3 * max(len(a), len(b))
     valid = np.isfinite(P).all(axis=2)
