@@ -12,6 +12,9 @@ stereo service, the npz output), whose marginal time is its time on every frame 
 time on the first ``--cli-small`` frames run right after it (the median of these paired
 differences over the rounds: start-up alone varies by seconds under load). aniposelib
 triangulates the same pixels with `CameraGroup.triangulate` (plain DLT, no refinement).
+End to end: the CLI's whole time on every frame beside an aniposelib script in a fresh
+process (load the same .npy views, build the CameraGroup, triangulate, save the points): what
+a user waits for, start-ups and JIT compilation included.
 Error: 3D distance to the true joint centres (mm) where the truth exists.
 
 Part 2, plain DLT: 10,000 frames x 17 random joints in the capture volume, projected into
@@ -168,6 +171,30 @@ def best(a: Seconds | None, b: Seconds) -> Seconds:
     """The better wall and the better CPU time of two runs."""
     return b if a is None else Seconds(min(a.wall, b.wall), min(a.cpu, b.cpu))
 
+# Runs inside the aniposelib venv, in a fresh process, what a user's script would do: load
+# the views' .npy files (argv[3:]), build the CameraGroup from the calibration arrays of the
+# npz (argv[1]), triangulate, save the points (argv[2]).
+END_TO_END = r"""
+import sys
+import numpy as np
+from aniposelib.cameras import Camera, CameraGroup
+d = np.load(sys.argv[1])
+views = np.stack([np.load(p) for p in sys.argv[3:]]).astype(np.float64)
+C = views.shape[0]
+group = CameraGroup([Camera(matrix=d["K"][c], dist=d["dist"][c], size=tuple(d["size"][c]),
+                            rvec=d["rvec"][c], tvec=d["tvec"][c], name=str(c))
+                     for c in range(C)])
+np.save(sys.argv[2], group.triangulate(views.reshape(C, -1, 2), progress=False))
+"""
+
+
+def run_timed(args: list[str]) -> Seconds:
+    """Wall and CPU time (the process and its children) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(lambda: subprocess.run(args, check=True, capture_output=True))[0].wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Seconds(wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+
 
 class Cli:
     """`posearena triangulate` on the views of obs (C, T, J, 2) saved as .npy files, on every
@@ -179,18 +206,21 @@ class Cli:
 
     def run(self, frames: int) -> Seconds:
         """Wall and CPU time (the CLI and its service) of one run on the first `frames`."""
-        d = self._tmp.name
         args = [str(POSEARENA), "triangulate", "--calib", str(CALIB), "--cameras",
-                ",".join(self._names), "--output", f"{d}/out{frames}.npz"]
+                ",".join(self._names), "--output", f"{self._tmp.name}/out{frames}.npz"]
+        for path in self.inputs(frames):
+            args += ["--input", str(path)]
+        return run_timed(args)
+
+    def inputs(self, frames: int) -> list[Path]:
+        """The views' .npy files (T, J, 2) float32 px of the first `frames` (written once)."""
+        paths = []
         for c, name in enumerate(self._names):
-            path = Path(f"{d}/{name}_{frames}.npy")
+            path = Path(f"{self._tmp.name}/{name}_{frames}.npy")
             if not path.exists():
                 np.save(path, self._obs[c, :frames].astype(np.float32))
-            args += ["--input", str(path)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall = timed(lambda: subprocess.run(args, check=True, capture_output=True))[0].wall
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return Seconds(wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            paths.append(path)
+        return paths
 
     def points(self, frames: int) -> np.ndarray:
         """(T, J, 3) points of the last run on `frames` frames."""
@@ -210,6 +240,7 @@ class Anipose:
                  size=np.array([[c.width, c.height] for c in cams]),
                  rvec=np.stack([matrix_to_rodrigues(c.R) for c in cams]),
                  tvec=np.stack([c.t for c in cams]))
+        self._calib = path
         self._out = Path(self._tmp.name) / "X"
         self._T = obs.shape[1]
         self._proc = subprocess.Popen([str(ANIPOSE_PY), "-c", WORKER, str(path), str(self._out)],
@@ -224,6 +255,11 @@ class Anipose:
             raise RuntimeError("aniposelib worker failed (see its stderr above)")
         wall, cpu = line.split()
         return Seconds(float(wall), float(cpu))
+
+    def end_to_end(self, inputs: list[Path]) -> Seconds:
+        """Wall and CPU time of END_TO_END in a fresh process on the .npy files `inputs`."""
+        return run_timed([str(ANIPOSE_PY), "-c", END_TO_END, str(self._calib),
+                          f"{self._out}.e2e.npy", *map(str, inputs)])
 
     def points(self, views: int) -> np.ndarray:
         """(T, J, 3) points of the last call on `views` views."""
@@ -263,7 +299,7 @@ def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
           f"threads={opts.threads}; best of {args.repeats} interleaved rounds")
     triangulate_views(obs[:, :200], cams, options=opts)  # warm-up
     cli, peer = Cli(names, obs), Anipose(cams, obs) if anipose_ok else None
-    times: dict[str, Seconds | None] = dict.fromkeys(("core", "full", "small", "peer"))
+    times: dict[str, Seconds | None] = dict.fromkeys(("core", "full", "small", "peer", "e2e"))
     paired: list[Seconds] = []  # CLI on every frame minus CLI on a few, per round
     try:
         for _ in range(args.repeats):
@@ -274,6 +310,7 @@ def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
             times["full"], times["small"] = best(times["full"], full), best(times["small"], small)
             if peer is not None:
                 times["peer"] = best(times["peer"], peer.time(4))
+                times["e2e"] = best(times["e2e"], peer.end_to_end(cli.inputs(T)))
         full, small = times["full"], times["small"]
         assert full is not None and small is not None and times["core"] is not None
         n_marg = (T - args.cli_small) * J
@@ -300,6 +337,12 @@ def real_motion_part(args: argparse.Namespace, anipose_ok: bool) -> None:
         print(f"speed vs aniposelib (same run), wall: core {base.wall / core.wall:.2f}x, "
               f"CLI marginal {base.wall / marginal.wall:.2f}x; CPU: core "
               f"{base.cpu / core.cpu:.2f}x, CLI marginal {base.cpu / marginal.cpu:.2f}x")
+        e2e = times["e2e"]
+        assert e2e is not None
+        print(f"end to end, a fresh process each (.npy views in, points out; what a user waits "
+              f"for): posearena triangulate {full.wall:.2f} s wall / {full.cpu:.2f} s CPU, "
+              f"an aniposelib script {e2e.wall:.2f} / {e2e.cpu:.2f} s: "
+              f"{e2e.wall / full.wall:.2f}x by wall, {e2e.cpu / full.cpu:.2f}x by CPU")
 
 
 def synthetic_part(args: argparse.Namespace, anipose_ok: bool) -> None:
