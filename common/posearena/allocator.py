@@ -1,16 +1,19 @@
-"""Allocator settings for processes that work on large arrays: the stereo and videopose3d
-services, and `posearena triangulate` (its inputs and outputs are tens of MB).
+"""Allocator settings for services that work on large arrays (stereo, videopose3d).
 
 A request of 40,000 frames × 17 joints × 4 views allocates and frees ~100 arrays of 0.2-40 MB.
 With glibc's defaults every thread gets its own arena, blocks above the (moving) mmap
 threshold are unmapped when freed and trimmed heap tops go back to the kernel: the next array
 of the same size is fresh memory again, and on a virtual machine a first touch costs about
-1 ms per MB. Keeping freed blocks for reuse made `posearena triangulate`'s marginal time on
-that request 0.64 -> 0.56 s (median of 5 interleaved pairs, `bench/bench_triangulation.py`
-data), and `posearena lift`'s on 40,000 frames (RF 243, 1024 channels, flip TTA) 7.5 -> 6.9 s
-(median of 3 pairs, `bench/bench_lifting.py`'s model); in the triangulate command's own
-process, 0.60 -> 0.55 s more (4 pairs). The price: the process keeps its
-peak heap (a few hundred MB after such a request) until it exits.
+1 ms per MB. Keeping freed blocks for reuse, measured with the services' setting on and off
+(interleaved pairs, same data, 2-core VM):
+- `posearena triangulate`, 40,000 frames x 17 joints x 4 views (`bench/bench_triangulation.py`
+  data): the stereo service's first request faults in 60 MB instead of 120 MB; marginal time
+  0.605 -> 0.571 s (median of 8 pairs). In the command's own process it made no difference
+  (0.583 vs 0.582 s, 6 pairs), so the gateway keeps glibc's defaults.
+- `posearena lift`, 40,000 frames, RF 243, 1024 channels, flip TTA: 6.89 -> 6.77 s (median of
+  3 pairs, within the noise); its service's peak RSS 1,010 -> 900 MB.
+The price: a process keeps its peak heap until it exits (`posearena services up` services
+included).
 """
 
 from __future__ import annotations
@@ -30,8 +33,7 @@ TRIM_THRESHOLD_BYTES = 1 << 30  # a freed heap top up to 1 GiB stays mapped
 def reuse_freed_memory() -> bool:
     """Make the process allocator keep freed blocks for reuse (see the module text).
 
-    Call it first (a service's ``main()``, a command's ``run()``), before threads start:
-    arenas are per thread.
+    Call it first in a service's ``main()``, before threads start (arenas are per thread).
 
     Returns:
         True when all three settings were taken; False where the C library has no

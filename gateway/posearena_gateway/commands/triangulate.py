@@ -6,7 +6,6 @@ import argparse
 
 import numpy as np
 
-from posearena.allocator import reuse_freed_memory
 from posearena.calibration import load_calibration
 from posearena.errors import InvalidInputError
 from posearena.npzio import atomic_save_npz, load_detections
@@ -104,7 +103,6 @@ def run_all_people(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    reuse_freed_memory()  # tens of MB in and out (posearena.allocator)
     if args.all_people:
         return run_all_people(args)
     # a bare .npy holds --skeleton's joints (any J): triangulation does not care what they are

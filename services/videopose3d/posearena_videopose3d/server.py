@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         Process exit status.
     """
-    reuse_freed_memory()  # 40,000 frames: 0.6-0.8 s less of `posearena lift` (module text)
+    reuse_freed_memory()  # 40,000-frame requests: see posearena.allocator
     parser = base_parser("posearena VideoPose3D lifting service (coco17 2D -> h36m17 3D)")
     parser.add_argument("--checkpoint", default=None, help=f"checkpoint file (or env {ENV_VAR})")
     parser.add_argument("--arch", default=None, help="filter widths, e.g. 3,3,3,3,3")
