@@ -1,6 +1,6 @@
-"""Which services the CLI launches ahead of `compare` and `demo` (`Command.services_for`):
-the same rule as the runner's (`pipelines.names.needed_services`), read from the arguments
-before the command's modules are imported."""
+"""Which services the CLI launches ahead of `compare`, `demo`, `detect` and `triangulate`
+(`Command.services_for`): the same rule as the runner's (`pipelines.names.needed_services`),
+read from the arguments before the command's modules are imported."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def _services(argv: list[str]) -> list[str]:
     (["compare", "--ref", "none"], []),  # ambiguous: the command's own parser reports it
     (["demo", "--out", "o"], ["blazepose", "videopose3d", "stereo", "openpose"]),
     (["triangulate", "--input", "a.npy"], ["stereo"]),
+    (["detect", "--video", "a.mp4", "--output", "o.npz"], ["blazepose"]),
+    (["detect", "--video", "a.mp4", "--estimator", "detectron", "--output", "o.npz"],
+     ["detectron"]),
+    (["detect", "--estimator=openpose-json", "--json-dir", "d", "--output", "o.npz"], []),
+    (["detect", "--estimator", "no-such-detector", "--output", "o.npz"], []),
     (["pipelines"], []),
 ])
 def test_services_launched_ahead(argv, expected, capsys):

@@ -17,6 +17,7 @@ from posearena_gateway.pipelines.names import (
     DEFAULT_PIPELINES,
     DEFAULT_REFERENCE,
     DEMO_PIPELINES,
+    DETECTORS,
     REFERENCE_DETECTORS,
     needed_services,
 )
@@ -66,6 +67,18 @@ def _compare_services(argv: Sequence[str]) -> list[str]:
     return needed_services(names, args.reference, args.reference_2d)
 
 
+def _detect_services(argv: Sequence[str]) -> list[str]:
+    """The detector service of `posearena detect argv` (none for openpose-json files, an
+    unknown name or arguments that do not parse)."""
+    p = _Quiet(add_help=False)
+    p.add_argument("--estimator", default=DETECTORS[0])
+    try:
+        args, _ = p.parse_known_args(list(argv))
+    except ValueError:
+        return []
+    return [args.estimator] if args.estimator in DETECTORS else []
+
+
 def _demo_services(argv: Sequence[str]) -> list[str]:
     """The services of the demo's Pose2Sim part (the UI-PRMD part needs none)."""
     return needed_services(DEMO_PIPELINES, "multiview", REFERENCE_DETECTORS[0])
@@ -77,7 +90,7 @@ COMMANDS: tuple[Command, ...] = (
             _compare_services),
     Command("compare-skeletons", "compare", "compare two recorded 3D skeleton files"),
     Command("study", "study", "many sessions, one table with subject-clustered intervals"),
-    Command("detect", "detect", "2D keypoints of a video (.npz)"),
+    Command("detect", "detect", "2D keypoints of a video (.npz)", _detect_services),
     Command("lift", "lift", "lift 2D keypoints to 3D (VideoPose3D)"),
     Command("triangulate", "triangulate", "triangulate 2D views to 3D", ("stereo",)),
     Command("calibrate", "calibrate", "calibrate a stereo pair from checkerboard images"),

@@ -11,12 +11,13 @@ from posearena.npzio import Detections, save_detections
 from posearena_gateway.commands._progress import frame_bar
 from posearena_gateway.detection import DetectionInterrupted, detect_video
 from posearena_gateway.exporters.openpose_json import read_openpose_json
+from posearena_gateway.pipelines.names import DETECTORS as SERVICE_DETECTORS
 from posearena_gateway.runtime import EmbeddedServices
 from posearena_gateway.tracking.assemble import track_detections
 from posearena_gateway.tracking.patient import RULES, choose_person, put_first
 from posearena_gateway.video import probe_video
 
-DETECTORS = ("blazepose", "openpose", "detectron", "openpose-json")
+DETECTORS = (*SERVICE_DETECTORS, "openpose-json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Run a 2D detector over every frame of a video. OUT.npz "
                        "holds keypoints (T,P,J,2) px, scores (T,P,J), person_scores (T,P), "
                        "skeleton, fps, width, height; frames without a person are NaN.")
-    p.add_argument("--estimator", default="blazepose", help=f"one of {DETECTORS}")
+    p.add_argument("--estimator", default=DETECTORS[0], help=f"one of {DETECTORS}")
     p.add_argument("--video", help="the video (for openpose-json: gives fps and size)")
     p.add_argument("--json-dir", help="openpose-json: folder of OpenPose --write_json files")
     p.add_argument("--fps", type=float, help="openpose-json without --video: frame rate")
