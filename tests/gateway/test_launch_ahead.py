@@ -41,6 +41,14 @@ def test_a_service_started_with_its_own_arguments_is_not_the_one_ahead(state):
     assert ahead.poll() is not None and not processes._AHEAD
 
 
+def test_arguments_for_one_service_leave_the_others_ahead_taken_over(state):
+    processes.launch_ahead(["stereo"])
+    ahead = processes._AHEAD["stereo"].process
+    with processes.EmbeddedServices(["stereo"], extra_args={"videopose3d": ["--causal"]},
+                                    fresh=True) as es:
+        assert [rs.process for rs in es.started] == [ahead] and not processes._AHEAD
+
+
 def test_triangulate_uses_the_service_it_launched_ahead(state, monkeypatch, tmp_path):
     launched = []
     launch = processes.launch_service

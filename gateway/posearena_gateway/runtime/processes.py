@@ -136,7 +136,7 @@ def launch_ahead(names: Iterable[str]) -> None:
     """Start the processes of services a command is about to need, before it imports its own
     modules: their start-up (a second of imports for the stereo service) then overlaps the
     command's. The next `EmbeddedServices` of this process that would start one of them
-    (same log file, no extra arguments, not `fresh`) takes it over instead; `stop_ahead`
+    (same log file, no extra arguments for that service) takes it over instead; `stop_ahead`
     stops the others. A service already configured or up is not started, nor one that cannot
     be (its state file unreadable, no interpreter...): the command's own start meets that
     problem and reports it as it always did.
@@ -255,8 +255,9 @@ def services_down(names: list[str]) -> dict[str, str]:
 class EmbeddedServices:
     """Context manager giving an address for each named service for one command.
 
-    With `fresh`, every service is started anew (e.g. with a custom checkpoint in
-    `extra_args`), even when one is already running.
+    With `fresh`, every service is started by this command (e.g. with a custom checkpoint in
+    `extra_args`), even when one is already running; one that `launch_ahead` started for it
+    without arguments counts as started by it.
 
     Services already configured or up are used as they are; the others are started as child
     processes on free ports and stopped on exit. A service that fails to start is recorded in
@@ -290,7 +291,8 @@ class EmbeddedServices:
                 self.targets[name] = target
                 continue
             log_path, ahead = embedded_log_path(name, self.log_dir), _AHEAD.get(name)
-            plain = not self.fresh and not self.extra_args
+            # launched ahead by this command without arguments: as fresh as one started now
+            plain = not self.extra_args.get(name)
             if plain and ahead is not None and ahead.log_path == log_path:
                 launched[name] = _AHEAD.pop(name)  # `launch_ahead` started it for us
                 continue
