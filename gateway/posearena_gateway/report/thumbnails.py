@@ -33,10 +33,17 @@ def _present(dets: Detections) -> np.ndarray:
     return np.isfinite(dets.keypoints).all(-1).any(-1)
 
 
+def _appearances(dets: Detections) -> list[tuple[int, int, int]]:
+    """(slot p, its first frame, frames it is present in) of every slot present somewhere."""
+    present = _present(dets)  # (T, P)
+    counts = present.sum(axis=0)
+    firsts = np.argmax(present, axis=0)
+    return [(p, int(firsts[p]), int(counts[p])) for p in range(present.shape[1]) if counts[p]]
+
+
 def first_frames(dets: Detections) -> set[int]:
     """Indices of the frames the thumbnails are cut from (each track's first appearance)."""
-    present = _present(dets)
-    return {int(np.argmax(present[:, p])) for p in range(present.shape[1]) if present[:, p].any()}
+    return {t for _, t, _ in _appearances(dets)}
 
 
 def write_track_thumbnails(video: str | Path, dets: Detections, path: str | Path,
@@ -52,13 +59,8 @@ def write_track_thumbnails(video: str | Path, dets: Detections, path: str | Path
             absent from it counts as a frame the video does not have. None: each frame is
             read from `video`.
     """
-    present = _present(dets)  # (T, P)
     tiles = []
-    for p in range(present.shape[1]):
-        seen = np.flatnonzero(present[:, p])
-        if not len(seen):
-            continue
-        t = int(seen[0])
+    for p, t, seen in _appearances(dets):
         img = _frame(video, t) if frames is None else frames.get(t)
         if img is None:
             continue
@@ -74,7 +76,7 @@ def write_track_thumbnails(video: str | Path, dets: Detections, path: str | Path
         scale = TILE_H / crop.shape[0]
         tile = cv2.resize(crop, (max(1, int(crop.shape[1] * scale)), TILE_H))
         label = f"track {int(dets.track_ids[p])}{' (patient)' if p == 0 else ''}"
-        sub = f"{len(seen)}/{present.shape[0]} frames"
+        sub = f"{seen}/{dets.keypoints.shape[0]} frames"
         for text, y in ((label, 18), (sub, 36)):
             cv2.putText(tile, text, (4, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3)
             cv2.putText(tile, text, (4, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)
