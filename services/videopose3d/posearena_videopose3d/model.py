@@ -16,7 +16,7 @@ Layout of the network for filter widths (w0, w1, ..., wn):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -85,6 +85,28 @@ class TemporalModelBase(nn.Module):
             self.pad.append((w - 1) * d // 2)
             self.dilation.append(d)
             d *= w
+
+    def _set_blocks(self, wide: Callable[[int], nn.Conv1d]) -> None:
+        """layers_conv / layers_bn of the blocks: per block i (1..n) its wide convolution
+        wide(i), a BatchNorm, the 1x1 convolution and a BatchNorm, created in the original's
+        order (same state_dict keys; same random initial weights for a given seed)."""
+        convs: list[nn.Module] = []
+        bns: list[nn.Module] = []
+        for i in range(1, len(self.filter_widths)):
+            convs += [wide(i), nn.Conv1d(self.channels, self.channels, 1, bias=False)]
+            bns += [nn.BatchNorm1d(self.channels, momentum=0.1),
+                    nn.BatchNorm1d(self.channels, momentum=0.1)]
+        self.layers_conv = nn.ModuleList(convs)
+        self.layers_bn = nn.ModuleList(bns)
+
+    def _block(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        """Block i's two convolutions, each with its BatchNorm, ReLU and dropout (no residual).
+
+        Args:
+            i: block index, 1..n. x: (B, C, T) features.
+        """
+        x = self.drop(self.relu(self.layers_bn[2 * i - 2](self.layers_conv[2 * i - 2](x))))
+        return self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
 
     def set_bn_momentum(self, momentum: float) -> None:
         """Set the momentum of every BatchNorm layer (training schedules decay it).
@@ -159,29 +181,22 @@ class TemporalModel(TemporalModelBase):
                                      self.filter_widths[0], bias=False)
         # causal_shift[i]: how far right the residual crop of block i moves (= pad[i] if causal).
         self.causal_shift: list[int] = [self.filter_widths[0] // 2 if causal else 0]
-        convs: list[nn.Module] = []
-        bns: list[nn.Module] = []
-        for i in range(1, len(self.filter_widths)):
-            w, d, p = self.filter_widths[i], self.dilation[i], self.pad[i]
-            self.causal_shift.append(p if causal else 0)
+        self.causal_shift += [p if causal else 0 for p in self.pad[1:]]
+
+        def wide(i: int) -> nn.Conv1d:
             if dense:
-                convs.append(nn.Conv1d(channels, channels, 2 * p + 1, bias=False))
-            else:
-                convs.append(nn.Conv1d(channels, channels, w, dilation=d, bias=False))
-            bns.append(nn.BatchNorm1d(channels, momentum=0.1))
-            convs.append(nn.Conv1d(channels, channels, 1, bias=False))
-            bns.append(nn.BatchNorm1d(channels, momentum=0.1))
-        self.layers_conv = nn.ModuleList(convs)
-        self.layers_bn = nn.ModuleList(bns)
+                return nn.Conv1d(channels, channels, 2 * self.pad[i] + 1, bias=False)
+            return nn.Conv1d(channels, channels, self.filter_widths[i],
+                             dilation=self.dilation[i], bias=False)
+
+        self._set_blocks(wide)
 
     def _forward_blocks(self, x: torch.Tensor) -> torch.Tensor:
         x = self.drop(self.relu(self.expand_bn(self.expand_conv(x))))
         for i in range(1, len(self.filter_widths)):
             p, s = self.pad[i], self.causal_shift[i]
             res = x[:, :, p + s: x.shape[2] - p + s]
-            x = self.drop(self.relu(self.layers_bn[2 * i - 2](self.layers_conv[2 * i - 2](x))))
-            x = self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
-            x = res + x
+            x = res + self._block(i, x)
         return self.shrink(x)
 
 
@@ -210,23 +225,14 @@ class TemporalModelOptimized1f(TemporalModelBase):
         # In strided space a block's residual is the centre (or, causal, last) frame of each
         # group of w frames.
         self.causal_shift: list[int] = [w0 // 2 if causal else 0]
-        convs: list[nn.Module] = []
-        bns: list[nn.Module] = []
-        for w in self.filter_widths[1:]:
-            self.causal_shift.append(w // 2 if causal else 0)
-            convs.append(nn.Conv1d(channels, channels, w, stride=w, bias=False))
-            bns.append(nn.BatchNorm1d(channels, momentum=0.1))
-            convs.append(nn.Conv1d(channels, channels, 1, bias=False))
-            bns.append(nn.BatchNorm1d(channels, momentum=0.1))
-        self.layers_conv = nn.ModuleList(convs)
-        self.layers_bn = nn.ModuleList(bns)
+        self.causal_shift += [w // 2 if causal else 0 for w in self.filter_widths[1:]]
+        self._set_blocks(lambda i: nn.Conv1d(channels, channels, self.filter_widths[i],
+                                             stride=self.filter_widths[i], bias=False))
 
     def _forward_blocks(self, x: torch.Tensor) -> torch.Tensor:
         x = self.drop(self.relu(self.expand_bn(self.expand_conv(x))))
         for i in range(1, len(self.filter_widths)):
             w = self.filter_widths[i]
             res = x[:, :, self.causal_shift[i] + w // 2:: w]
-            x = self.drop(self.relu(self.layers_bn[2 * i - 2](self.layers_conv[2 * i - 2](x))))
-            x = self.drop(self.relu(self.layers_bn[2 * i - 1](self.layers_conv[2 * i - 1](x))))
-            x = res + x
+            x = res + self._block(i, x)
         return self.shrink(x)
