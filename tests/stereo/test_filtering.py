@@ -97,3 +97,16 @@ def test_service_starts_without_scipy_and_loads_it_where_a_gap_is_filled():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False", "True"], out
+
+
+@pytest.mark.parametrize(("requests", "loaded"), [(0, "True"), (1, "False")])
+def test_an_idle_service_loads_scipy_one_asked_at_once_does_not(requests, loaded):
+    code = ("import sys\n"
+            "from posearena_stereo.server import warm_up_when_idle\n"
+            "from posearena_stereo.servicer import StereoService\n"
+            f"service = StereoService(); service.requests_started = {requests}\n"
+            "warm_up_when_idle(service, 0.0).join()\n"
+            "print('scipy.interpolate' in sys.modules and 'scipy.signal' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == [loaded]

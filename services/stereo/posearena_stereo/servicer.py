@@ -142,6 +142,10 @@ class StereoService(EstimatorService):
 
     name = "stereo"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests_started = 0  # Triangulate calls so far (read by the idle warm-up)
+
     def info(self) -> pose_pb2.EstimatorInfo:
         """Describe the triangulator (kind TRIANGULATOR, output in m, world frame)."""
         return pose_pb2.EstimatorInfo(
@@ -193,6 +197,7 @@ class StereoService(EstimatorService):
     def Triangulate(self, request: pose_pb2.TriangulateRequest,
                     context: grpc.ServicerContext) -> pose_pb2.TriangulateResponse:
         """Triangulate N synchronised 2D views (see the Pose API comments)."""
+        self.requests_started += 1
         if request.views and len(request.views[0].keypoints.shape) == 4:
             return self._people(request)
         kps, conf = _views(request)
