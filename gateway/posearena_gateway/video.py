@@ -24,6 +24,12 @@ import numpy as np
 
 from posearena.errors import InvalidInputError
 
+# FFmpeg's own log lines (e.g. "moov atom not found" before our error naming the file) are
+# kept to fatal ones; set OPENCV_FFMPEG_LOGLEVEL (AV_LOG_* number, e.g. 24) to see more. Read
+# by OpenCV at its first capture, so set at import (the gateway probes every video through
+# this module before anything else opens it).
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")
+
 TRANSPORTS = ("raw", "jpeg", "png")
 DEFAULT_TRANSPORT = "raw"
 DEFAULT_JPEG_QUALITY = 90
@@ -53,7 +59,13 @@ def _open(path: Path, params: tuple[int, ...] = ()) -> cv2.VideoCapture:
         raise InvalidInputError("video", str(path), "an existing video file")
     if path.stat().st_size == 0:
         raise InvalidInputError("video", str(path), "a non-empty video file (0 bytes)")
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, list(params))
+    log = cv2.utils.logging
+    level = log.getLogLevel()
+    log.setLogLevel(log.LOG_LEVEL_ERROR)  # a file it cannot open: our one error line, not its
+    try:  # warning ("backend is generally available but can't be used to capture by name")
+        cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, list(params))
+    finally:
+        log.setLogLevel(level)
     if not cap.isOpened():
         cap.release()
         raise InvalidInputError("video", str(path), "a video file OpenCV/FFmpeg can open")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from posearena.errors import InvalidInputError
 from posearena.npzio import Detections, save_detections
+from posearena.skeletons import SKELETON_NAMES
 from posearena_gateway.commands._progress import frame_bar
 from posearena_gateway.detection import DetectionInterrupted, detect_video
 from posearena_gateway.exporters.openpose_json import read_openpose_json
@@ -45,11 +46,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.estimator not in DETECTORS:
         raise InvalidInputError("--estimator", args.estimator, f"one of {DETECTORS}")
+    if args.max_people < 1:
+        raise InvalidInputError("--max-people", args.max_people, "an integer >= 1")
+    if args.skeleton and args.skeleton not in SKELETON_NAMES:
+        raise InvalidInputError("--skeleton", args.skeleton, f"one of {list(SKELETON_NAMES)}")
     if args.estimator == "openpose-json":
         return _from_json(args)
     if not args.video:
         raise InvalidInputError("--video", None, "a video file")
-    info = probe_video(args.video)  # a bad video fails before any service starts
+    info = probe_video(args.video)  # a bad video fails before the service is waited for
     with EmbeddedServices([args.estimator]) as es:
         target = es.require(args.estimator)
         total = info.frame_count if args.max_frames is None else min(args.max_frames,
@@ -79,8 +84,8 @@ def _keep_partial(args: argparse.Namespace, exc: DetectionInterrupted) -> None:
 
 def _from_json(args: argparse.Namespace) -> int:
     """Outputs the OpenPose binary already wrote (--write_json) read as Detections."""
-    if not args.json_dir:
-        raise InvalidInputError("--json-dir", None, "the folder of OpenPose JSON files")
+    if not args.json_dir or not Path(args.json_dir).is_dir():
+        raise InvalidInputError("--json-dir", args.json_dir, "the folder of OpenPose JSON files")
     info = probe_video(args.video) if args.video else None
     fps = info.fps if info else args.fps
     if not fps:

@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     k, _, dets = load_2d(args.input, "coco17", person=args.person)
+    for name, given in (("--width", args.width), ("--height", args.height)):
+        if given is not None and given < 1:
+            raise InvalidInputError(name, given, "the image size in px (>= 1)")
     width = args.width or (dets.width if dets else None)
     height = args.height or (dets.height if dets else None)
     if not width or not height:
