@@ -44,8 +44,8 @@ def interpolate_gaps(points: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.n
     if max_gap < 0:
         raise InvalidInputError("max_gap_frames", max_gap, "an integer >= 0")
     P = np.asarray(points, dtype=np.float64)
-    if P.ndim != 3:
-        raise InvalidInputError("points", P.shape, "shape (T, J, D)")
+    if P.ndim != 3 or P.shape[2] < 1:
+        raise InvalidInputError("points", P.shape, "shape (T, J, D), D >= 1")
     T, J, _ = P.shape
     filled = np.zeros((T, J), bool)
     if max_gap == 0:
@@ -53,7 +53,7 @@ def interpolate_gaps(points: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.n
     valid = np.isfinite(P[..., 0])  # coordinate by coordinate: 5x faster than .all(axis=2)
     for d in range(1, P.shape[2]):
         valid &= np.isfinite(P[..., d])
-    todo = []  # (joint, frames to fill): found first, so that a sequence without any
+    todo = []  # (joint, frames to fill), found first: nothing is copied when none is
     for j in np.flatnonzero(~valid.all(axis=0)):  # joints missing somewhere
         ok = valid[:, j]
         if ok.sum() < 2:
