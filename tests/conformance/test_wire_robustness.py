@@ -12,6 +12,7 @@ from here, so the no-traceback checks are skipped there.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -139,10 +140,17 @@ def test_cancelled_and_expired_calls_leave_no_traceback(service):
     assert code in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.FAILED_PRECONDITION,
                     grpc.StatusCode.OK), code
     if info.kind in (pose_pb2.DETECTOR_2D, pose_pb2.VIDEO_TO_3D):
-        # a client that walks away from an open stream
-        frames = iter([pose_pb2.DetectRequest(options=pose_pb2.DetectOptions(max_people=1))])
-        responses = stub.Detect(frames, timeout=30)
+        # a client that walks away from an open stream (held open until then: a stream that
+        # ended could be answered OK before the cancel arrives)
+        walked = threading.Event()
+
+        def frames():
+            yield pose_pb2.DetectRequest(options=pose_pb2.DetectOptions(max_people=1))
+            walked.wait(30)
+
+        responses = stub.Detect(frames(), timeout=30)
         responses.cancel()
+        walked.set()
         walked_away = {grpc.StatusCode.CANCELLED}
         if not info.model_loaded:  # it may refuse the stream before the cancel arrives
             walked_away.add(grpc.StatusCode.FAILED_PRECONDITION)
