@@ -53,15 +53,8 @@ def ref_scale(values, floor):
 def ref_bone_differences(views, w, T, J, X, bones, left, right, plain):
     K = X.shape[1]
     slot = {int(j): i for i, j in enumerate(np.concatenate([left, right]))}
-    central = sorted({int(j) for j in bones[:, [1, 3]].ravel() if int(j) not in slot})
-    C = w.shape[0]
-    fixed = np.empty((T, 0, 3))
-    if central and plain is not None:
-        fixed = plain[:, central]
-    elif central:
-        obs = views.xn.reshape(C, T, J, 2)[:, :, central].reshape(C, -1, 2)
-        fixed, _ = views.solve(w.reshape(C, T, J)[:, :, central].reshape(C, -1), xn=obs)
-        fixed = fixed.reshape(T, len(central), 3)
+    # the central parents are plain triangulation, not what the module optimises: shared
+    central, fixed = lp.central_parents(views, w, T, J, bones, slot, plain)
 
     def point(j):
         if j in slot:

@@ -158,6 +158,28 @@ def mirrored_bones(parents: Sequence[int], left: np.ndarray, right: np.ndarray
     return np.array(out, dtype=int).reshape(-1, 4)
 
 
+def central_parents(views: ViewSet, w: np.ndarray, T: int, J: int, bones: np.ndarray,
+                    paired: dict[int, int], plain: np.ndarray | None = None,
+                    ) -> tuple[list[int], np.ndarray]:
+    """The parents of the mirrored ``bones`` (M, 4) that have no mirror (central joints, the
+    same under every hypothesis), sorted, and their points (T, n, 3) m: taken from ``plain``
+    (T, J, 3), the plain solution of every joint, or triangulated here from the views.
+
+    Args:
+        views, w: the run's observations and (C, T × J) weights. paired: joint -> its slot
+            among the paired joints (the keys are what counts).
+    """
+    central = sorted({int(j) for j in bones[:, [1, 3]].ravel() if int(j) not in paired})
+    if not central:
+        return central, np.empty((T, 0, 3))
+    if plain is not None:
+        return central, plain[:, central]
+    C = w.shape[0]
+    obs = views.xn.reshape(C, T, J, 2)[:, :, central].reshape(C, -1, 2)
+    fixed, _ = views.solve(w.reshape(C, T, J)[:, :, central].reshape(C, -1), xn=obs)
+    return central, fixed.reshape(T, len(central), 3)
+
+
 def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarray,
                      bones: np.ndarray, left: np.ndarray, right: np.ndarray,
                      plain: np.ndarray | None = None) -> np.ndarray:
@@ -166,15 +188,7 @@ def bone_differences(views: ViewSet, w: np.ndarray, T: int, J: int, X: np.ndarra
     (T, J, 3), the plain solution of every joint, or triangulated here."""
     K = X.shape[1]
     slot = {int(j): i for i, j in enumerate(np.concatenate([left, right]))}
-    central = sorted({int(j) for j in bones[:, [1, 3]].ravel() if int(j) not in slot})
-    C = w.shape[0]
-    fixed = np.empty((T, 0, 3))
-    if central and plain is not None:
-        fixed = plain[:, central]
-    elif central:  # parents without a mirror: the same under every hypothesis
-        obs = views.xn.reshape(C, T, J, 2)[:, :, central].reshape(C, -1, 2)
-        fixed, _ = views.solve(w.reshape(C, T, J)[:, :, central].reshape(C, -1), xn=obs)
-        fixed = fixed.reshape(T, len(central), 3)
+    central, fixed = central_parents(views, w, T, J, bones, slot, plain)
     ends = np.concatenate([bones[:, :2], bones[:, 2:]])  # (child, parent): left, then right
     inner = np.array([int(p) in slot for p in ends[:, 1]], bool)
     length: list[np.ndarray] = [np.empty(0)] * len(ends)
