@@ -2,7 +2,8 @@
 
 The one copy every part uses: the openpose service reads Caffe `NetParameter` files
 (.caffemodel) and TensorFlow GraphDefs with it and writes the ONNX `ModelProto` OpenCV loads;
-the gateway's detect client builds each frame's request around the image bytes with it.
+the gateway's detect client builds each frame's request around the image bytes with it, and
+`posearena.tensors` encodes and splits Tensor fields with it.
 Wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 """
 
@@ -50,27 +51,39 @@ def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, int | memor
     Raises:
         WireError: truncated data or an unsupported wire type (group / invalid).
     """
+    for field, wire, value, _, _ in field_spans(buf):
+        yield field, wire, value
+
+
+def field_spans(buf: bytes | memoryview) -> Iterator[tuple[int, int, int | memoryview, int, int]]:
+    """`iter_fields` with where each field lies: (field number, wire type, value, start, end),
+    the whole field (key included) being buf[start:end] (to copy a field on unchanged).
+
+    Raises:
+        WireError: as `iter_fields`.
+    """
     mv = memoryview(buf)
     pos, end = 0, len(mv)
     while pos < end:
+        start = pos
         key, pos = read_varint(mv, pos)
         field, wire = key >> 3, key & 7
         if field == 0:
             raise WireError(f"field number 0 at byte {pos}")
         if wire == VARINT:
             value, pos = read_varint(mv, pos)
-            yield field, wire, value
+            yield field, wire, value, start, pos
         elif wire == LENGTH:
             size, pos = read_varint(mv, pos)
             if pos + size > end:
                 raise WireError(f"field {field} needs {size} bytes at byte {pos}, {end - pos} left")
-            yield field, wire, mv[pos : pos + size]
+            yield field, wire, mv[pos : pos + size], start, pos + size
             pos += size
         elif wire in (FIXED64, FIXED32):
             n = 8 if wire == FIXED64 else 4
             if pos + n > end:
                 raise WireError(f"truncated fixed field {field} at byte {pos} of {end}")
-            yield field, wire, int.from_bytes(mv[pos : pos + n], "little")
+            yield field, wire, int.from_bytes(mv[pos : pos + n], "little"), start, pos + n
             pos += n
         else:
             raise WireError(f"unsupported wire type {wire} (field {field}) at byte {pos}")

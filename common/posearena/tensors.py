@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TypeVar
 
 import numpy as np
 from google.protobuf.message import Message
 
+from posearena import protowire as pw
 from posearena.errors import InvalidInputError
 from posearena.v1 import pose_pb2
 
@@ -19,7 +19,6 @@ _TO_NUMPY = {
     pose_pb2.Tensor.UINT8: np.dtype("u1"),
 }
 _DATA_FIELD = pose_pb2.Tensor.DESCRIPTOR.fields_by_name["data"].number
-_LENGTH_DELIMITED = 2  # protobuf wire type of bytes, strings and submessages
 _Msg = TypeVar("_Msg", bound=Message)
 _FROM_NUMPY = {
     np.dtype("float32"): pose_pb2.Tensor.FLOAT32,
@@ -92,17 +91,7 @@ def encoded_field(number: int, pieces: list[bytes | memoryview]) -> list[bytes |
         repeated field: one more element).
     """
     size = sum(p.nbytes if isinstance(p, memoryview) else len(p) for p in pieces)
-    return [_varint(number << 3 | _LENGTH_DELIMITED) + _varint(size), *pieces]
-
-
-def _varint(n: int) -> bytes:
-    """Protobuf base-128 varint of a non-negative int (least significant 7 bits first)."""
-    out = bytearray()
-    while n > 0x7F:
-        out.append(n & 0x7F | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    return [pw.key(number, pw.LENGTH) + pw.varint(size), *pieces]
 
 
 def from_tensor(
@@ -186,57 +175,23 @@ def parse_leaving_data(raw: bytes, cls: type[_Msg], tensor_fields: tuple[str, ..
     datas: dict[str, memoryview] = {}
     view = memoryview(raw)
     try:
-        for number, start, body, end in _fields(raw, 0, len(raw)):
-            name = numbers.get(number) if body is not None else None
+        for number, wire, value, start, end in pw.field_spans(view):
+            name = numbers.get(number) if wire == pw.LENGTH else None
             if name is None:
-                kept.append(raw[start:end])
+                kept.append(view[start:end])
                 continue
             if name in datas:
                 raise ValueError("a Tensor field met twice")
             tensor: list[bytes | memoryview] = []
-            for sub, s0, s_body, s_end in _fields(raw, body, end):
-                if sub == _DATA_FIELD and s_body is not None:
+            for sub, sub_wire, sub_value, s0, s1 in pw.field_spans(value):
+                if sub == _DATA_FIELD and sub_wire == pw.LENGTH:
                     if name in datas:
                         raise ValueError("data met twice")
-                    datas[name] = view[s_body:s_end]
+                    datas[name] = sub_value
                 else:
-                    tensor.append(raw[s0:s_end])
+                    tensor.append(value[s0:s1])
             kept += encoded_field(number, tensor)
-    except ValueError:  # not the simple encoding this reads: protobuf parses all of it
+    except ValueError:  # incl. pw.WireError: not the simple encoding this reads
         return cls.FromString(raw), {}
     return cls.FromString(b"".join(kept)), datas
 
-
-def _fields(raw: bytes, pos: int, end: int) -> Iterator[tuple[int, int, int | None, int]]:
-    """(field number, start, body start of a length-delimited field else None, end) of each
-    field encoded in raw[pos:end]. Raises ValueError on a group or a field past `end`."""
-    while pos < end:
-        start = pos
-        key, pos = _read_varint(raw, pos, end)
-        wire = key & 7
-        body = None
-        if wire == 0:
-            pos = _read_varint(raw, pos, end)[1]
-        elif wire == 1 or wire == 5:
-            pos += 8 if wire == 1 else 4
-        elif wire == _LENGTH_DELIMITED:
-            size, body = _read_varint(raw, pos, end)
-            pos = body + size
-        else:
-            raise ValueError(f"wire type {wire}")
-        if pos > end:
-            raise ValueError("a field runs past its message")
-        yield key >> 3, start, body, pos
-
-
-def _read_varint(raw: bytes, pos: int, end: int) -> tuple[int, int]:
-    """(value, position after it) of the varint at raw[pos]; ValueError past `end`."""
-    value = shift = 0
-    while pos < end and shift < 64:
-        b = raw[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if b < 0x80:
-            return value, pos
-        shift += 7
-    raise ValueError("a varint runs past its message")
