@@ -1,7 +1,7 @@
 """Figures drawn on a reused Figure/Axes are byte-identical to the same figure drawn alone.
 
 `angle_figures`, `bland_altman_figures` and `cycle_figures` empty and reuse one figure per
-layout (`figures._clear`) instead of building one per angle or pipeline; each PNG must still
+layout (`figures.Layouts`) instead of building one per angle or pipeline; each PNG must still
 show its own data only: nothing left over from the previous one (lines, scatter points, SD
 bands, legends, data limits).
 """

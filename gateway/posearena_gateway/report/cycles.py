@@ -14,9 +14,10 @@ import numpy as np
 
 from posearena_gateway.report.figures import (
     REF_COLOUR,
-    _clear,
+    Layouts,
     _colours,
     _new,
+    _panels,
     _save,
     safe_name,
 )
@@ -54,13 +55,10 @@ def cycle_figures(metrics: dict, out_dir: Path,
     cols = _colours(list(pipes), colours)
     angles = sorted({a for m in pipes.values() for a in m["repetitions"]})
     paths = {}
-    fig = None
+    layouts = Layouts()
     for angle in angles:
-        if fig is None:  # one figure, emptied for each angle (`figures._clear`)
-            fig = _new(6.4, 4.6, bottom=0.1, top=0.92, hspace=0.35)
-            top, bottom = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2)
-        else:
-            _clear([top, bottom])
+        fig, (top, bottom) = layouts.get("cycle", lambda: _panels(
+            _new(6.4, 4.6, bottom=0.1, top=0.92, hspace=0.35), 2, 1, 2))
         ref_drawn, threshold = False, None
         for name, m in pipes.items():
             r = m["repetitions"].get(angle)

@@ -7,6 +7,7 @@ writes PNG files, returning their paths. Figures are small (dpi `DPI`) to keep r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,30 @@ def _clear(axes: list[Axes]) -> None:
         ax.relim()
         ax.set_xlim(0.0, 1.0, auto=None)
         ax.set_ylim(0.0, 1.0, auto=None)
+
+
+class Layouts:
+    """Figures of one layout drawn many times (one per angle, one per pipeline): each layout
+    is built once, by `make`, and its Axes emptied (`_clear`) before every later figure."""
+
+    def __init__(self) -> None:
+        self._made: dict[object, tuple[Figure, list[Axes]]] = {}
+
+    def get(self, key: object, make: Callable[..., tuple[Figure, list[Axes]]],
+            *args: object) -> tuple[Figure, list[Axes]]:
+        """The figure and Axes of layout `key`: made now by make(*args), or emptied for
+        reuse."""
+        if key in self._made:
+            fig, axes = self._made[key]
+            _clear(axes)
+            return fig, axes
+        self._made[key] = made = make(*args)
+        return made
+
+
+def _panels(fig: Figure, nrow: int, ncol: int, n: int) -> tuple[Figure, list[Axes]]:
+    """`fig` with its first `n` subplots of an nrow x ncol grid, in reading order."""
+    return fig, [fig.add_subplot(nrow, ncol, k + 1) for k in range(n)]
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -137,13 +162,9 @@ def angle_figures(comparisons: dict[str, Comparison], out_dir: Path,
     paths = {}
     names = list(comparisons)
     cols = _colours(names, colours)
-    fig = ax = None
+    layouts = Layouts()
     for angle in angle_names(comparisons):
-        if fig is None:
-            fig = _new(6.4, 2.8)
-            ax = fig.add_subplot()
-        else:
-            _clear([ax])
+        fig, (ax,) = layouts.get("angle", lambda: _panels(_new(6.4, 2.8), 1, 1, 1))
         ref_drawn = False
         for name in names:
             c = comparisons[name]
@@ -164,6 +185,15 @@ def angle_figures(comparisons: dict[str, Comparison], out_dir: Path,
     return paths
 
 
+def _bland_altman_layout(n: int) -> tuple[Figure, list[Axes]]:
+    """A Bland–Altman figure of n panels, at most 4 per row."""
+    ncol = min(4, n)
+    nrow = -(-n // ncol)
+    fig = _new(2.6 * ncol + 0.4, 2.2 * nrow + 0.5, left=0.06, right=0.98, bottom=0.08,
+               top=1 - 0.65 / (2.2 * nrow + 0.5), wspace=0.35, hspace=0.55)
+    return _panels(fig, nrow, ncol, n)
+
+
 def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path,
                          colours: dict[str, str] | None = None) -> dict[str, Path]:
     """Bland–Altman plots, one panel per angle, one PNG per pipeline.
@@ -182,7 +212,7 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path,
     """
     paths = {}
     cols = _colours(list(comparisons), colours)
-    grids: dict[int, tuple[Figure, list[Axes]]] = {}  # panels -> a figure to reuse
+    layouts = Layouts()  # one per panel count
     for name, c in comparisons.items():
         angles = [a for a in sorted(c.metrics.get("angles") or {})
                   if a in c.cand_angles and a in c.ref_angles]
@@ -192,16 +222,7 @@ def bland_altman_figures(comparisons: dict[str, Comparison], out_dir: Path,
                 results[a] = bland_altman(c.cand_angles[a], c.ref_angles[a])
         if not results:
             continue
-        if len(results) in grids:
-            fig, axes = grids[len(results)]
-            _clear(axes)
-        else:
-            ncol = min(4, len(results))
-            nrow = -(-len(results) // ncol)
-            fig = _new(2.6 * ncol + 0.4, 2.2 * nrow + 0.5, left=0.06, right=0.98, bottom=0.08,
-                       top=1 - 0.65 / (2.2 * nrow + 0.5), wspace=0.35, hspace=0.55)
-            axes = [fig.add_subplot(nrow, ncol, k + 1) for k in range(len(results))]
-            grids[len(results)] = fig, axes
+        fig, axes = layouts.get(len(results), _bland_altman_layout, len(results))
         fig.suptitle(f"Bland–Altman: {name} − reference (deg)")
         for ax, (a, ba) in zip(axes, results.items(), strict=True):
             ax.scatter(ba.means, ba.diffs, s=4, color=cols[name], alpha=0.6)
