@@ -48,19 +48,25 @@ class _Quiet(argparse.ArgumentParser):
         raise ValueError(message)
 
 
+def _options(argv: Sequence[str], **defaults: str | None) -> argparse.Namespace | None:
+    """The options named in `defaults` (name: default; `reference_2d` is --reference-2d) as
+    `argv` gives them, the rest of `argv` ignored; None when they do not parse (e.g. an
+    ambiguous abbreviation: the command's own parser reports it)."""
+    p = _Quiet(add_help=False)
+    for name, default in defaults.items():
+        p.add_argument("--" + name.replace("_", "-"), default=default)
+    try:
+        return p.parse_known_args(list(argv))[0]
+    except ValueError:
+        return None
+
+
 def _compare_services(argv: Sequence[str]) -> list[str]:
     """The services of `posearena compare argv` (its pipelines', its reference's), or none
     when it runs on a gateway or its arguments do not parse."""
-    p = _Quiet(add_help=False)
-    p.add_argument("--pipelines")
-    p.add_argument("--reference", default=DEFAULT_REFERENCE)
-    p.add_argument("--reference-2d", default=REFERENCE_DETECTORS[0])
-    p.add_argument("--gateway")
-    try:
-        args, _ = p.parse_known_args(list(argv))
-    except ValueError:
-        return []
-    if args.gateway:
+    args = _options(argv, pipelines=None, reference=DEFAULT_REFERENCE,
+                    reference_2d=REFERENCE_DETECTORS[0], gateway=None)
+    if args is None or args.gateway:
         return []
     names = [n.strip() for n in args.pipelines.split(",")] if args.pipelines \
         else list(DEFAULT_PIPELINES)
@@ -70,13 +76,8 @@ def _compare_services(argv: Sequence[str]) -> list[str]:
 def _detect_services(argv: Sequence[str]) -> list[str]:
     """The detector service of `posearena detect argv` (none for openpose-json files, an
     unknown name or arguments that do not parse)."""
-    p = _Quiet(add_help=False)
-    p.add_argument("--estimator", default=DETECTORS[0])
-    try:
-        args, _ = p.parse_known_args(list(argv))
-    except ValueError:
-        return []
-    return [args.estimator] if args.estimator in DETECTORS else []
+    args = _options(argv, estimator=DETECTORS[0])
+    return [args.estimator] if args is not None and args.estimator in DETECTORS else []
 
 
 def _demo_services(argv: Sequence[str]) -> list[str]:
