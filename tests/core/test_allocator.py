@@ -3,10 +3,10 @@ unmapped (glibc's mallinfo2 says where a block lives)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
+from _helpers.fresh_python import fresh_python
 
 # A 20 MB array (above glibc's initial mmap threshold) while it lives and after it is freed:
 # prints bytes in mmapped blocks (hblkhd) while it lives, free bytes kept in the heap
@@ -32,9 +32,7 @@ print(mapped, libc.mallinfo2().fordblks)
 
 
 def _probe(mode: str) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, "-c", _PROBE, mode], capture_output=True, text=True,
-                         check=True)
-    mapped, kept = out.stdout.split()
+    mapped, kept = fresh_python(_PROBE, mode).split()
     return int(mapped), int(kept)
 
 

@@ -4,9 +4,8 @@ read from the arguments before the command's modules are imported."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
+from _helpers.fresh_python import fresh_python
 
 from posearena_gateway.commands import COMMANDS
 from posearena_gateway.pipelines.catalog import PIPELINES, parse_pipelines
@@ -62,10 +61,6 @@ def test_every_catalogued_pipeline_has_its_services_from_one_rule():
 
 
 def test_pipeline_names_import_nothing_heavy():
-    import subprocess
-
     code = ("import sys; import posearena_gateway.commands; "
             "print(sorted(m for m in ('scipy', 'matplotlib', 'grpc', 'cv2') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
+    assert fresh_python(code).strip() == "[]"

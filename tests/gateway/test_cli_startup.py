@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 
 import pytest
+from _helpers.fresh_python import fresh_python
 
 from posearena_gateway.cli import build_parser, named_command
 from posearena_gateway.commands import COMMANDS
@@ -52,9 +51,7 @@ def test_named_command(argv, expected):
 
 def _modules_after(code: str) -> set[str]:
     """The modules a fresh interpreter holds after running `code`."""
-    out = subprocess.run([sys.executable, "-c", f"{code}\nimport json, sys\n"
-                          "print(json.dumps(sorted(sys.modules)))"],
-                         capture_output=True, text=True, check=True).stdout
+    out = fresh_python(f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))")
     return set(json.loads(out.splitlines()[-1]))
 
 

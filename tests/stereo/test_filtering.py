@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from _helpers.fresh_python import fresh_python
 
 from posearena.errors import InvalidInputError
 from posearena_stereo.filtering import butterworth_lowpass, interpolate_gaps
@@ -94,8 +92,7 @@ def test_service_starts_without_scipy_and_loads_it_where_a_gap_is_filled():
             "print('scipy' in sys.modules)\n"
             "interpolate_gaps(P, 5)\n"
             "print('scipy.interpolate' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = fresh_python(code).split()
     assert out == ["False", "False", "True"], out
 
 
@@ -107,6 +104,4 @@ def test_an_idle_service_loads_scipy_one_asked_at_once_does_not(requests, loaded
             f"service = StereoService(); service.requests_started = {requests}\n"
             "warm_up_when_idle(service, 0.0).join()\n"
             "print('scipy.interpolate' in sys.modules and 'scipy.signal' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
-    assert out == [loaded]
+    assert fresh_python(code).split() == [loaded]
