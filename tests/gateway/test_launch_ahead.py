@@ -22,6 +22,16 @@ def state(monkeypatch, tmp_path):
     processes.stop_ahead()
 
 
+@pytest.fixture
+def launched(monkeypatch) -> list:
+    """Every service process started from here on, recorded as it is launched."""
+    out: list = []
+    launch = processes.launch_service
+    monkeypatch.setattr(processes, "launch_service",
+                        lambda *a, **k: out.append(launch(*a, **k)) or out[-1])
+    return out
+
+
 def test_embedded_services_take_over_the_service_launched_ahead(state):
     processes.launch_ahead(["stereo"])
     ahead = processes._AHEAD["stereo"].process
@@ -49,11 +59,7 @@ def test_arguments_for_one_service_leave_the_others_ahead_taken_over(state):
         assert [rs.process for rs in es.started] == [ahead] and not processes._AHEAD
 
 
-def test_triangulate_uses_the_service_it_launched_ahead(state, monkeypatch, tmp_path):
-    launched = []
-    launch = processes.launch_service
-    monkeypatch.setattr(processes, "launch_service",
-                        lambda *a, **k: launched.append(launch(*a, **k)) or launched[-1])
+def test_triangulate_uses_the_service_it_launched_ahead(state, launched, tmp_path):
     rng = np.random.default_rng(0)
     for c in ("left", "right"):
         np.save(tmp_path / f"{c}.npy", (rng.random((20, 17, 2)) * 100 + 200).astype(np.float32))
@@ -65,12 +71,8 @@ def test_triangulate_uses_the_service_it_launched_ahead(state, monkeypatch, tmp_
     assert not processes._AHEAD
 
 
-def test_a_command_failing_before_its_service_stops_the_one_ahead(state, monkeypatch, tmp_path,
+def test_a_command_failing_before_its_service_stops_the_one_ahead(state, launched, tmp_path,
                                                                   capsys):
-    launched = []
-    launch = processes.launch_service
-    monkeypatch.setattr(processes, "launch_service",
-                        lambda *a, **k: launched.append(launch(*a, **k)) or launched[-1])
     code = main(["triangulate", "--calib", str(DEMO / "Calib.qca.txt"), "--cameras", "cam01",
                  "--input", str(tmp_path / "missing.npy"), "--output", str(tmp_path / "o.npz")])
     assert code == 2 and "missing.npy" in capsys.readouterr().err
